@@ -1,0 +1,81 @@
+"""Activity kinds: the built-in ones, their aliases, and the default weekly targets per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from organiser_bot.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of activity that can be logged.
+
+    Attributes:
+        key: Stable identifier stored in the database (``one_to_one``).
+        label: Human name used in replies (``one-to-one``).
+        aliases: Other words accepted in a quick log, lower case.
+    """
+
+    key: str
+    label: str
+    aliases: tuple[str, ...] = field(default=())
+
+    def names(self) -> tuple[str, ...]:
+        """Every lower-case word that names this kind."""
+        return (self.key, self.label.lower(), *self.aliases)
+
+
+ONE_TO_ONE = Kind("one_to_one", "one-to-one", ("121", "1:1", "1-1", "one-to-one", "oto"))
+CASEWORK = Kind("casework", "casework", ("case", "cw"))
+RESIDENT_CONTACT = Kind(
+    "resident_contact", "resident contact", ("contact", "contacts", "doors", "door", "rc")
+)
+BUILTIN_KINDS: tuple[Kind, ...] = (ONE_TO_ONE, CASEWORK, RESIDENT_CONTACT)
+
+DEFAULT_TARGETS: Mapping[Role, Mapping[str, int]] = {
+    Role.ORGANISER: {"one_to_one": 15},
+    Role.COUNCILLOR: {"resident_contact": 20, "casework": 5},
+    Role.CASEWORKER: {"casework": 15},
+    Role.MANAGER: {},
+}
+
+#: Kinds offered as one-tap buttons, per role, in this order.
+ROLE_KINDS: Mapping[Role, tuple[str, ...]] = {
+    Role.ORGANISER: ("one_to_one", "resident_contact"),
+    Role.COUNCILLOR: ("resident_contact", "casework"),
+    Role.CASEWORKER: ("casework", "resident_contact"),
+    Role.MANAGER: ("one_to_one", "casework", "resident_contact"),
+}
+
+
+class KindRegistry:
+    """Looks kinds up by any of their names; built-in kinds plus any added by admins."""
+
+    def __init__(self, extra: Iterable[Kind] = ()) -> None:
+        self._kinds: dict[str, Kind] = {}
+        self._by_name: dict[str, Kind] = {}
+        for kind in (*BUILTIN_KINDS, *extra):
+            self.add(kind)
+
+    def add(self, kind: Kind) -> None:
+        """Register ``kind``; later names do not shadow earlier ones."""
+        self._kinds[kind.key] = kind
+        for name in kind.names():
+            self._by_name.setdefault(name.lower(), kind)
+
+    def lookup(self, word: str) -> Kind | None:
+        """Return the kind named by ``word`` (case-insensitive), or None."""
+        return self._by_name.get(word.lower())
+
+    def get(self, key: str) -> Kind:
+        """Return the kind stored as ``key``; unknown keys get a plain label."""
+        return self._kinds.get(key) or Kind(key, key.replace("_", " "))
+
+    def __iter__(self) -> Iterator[Kind]:
+        return iter(self._kinds.values())
+
+    def keys(self) -> list[str]:
+        """Keys of all registered kinds, built-ins first."""
+        return list(self._kinds)
