@@ -1,0 +1,57 @@
+"""The command menus Telegram shows, per scope: private chats, groups, and each admin."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+from telegram.error import TelegramError
+
+log = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = [
+    BotCommand("log", "Log an entry: /log 121 Sam"),
+    BotCommand("week", "My week against my targets"),
+    BotCommand("undo", "Remove my last entry"),
+    BotCommand("diary", "My dated entries"),
+    BotCommand("use", "Choose my default team"),
+    BotCommand("away", "Record an absence"),
+    BotCommand("pause", "Mute mid-week nudges"),
+    BotCommand("resume", "Unmute mid-week nudges"),
+    BotCommand("mydata", "What the bot holds about me"),
+    BotCommand("help", "What I can do"),
+]
+MANAGER_COMMANDS = [
+    BotCommand("totals", "Totals: /totals [team|all|@user] [period]"),
+    BotCommand("team", "Members of a team"),
+    BotCommand("newteam", "Create a team"),
+    BotCommand("invite", "Invite link: /invite <team> <role>"),
+    BotCommand("revoke", "Withdraw an invite"),
+    BotCommand("target", "Set a weekly target"),
+    BotCommand("export", "Entries as CSV"),
+    BotCommand("ledger", "When each digest went out"),
+]
+GROUP_COMMANDS = [
+    BotCommand("bind", "Make this chat a team's chat"),
+    BotCommand("digest", "Preview this week's digest"),
+    BotCommand("help", "What I can do"),
+]
+
+
+async def register_menus(bot: Bot, admin_ids: frozenset[int]) -> None:
+    """Set the command menu for private chats, groups and each admin's chat."""
+    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    for admin_id in sorted(admin_ids):
+        try:
+            await bot.set_my_commands(
+                PRIVATE_COMMANDS + MANAGER_COMMANDS, scope=BotCommandScopeChat(admin_id)
+            )
+        except TelegramError as exc:  # the admin has not opened a chat with the bot yet
+            log.warning("Could not set the admin menu for %s: %s", admin_id, exc)

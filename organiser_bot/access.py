@@ -1,0 +1,72 @@
+"""Who is acting, and what their roles allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from organiser_bot.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A user as the chat platform describes them."""
+
+    user_id: int
+    display_name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRole:
+    """A person's membership in one team."""
+
+    team_id: int
+    slug: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person behind an update, with their memberships.
+
+    ``person_id`` is None for someone the bot has not stored (not a member, not yet acted as an
+    admin).
+    """
+
+    identity: Identity
+    person_id: int | None
+    is_admin: bool
+    teams: tuple[TeamRole, ...] = field(default=())
+    default_team_id: int | None = None
+    nudges_paused: bool = False
+
+    @property
+    def is_member(self) -> bool:
+        """True when the person belongs to at least one team."""
+        return bool(self.teams)
+
+    @property
+    def is_manager(self) -> bool:
+        """True for admins and for managers of at least one team."""
+        return self.is_admin or any(tr.role is Role.MANAGER for tr in self.teams)
+
+    def role_in(self, team_id: int) -> Role | None:
+        """The person's role in ``team_id``, or None if not a member."""
+        return next((tr.role for tr in self.teams if tr.team_id == team_id), None)
+
+    def manages(self, team_id: int) -> bool:
+        """True when the person may manage ``team_id`` (its manager, or an admin)."""
+        return self.is_admin or self.role_in(team_id) is Role.MANAGER
+
+    def team_by_slug(self, slug: str) -> TeamRole | None:
+        """The membership whose team slug is ``slug``."""
+        return next((tr for tr in self.teams if tr.slug == slug), None)
+
+    @property
+    def default_team(self) -> TeamRole | None:
+        """The team entries go to when no ``#team`` is given."""
+        if not self.teams:
+            return None
+        chosen = next((tr for tr in self.teams if tr.team_id == self.default_team_id), None)
+        return chosen or self.teams[0]

@@ -1,0 +1,82 @@
+"""Wiring: ``build_application(settings)`` is the one place the bot is put together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from handlers import register_handlers
+from handlers.menu import register_menus
+from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
+from organiser_bot.settings import Settings
+from storage import migrate
+from storage.engine import Database
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application  # type: ignore[type-arg]
+
+
+def file_base_url(api_base_url: str) -> str:
+    """The file download URL that goes with an API base URL (``.../bot`` -> ``.../file/bot``)."""
+    root, sep, tail = api_base_url.rstrip("/").rpartition("/")
+    return f"{root}/file/{tail}" if sep else f"{api_base_url}/file"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    schedule_jobs: bool = True,
+) -> BotApplication:
+    """Build the bot: handlers, jobs, rate limiter, and the database opened in ``post_init``.
+
+    Args:
+        settings: Validated settings; ``telegram_bot_token`` must be set.
+        clock: Where "now" comes from (tests pass a controllable clock).
+        schedule_jobs: Whether to schedule the weekly digest and nudges.
+    """
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+
+    async def post_init(app: BotApplication) -> None:
+        data: BotData = app.bot_data
+        db = Database(settings.database_url)
+        # Pending migrations are applied on start, so an upgrade is "install and restart".
+        await asyncio.to_thread(migrate.upgrade, db.engine)
+        data.db = db
+        data.bot_username = app.bot.username
+        await register_menus(app.bot, settings.admin_telegram_ids)
+        if schedule_jobs:
+            from organiser_bot import jobs
+
+            jobs.schedule(app)
+
+    async def post_shutdown(app: BotApplication) -> None:
+        data: BotData = app.bot_data
+        if hasattr(data, "db"):
+            await asyncio.to_thread(data.db.close)
+
+    app = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .context_types(CONTEXT_TYPES)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Database work runs in threads, so updates can be handled side by side; a message is
+        # keyed by chat and message id, so ordering between different updates is not relied on.
+        .concurrent_updates(8)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    data: BotData = app.bot_data
+    data.settings = settings
+    data.clock = clock
+    register_handlers(app)
+    return app

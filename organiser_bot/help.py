@@ -1,0 +1,61 @@
+"""Help text, tailored to what the caller's role allows."""
+
+from __future__ import annotations
+
+from organiser_bot.access import Actor
+
+NOT_A_MEMBER = (
+    "Hi! This bot is for members of organising teams. To join, open the invite link your team's "
+    "manager sent you, or ask them for one. Nothing you send is stored until you join."
+)
+
+START_NO_CODE = (
+    "Welcome! To join your team, open the invite link your manager sent you "
+    "(it looks like t.me/…?start=…). No link yet? Ask your team's manager for one."
+)
+
+MEMBER_HELP = """\
+Log as you go — one entry per line:
+  121 Sam Patel tenants assoc
+  case 2 housing repair
+  doors 14 yesterday
+  contacts 6 at 18:30
+  121 Priya mon
+Or tap a button below. Add #team to log a line to another of your teams.
+
+/log <kind> [count] [when] [note] — log one entry
+/undo — remove your last entry (or edit your message to correct it)
+/week — your week against your targets
+/diary [period] — your dated entries
+/use <team> — the team you log to by default
+/away <from> <to> — record an absence; targets are pro-rated
+/pause, /resume — mute or unmute mid-week nudges
+/mydata — what the bot holds about you
+Periods: week, last, 4w, 13w, 2026-W47, 2026-11-01..2026-11-30"""
+
+MANAGER_HELP = """\
+
+Managing teams:
+/newteam <name> — create a team
+/invite <team> <role> [uses] [days] — invite link (roles: organiser, councillor, caseworker, manager)
+/revoke <code> — withdraw an invite
+/target <role|@user> <kind> <n> [team] — set a weekly target
+/totals [team|all|@user] [period] — totals against targets
+/team [team] — members and their roles
+/export [period] — entries as CSV
+/ledger — when each team's digest went out
+In a team's group chat: /bind <team> (make it the team's chat), /digest (preview this week)"""
+
+ADMIN_HELP = "\nAs an admin you can do all of this for every team."
+
+
+def help_text(actor: Actor) -> str:
+    """The help a person sees, according to their role."""
+    if not actor.is_member and not actor.is_admin:
+        return NOT_A_MEMBER
+    text = MEMBER_HELP if actor.is_member else "You're an admin but not in a team yet."
+    if actor.is_manager:
+        text += MANAGER_HELP
+    if actor.is_admin:
+        text += ADMIN_HELP
+    return text

@@ -1,0 +1,77 @@
+"""Effective weekly targets: person > team role > role default, pro-rated for absence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+
+from organiser_bot.kinds import DEFAULT_TARGETS
+from organiser_bot.roles import Role
+from storage.targets import AbsenceRow, TargetRow
+
+
+def effective_targets(
+    *,
+    role: Role,
+    person_id: int,
+    team_id: int,
+    overrides: Iterable[TargetRow],
+) -> dict[str, int]:
+    """Weekly target per kind for one person in one team.
+
+    Precedence, most specific first: the person in this team, the person in every team, the role
+    in this team, the role in every team, then the built-in role default. A target of 0 removes
+    the kind from the person's targets.
+    """
+    ranked: dict[str, tuple[int, int]] = {
+        kind: (0, n) for kind, n in DEFAULT_TARGETS.get(role, {}).items()
+    }
+    person_scope = f"person:{person_id}"
+    role_scope = f"role:{role.value}"
+    for o in overrides:
+        if o.team_id is not None and o.team_id != team_id:
+            continue
+        if o.scope == person_scope:
+            rank = 4 if o.team_id == team_id else 3
+        elif o.scope == role_scope:
+            rank = 2 if o.team_id == team_id else 1
+        else:
+            continue
+        if rank >= ranked.get(o.kind, (-1, 0))[0]:
+            ranked[o.kind] = (rank, o.weekly)
+    return {kind: n for kind, (_, n) in ranked.items() if n > 0}
+
+
+def away_days(absences: Iterable[AbsenceRow], monday: date) -> int:
+    """How many days of the week starting ``monday`` fall inside any of ``absences``."""
+    days: set[date] = set()
+    for a in absences:
+        for i in range(7):
+            day = monday + timedelta(days=i)
+            if a.starts_on <= day <= a.ends_on:
+                days.add(day)
+    return len(days)
+
+
+def pro_rate(targets: dict[str, int], away: int) -> dict[str, int]:
+    """Scale weekly targets by the days present (rounded half up); zero targets drop out."""
+    if away <= 0:
+        return dict(targets)
+    present = max(0, 7 - away)
+    scaled = {kind: (n * present * 2 + 7) // 14 for kind, n in targets.items()}
+    return {kind: n for kind, n in scaled.items() if n > 0}
+
+
+def expected_by(target: int, days_elapsed: int, days_present: int = 7) -> float:
+    """How many of ``target`` should be done after ``days_elapsed`` of the week, for pacing."""
+    if days_present <= 0:
+        return 0.0
+    return target * min(days_elapsed, 7) / 7
+
+
+def attainment(pairs: Sequence[tuple[int, int]]) -> float | None:
+    """Share of targets met: sum(min(done, target)) / sum(target), or None with no targets."""
+    total_target = sum(target for _, target in pairs)
+    if total_target <= 0:
+        return None
+    return sum(min(done, target) for done, target in pairs) / total_target

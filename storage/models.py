@@ -1,0 +1,214 @@
+"""The tables. Schema changes go through Alembic (``storage/migrations``), never ``create_all``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _utc_column(*, nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Person(SQLModel, table=True):
+    """Someone the bot knows: a member of at least one team, or someone who was."""
+
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_type=BigInteger, unique=True, index=True)
+    display_name: str = Field(max_length=128)
+    username: str | None = Field(default=None, max_length=64, index=True)
+    default_team_id: int | None = Field(default=None, foreign_key="team.id")
+    nudges_paused: bool = Field(default=False)
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Team(SQLModel, table=True):
+    """A team of organisers, councillors and caseworkers, with its own chat and digest."""
+
+    __tablename__ = "team"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(sa_column=_utc_column())
+    archived_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Membership(SQLModel, table=True):
+    """A person's role in one team. A person can belong to several teams."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("person_id", "team_id", name="uq_membership_person_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Invite(SQLModel, table=True):
+    """A code that lets someone join a team in a role (deep link ``?start=<code>``)."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    team_id: int = Field(foreign_key="team.id")
+    role: str = Field(max_length=16)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime = Field(sa_column=_utc_column())
+    uses_left: int = Field(default=1)
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class TeamChat(SQLModel, table=True):
+    """The Telegram group chat bound to a team, where its digest is posted."""
+
+    __tablename__ = "team_chat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", unique=True)
+    chat_id: int = Field(sa_type=BigInteger, unique=True)
+    title: str | None = Field(default=None, max_length=256)
+    bound_by: int | None = Field(default=None, foreign_key="person.id")
+    bound_at: datetime = Field(sa_column=_utc_column())
+
+
+class ActivityKind(SQLModel, table=True):
+    """A kind of activity added by an admin, beyond the built-in ones."""
+
+    __tablename__ = "activity_kind"
+
+    key: str = Field(primary_key=True, max_length=32)
+    label: str = Field(max_length=64)
+    aliases: str = Field(default="", max_length=256)  # space-separated, lower case
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class Activity(SQLModel, table=True):
+    """One logged entry. Keyed by the chat, message and line it came from, so a redelivered or
+    replayed update can never count twice."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        UniqueConstraint(
+            "source_chat_id", "source_message_id", "source_line", name="uq_activity_source"
+        ),
+        Index("ix_activity_person_day", "person_id", "occurred_on"),
+        Index("ix_activity_team_day", "team_id", "occurred_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    team_id: int = Field(foreign_key="team.id")
+    kind: str = Field(max_length=32)
+    count: int = Field(default=1)
+    occurred_at: datetime = Field(sa_column=_utc_column())
+    occurred_on: date  # local date in TIMEZONE; the day the entry counts for
+    note: str | None = Field(default=None, sa_type=Text)
+    source_chat_id: int = Field(sa_type=BigInteger)
+    source_message_id: int = Field(sa_type=BigInteger)
+    source_line: int = Field(default=0)
+    recorded_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class DailyTotal(SQLModel, table=True):
+    """Running totals per person, team, kind and local day, kept in step with ``activity`` in the
+    same transaction. Week and period totals read these (at most 7 rows per person, kind and
+    week) instead of scanning the growing activity history."""
+
+    __tablename__ = "daily_total"
+    __table_args__ = (Index("ix_daily_total_team_day", "team_id", "day"),)
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    kind: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    total: int = Field(default=0)
+
+
+class Target(SQLModel, table=True):
+    """A weekly target overriding the role default.
+
+    ``scope`` is one of ``role:<role>`` or ``person:<person id>``; ``team_id`` NULL means every
+    team. ``scope_key`` makes the (team, scope, kind) triple unique on every backend, NULLs
+    included.
+    """
+
+    __tablename__ = "target"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope_key: str = Field(max_length=128, unique=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    scope: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    weekly: int
+    set_by: int | None = Field(default=None, foreign_key="person.id")
+    set_at: datetime = Field(sa_column=_utc_column())
+
+
+class Absence(SQLModel, table=True):
+    """A span of days a person is away; their targets are pro-rated for those weeks."""
+
+    __tablename__ = "absence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    starts_on: date
+    ends_on: date  # inclusive
+    created_at: datetime = Field(sa_column=_utc_column())
+    deleted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, and when."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc_column())
+    actor_person_id: int | None = Field(default=None, foreign_key="person.id")
+    action: str = Field(max_length=32)
+    entity: str = Field(max_length=32)
+    entity_id: int | None = Field(default=None)
+    detail: str = Field(default="", sa_type=Text)
+
+
+class DigestLedger(SQLModel, table=True):
+    """One row per team and ISO week: the proof that each team's digest went out exactly once."""
+
+    __tablename__ = "digest_ledger"
+    __table_args__ = (UniqueConstraint("team_id", "iso_week", name="uq_digest_team_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    iso_week: str = Field(max_length=10, index=True)
+    template_version: str = Field(max_length=16)
+    content_hash: str = Field(default="", max_length=64)
+    status: str = Field(max_length=16)  # sending | sent | failed
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    message_ids: str = Field(default="", max_length=256)
+    claimed_at: datetime = Field(sa_column=_utc_column())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class NudgeLog(SQLModel, table=True):
+    """A mid-week nudge sent to a person, once per ISO week at most."""
+
+    __tablename__ = "nudge_log"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    iso_week: str = Field(max_length=10, primary_key=True)
+    sent_at: datetime = Field(sa_column=_utc_column())

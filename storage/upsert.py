@@ -1,0 +1,39 @@
+"""Dialect-aware INSERT ... ON CONFLICT, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def insert_ignore(
+    conn: Connection, table: Table, values: Mapping[str, Any], *, conflict: Sequence[str]
+) -> bool:
+    """Insert ``values`` unless a row with the same ``conflict`` columns exists.
+
+    Returns:
+        True when a row was inserted.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    return conn.execute(stmt).rowcount == 1
+
+
+def add_to_counter(
+    conn: Connection,
+    table: Table,
+    key: Mapping[str, Any],
+    *,
+    column: str,
+    delta: int,
+) -> None:
+    """Add ``delta`` to ``column`` of the row keyed by ``key``, creating it at ``delta``."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**key, **{column: delta})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={column: table.c[column] + stmt.excluded[column]}
+    )
+    conn.execute(stmt)
