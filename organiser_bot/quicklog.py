@@ -359,7 +359,11 @@ def _parse_line(
         _fail_unknown_kind(tokens[start], kinds)
     rest = tokens[start + used :]
 
-    if rest and _DIGITS_RE.fullmatch(rest[0]):
+    if (
+        rest
+        and _DIGITS_RE.fullmatch(rest[0])
+        and not (len(rest) > 1 and _MERIDIEM_WORD_RE.fullmatch(rest[1].lower().rstrip(".")))
+    ):
         if count is not None:
             _fail("Give the count once, please:", EXAMPLE_COUNT)
         count = _check_count(rest[0])

@@ -114,19 +114,13 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
             "source_line": e.line,
             "recorded_at": now,
         }
-        if insert_ignore(
+        new_id = insert_ignore(
             conn,
             t.activity,
             values,
             conflict=("source_chat_id", "source_message_id", "source_line"),
-        ):
-            new_id = conn.execute(
-                select(t.activity.c.id).where(
-                    t.activity.c.source_chat_id == e.chat_id,
-                    t.activity.c.source_message_id == e.message_id,
-                    t.activity.c.source_line == e.line,
-                )
-            ).scalar_one()
+        )
+        if new_id is not None:
             inserted.append(int(new_id))
             _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, e.count)
     return inserted

@@ -51,7 +51,7 @@ def set_target(
         "set_by": by,
         "set_at": now,
     }
-    if not insert_ignore(conn, t.target, values, conflict=("scope_key",)):
+    if insert_ignore(conn, t.target, values, conflict=("scope_key",)) is None:
         conn.execute(
             update(t.target)
             .where(t.target.c.scope_key == key)

@@ -11,15 +11,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 def insert_ignore(
     conn: Connection, table: Table, values: Mapping[str, Any], *, conflict: Sequence[str]
-) -> bool:
+) -> Any | None:
     """Insert ``values`` unless a row with the same ``conflict`` columns exists.
 
     Returns:
-        True when a row was inserted.
+        The new row's first primary-key value, or None when nothing was inserted. (RETURNING,
+        not ``rowcount``, which drivers do not report reliably for ON CONFLICT.)
     """
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
-    return conn.execute(stmt).rowcount == 1
+    stmt = (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(*table.primary_key.columns)
+    )
+    row = conn.execute(stmt).first()
+    return None if row is None else row[0]
 
 
 def add_to_counter(
