@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
@@ -18,7 +19,7 @@ from storage.engine import Database
 
 log = logging.getLogger(__name__)
 
-BotApplication = Application  # type: ignore[type-arg]
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def file_base_url(api_base_url: str) -> str:

@@ -117,9 +117,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.command == "seed":
             from organiser_bot.seed import seed
+            from storage import migrate
 
-            summary = seed(engine, teams=args.teams, members=args.members, weeks=args.weeks,
-                           tz=settings.tz, random_seed=args.seed)
+            migrate.upgrade(engine)
+            summary = seed(
+                engine,
+                teams=args.teams,
+                members=args.members,
+                weeks=args.weeks,
+                tz=settings.tz,
+                random_seed=args.seed,
+            )
             print(summary)
             return 0
         if args.command == "digest":

@@ -37,7 +37,8 @@ MANAGER_HELP = """\
 
 Managing teams:
 /newteam <name> — create a team
-/invite <team> <role> [uses] [days] — invite link (roles: organiser, councillor, caseworker, manager)
+/invite <team> <role> [uses] [days] — invite link
+  (roles: organiser, councillor, caseworker, manager)
 /revoke <code> — withdraw an invite
 /target <role|@user> <kind> <n> [team] — set a weekly target
 /totals [team|all|@user] [period] — totals against targets

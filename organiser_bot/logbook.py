@@ -116,7 +116,10 @@ def _resolve(
             tagged = actor.team_by_slug(slugify(entry.team))
             if tagged is None:
                 names = ", ".join(f"#{tr.slug}" for tr in actor.teams)
-                return f"Line {i + 1}: #{entry.team} isn't one of your teams ({names}). Nothing logged."
+                return (
+                    f"Line {i + 1}: #{entry.team} isn't one of your teams ({names}). "
+                    "Nothing logged."
+                )
             team = tagged
         out.append(
             NewEntry(
@@ -177,8 +180,15 @@ def log_text(
     ids = activities.record(conn, resolved, now=now)
     if ids:
         audit.record(
-            conn, at=now, actor=actor.person_id, action="log", entity="activity",
-            entity_id=ids[0], ids=ids, chat_id=chat_id, message_id=message_id,
+            conn,
+            at=now,
+            actor=actor.person_id,
+            action="log",
+            entity="activity",
+            entity_id=ids[0],
+            ids=ids,
+            chat_id=chat_id,
+            message_id=message_id,
         )
     rows = [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
     today = local_date(now, tz)
@@ -209,8 +219,13 @@ def undo_source(
     if not removed:
         return "Already undone."
     audit.record(
-        conn, at=now, actor=actor.person_id, action="undo", entity="activity",
-        entity_id=removed[0].id, ids=[r.id for r in removed],
+        conn,
+        at=now,
+        actor=actor.person_id,
+        action="undo",
+        entity="activity",
+        entity_id=removed[0].id,
+        ids=[r.id for r in removed],
     )
     today = local_date(now, tz)
     return "Removed:\n" + _confirmation(conn, actor, removed, kinds=kinds, today=today, mark="↩")
@@ -250,8 +265,15 @@ def edit_text(
     if not rows:
         # The original was not logged (e.g. it did not parse): treat the edit as a new log.
         return log_text(
-            conn, actor, text, chat_id=chat_id, message_id=message_id, sent_at=sent_at,
-            now=now, tz=tz, kinds=kinds,
+            conn,
+            actor,
+            text,
+            chat_id=chat_id,
+            message_id=message_id,
+            sent_at=sent_at,
+            now=now,
+            tz=tz,
+            kinds=kinds,
         )
     if any(r.person_id != actor.person_id for r in rows):
         return LogOutcome("You can only change your own entries.")
@@ -272,15 +294,26 @@ def edit_text(
         if old is None:
             activities.record(conn, [new], now=now)
         elif not old.deleted and (old.team_id, old.kind, old.count, old.occurred_at, old.note) == (
-            new.team_id, new.kind, new.count, new.occurred_at, new.note,
+            new.team_id,
+            new.kind,
+            new.count,
+            new.occurred_at,
+            new.note,
         ):
             continue
         else:
             activities.replace(conn, old, new, now=now)
     activities.soft_delete(conn, by_line.values(), now=now)
     audit.record(
-        conn, at=now, actor=actor.person_id, action="edit", entity="activity",
-        entity_id=rows[0].id, chat_id=chat_id, message_id=message_id, lines=len(resolved),
+        conn,
+        at=now,
+        actor=actor.person_id,
+        action="edit",
+        entity="activity",
+        entity_id=rows[0].id,
+        chat_id=chat_id,
+        message_id=message_id,
+        lines=len(resolved),
     )
     live = [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
     today = local_date(now, tz)

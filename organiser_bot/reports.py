@@ -24,8 +24,9 @@ from storage import targets as target_store
 MAX_TARGET = 1000
 
 
-def my_week(conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo,
-            kinds: KindRegistry) -> str:
+def my_week(
+    conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo, kinds: KindRegistry
+) -> str:
     """``/week``: each kind's total against target, days left, and whether on pace."""
     if not actor.is_member or actor.person_id is None:
         return help_texts.NOT_A_MEMBER
@@ -70,8 +71,15 @@ def _period(text: str | None, *, today: date) -> Period | str:
         return str(exc)
 
 
-def my_diary(conn: Connection, actor: Actor, args: list[str], *, now: datetime, tz: ZoneInfo,
-             kinds: KindRegistry) -> str:
+def my_diary(
+    conn: Connection,
+    actor: Actor,
+    args: list[str],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    kinds: KindRegistry,
+) -> str:
     """``/diary [period]``: the caller's dated entries, notes included (theirs alone)."""
     if not actor.is_member or actor.person_id is None:
         return help_texts.NOT_A_MEMBER
@@ -110,9 +118,7 @@ class MemberTotals:
     weeks_away: float
 
 
-def team_totals(
-    conn: Connection, team_id: int, period: Period
-) -> list[MemberTotals]:
+def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTotals]:
     """Totals per member and kind over ``period``, with targets summed over its weeks (each
     pro-rated for absence and for weeks the period covers only in part)."""
     members = people.team_members(conn, team_id)
@@ -125,8 +131,9 @@ def team_totals(
     absences = target_store.absences(conn, start=period.start, end=period.end, person_ids=ids)
     out = []
     for m in members:
-        base = effective_targets(role=m.role, person_id=m.person_id, team_id=team_id,
-                                 overrides=overrides)
+        base = effective_targets(
+            role=m.role, person_id=m.person_id, team_id=team_id, overrides=overrides
+        )
         mine = [a for a in absences if a.person_id == m.person_id]
         summed: dict[str, float] = defaultdict(float)
         away_total = 0.0
@@ -140,8 +147,12 @@ def team_totals(
                 summed[kind] += n * covered / 7
         out.append(
             MemberTotals(
-                m.person_id, m.display_name, m.role, dict(totals.get(m.person_id, {})),
-                {k: round(v) for k, v in summed.items() if round(v) > 0}, away_total,
+                m.person_id,
+                m.display_name,
+                m.role,
+                dict(totals.get(m.person_id, {})),
+                {k: round(v) for k, v in summed.items() if round(v) > 0},
+                away_total,
             )
         )
     return out
@@ -165,7 +176,8 @@ def _format_totals(name: str, period: Period, rows: list[MemberTotals], kinds: K
     if rows:
         summary = ", ".join(
             f"{kinds.get(k).label} {team_done[k]}/{team_target[k]}"
-            if team_target.get(k) else f"{kinds.get(k).label} {team_done[k]}"
+            if team_target.get(k)
+            else f"{kinds.get(k).label} {team_done[k]}"
             for k in dict.fromkeys([*team_target, *team_done])
         )
         lines.append(f"Team: {summary or 'nothing logged'}")
@@ -174,18 +186,29 @@ def _format_totals(name: str, period: Period, rows: list[MemberTotals], kinds: K
     return "\n".join(lines)
 
 
-def totals(conn: Connection, actor: Actor, args: list[str], *, now: datetime, tz: ZoneInfo,
-           kinds: KindRegistry) -> str:
+def totals(
+    conn: Connection,
+    actor: Actor,
+    args: list[str],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    kinds: KindRegistry,
+) -> str:
     """``/totals [team|all|@user] [period]`` for managers (their teams) and admins (all)."""
     if not actor.is_manager:
         return "Only managers and admins can see team totals. /week shows yours."
     today = local_date(now, tz)
     who = args[0] if args else None
     period_text = " ".join(args[1:]) or None
-    if who is not None and not who.startswith("@") and who.lower() != "all":
-        if people.find_team(conn, slugify(who)) is None:
-            # Not a team: perhaps a period, e.g. "/totals 4w".
-            period_text, who = " ".join(args), None
+    if (
+        who is not None
+        and not who.startswith("@")
+        and who.lower() != "all"
+        and people.find_team(conn, slugify(who)) is None
+    ):
+        # Not a team: perhaps a period, e.g. "/totals 4w".
+        period_text, who = " ".join(args), None
     period = _period(period_text, today=today)
     if isinstance(period, str):
         return period
@@ -206,10 +229,10 @@ def totals(conn: Connection, actor: Actor, args: list[str], *, now: datetime, tz
                 blocks.append(_format_totals(team.name, period, rows, kinds))
         return "\n\n".join(blocks) or f"{who} isn't in a team you manage."
     else:
-        team = people.find_team(conn, slugify(who))
-        if team is None or not actor.manages(team.id):
+        named = people.find_team(conn, slugify(who))
+        if named is None or not actor.manages(named.id):
             return f"You don't manage a team called {who}."
-        teams = [team]
+        teams = [named]
     if not teams:
         return "You don't manage any team yet."
     return "\n\n".join(
@@ -233,8 +256,10 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> str:
     blocks = []
     for team in teams:
         members = people.team_members(conn, team.id)
-        chat = "has a chat" if any(t.id == team.id for t, _ in people.bound_chats(conn)) else (
-            f"no chat yet: /bind {team.slug} in its group"
+        chat = (
+            "has a chat"
+            if any(t.id == team.id for t, _ in people.bound_chats(conn))
+            else (f"no chat yet: /bind {team.slug} in its group")
         )
         lines = [f"{team.name} ({team.slug}) · {len(members)} members · {chat}"]
         lines += [
@@ -254,8 +279,15 @@ class CsvExport:
     content: bytes | None = None
 
 
-def export_csv(conn: Connection, actor: Actor, args: list[str], *, now: datetime, tz: ZoneInfo,
-               kinds: KindRegistry) -> CsvExport:
+def export_csv(
+    conn: Connection,
+    actor: Actor,
+    args: list[str],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    kinds: KindRegistry,
+) -> CsvExport:
     """``/export [period]``: entries of the teams the caller manages, notes included (only
     managers of the team and admins ever receive notes)."""
     if not actor.is_manager:
@@ -270,21 +302,44 @@ def export_csv(conn: Connection, actor: Actor, args: list[str], *, now: datetime
     writer.writerow(["date", "time", "team", "person", "kind", "count", "note", "recorded_at"])
     for row, person, team in rows:
         at = row.occurred_at.astimezone(tz)
-        writer.writerow([f"{row.occurred_on}", f"{at:%H:%M}", team, person,
-                         kinds.get(row.kind).label, row.count, row.note or "", ""])
-    audit.record(conn, at=now, actor=actor.person_id, action="export", entity="activity",
-                 entity_id=None, rows=len(rows), period=period.label)
+        writer.writerow(
+            [
+                f"{row.occurred_on}",
+                f"{at:%H:%M}",
+                team,
+                person,
+                kinds.get(row.kind).label,
+                row.count,
+                row.note or "",
+                "",
+            ]
+        )
+    audit.record(
+        conn,
+        at=now,
+        actor=actor.person_id,
+        action="export",
+        entity="activity",
+        entity_id=None,
+        rows=len(rows),
+        period=period.label,
+    )
     name = f"entries-{period.start}-{period.end - timedelta(days=1)}.csv"
     return CsvExport(
-        f"{len(rows)} entries · {period.label}. Contains notes: keep it within the team's managers.",
-        name, buf.getvalue().encode("utf-8"),
+        f"{len(rows)} entries · {period.label}. "
+        "Contains notes: keep it within the team's managers.",
+        name,
+        buf.getvalue().encode("utf-8"),
     )
 
 
-def set_target(conn: Connection, actor: Actor, args: list[str], *, now: datetime,
-               kinds: KindRegistry) -> str:
+def set_target(
+    conn: Connection, actor: Actor, args: list[str], *, now: datetime, kinds: KindRegistry
+) -> str:
     """``/target <role|@user> <kind> <n> [team]``: override a weekly target."""
-    usage = "Usage: /target <role|@user> <kind> <n> [team], e.g. /target organiser 121 12 north-ward"
+    usage = (
+        "Usage: /target <role|@user> <kind> <n> [team], e.g. /target organiser 121 12 north-ward"
+    )
     if not actor.is_manager:
         return "Only managers and admins can set targets."
     if len(args) < 3:
@@ -305,7 +360,7 @@ def set_target(conn: Connection, actor: Actor, args: list[str], *, now: datetime
     if team_id is None and not actor.is_admin:
         default = actor.default_team
         managed = [tr for tr in actor.teams if tr.role is Role.MANAGER]
-        pick = default if default and default.role is Role.MANAGER else (managed or [None])[0]
+        pick = default if default and default.role is Role.MANAGER else next(iter(managed), None)
         if pick is None:
             return usage
         team_id, team_name = pick.team_id, pick.name
@@ -323,10 +378,21 @@ def set_target(conn: Connection, actor: Actor, args: list[str], *, now: datetime
         scope, whose = f"role:{role.value}", f"{role.value}s"
     person_id = people.ensure_person(conn, actor.identity, now=now)
     weekly = int(n_text)
-    previous = target_store.set_target(conn, team_id=team_id, scope=scope, kind=kind.key,
-                                       weekly=weekly, by=person_id, now=now)
-    audit.record(conn, at=now, actor=person_id, action="set", entity="target", entity_id=team_id,
-                 scope=scope, kind=kind.key, weekly=weekly, previous=previous)
+    previous = target_store.set_target(
+        conn, team_id=team_id, scope=scope, kind=kind.key, weekly=weekly, by=person_id, now=now
+    )
+    audit.record(
+        conn,
+        at=now,
+        actor=person_id,
+        action="set",
+        entity="target",
+        entity_id=team_id,
+        scope=scope,
+        kind=kind.key,
+        weekly=weekly,
+        previous=previous,
+    )
     was = f" (was {previous})" if previous is not None else ""
     return f"✓ Weekly {kind.label} target for {whose} in {team_name}: {weekly}{was}."
 
@@ -336,8 +402,9 @@ def my_data(conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo) -> s
     if actor.person_id is None:
         return "The bot holds nothing about you."
     teams = ", ".join(f"{tr.name} ({tr.role.value})" for tr in actor.teams) or "none"
-    rows = activities.diary(conn, person_id=actor.person_id, start=date.min, end=date.max,
-                            limit=100_000)
+    rows = activities.diary(
+        conn, person_id=actor.person_id, start=date.min, end=date.max, limit=100_000
+    )
     notes = sum(1 for r in rows if r.note)
     return (
         f"Name: {actor.identity.display_name}\nTeams: {teams}\n"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Row, and_, func, select, update
 
 from storage import tables as t
 from storage.upsert import add_to_counter, insert_ignore
@@ -67,9 +68,8 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _row(r: object) -> EntryRow:
-    (id_, person, team, kind, count, at, on, note, chat, msg, line, deleted) = tuple(r)  # type: ignore[call-overload]
-    return EntryRow(id_, person, team, kind, count, at, on, note, chat, msg, line, deleted is not None)
+def _row(r: Row[Any]) -> EntryRow:
+    return EntryRow(*r[:11], deleted=r[11] is not None)
 
 
 def _bump(conn: Connection, person_id: int, team_id: int, kind: str, day: date, delta: int) -> None:
@@ -277,4 +277,4 @@ def export_rows(
         )
         .order_by(t.activity.c.occurred_at, t.activity.c.id)
     ).all()
-    return [(_row(r[:12]), str(r[12]), str(r[13])) for r in rows]
+    return [(_row(r), str(r[12]), str(r[13])) for r in rows]

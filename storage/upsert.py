@@ -44,3 +44,20 @@ def add_to_counter(
         index_elements=list(key), set_={column: table.c[column] + stmt.excluded[column]}
     )
     conn.execute(stmt)
+
+
+def add_to_counter_many(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    key: Sequence[str],
+    column: str,
+) -> None:
+    """``add_to_counter`` for many rows in one executemany."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={column: table.c[column] + stmt.excluded[column]}
+    )
+    conn.execute(stmt, list(rows))

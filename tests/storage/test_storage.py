@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from organiser_bot.access import Identity
 from organiser_bot.roles import Role
 from organiser_bot.targets import effective_targets
-from storage import activities, people, tables as t
+from storage import activities, people
+from storage import tables as t
 from storage import targets as target_store
 from storage.activities import NewEntry
 from storage.engine import Database
@@ -28,8 +29,16 @@ def _setup(db: Database) -> tuple[int, int]:
     return person, team
 
 
-def _entry(person: int, team: int, *, line: int = 0, message: int = 1, count: int = 1,
-           kind: str = "one_to_one", day: date = THURSDAY) -> NewEntry:
+def _entry(
+    person: int,
+    team: int,
+    *,
+    line: int = 0,
+    message: int = 1,
+    count: int = 1,
+    kind: str = "one_to_one",
+    day: date = THURSDAY,
+) -> NewEntry:
     return NewEntry(person, team, kind, count, NOW, day, "note", 99, message, line)
 
 
@@ -52,9 +61,16 @@ def test_the_same_source_line_is_never_stored_twice(db: Database) -> None:
 def test_database_constraint_refuses_a_duplicate_source(db: Database) -> None:
     person, team = _setup(db)
     row = {
-        "person_id": person, "team_id": team, "kind": "casework", "count": 1,
-        "occurred_at": NOW, "occurred_on": THURSDAY, "source_chat_id": 1,
-        "source_message_id": 2, "source_line": 0, "recorded_at": NOW,
+        "person_id": person,
+        "team_id": team,
+        "kind": "casework",
+        "count": 1,
+        "occurred_at": NOW,
+        "occurred_on": THURSDAY,
+        "source_chat_id": 1,
+        "source_message_id": 2,
+        "source_line": 0,
+        "recorded_at": NOW,
     }
     with db.begin() as conn:
         conn.execute(insert(t.activity).values(**row))
@@ -73,15 +89,22 @@ def test_daily_totals_follow_inserts_deletes_and_replacements(db: Database) -> N
     assert _week(db, person, team) == {"one_to_one": 2, "casework": 1}
     with db.begin() as conn:
         rows = activities.entries_from_source(conn, 99, 1)
-        activities.replace(conn, rows[0], _entry(person, team, count=7, kind="resident_contact",
-                                                  day=THURSDAY - timedelta(days=7)), now=NOW)
+        activities.replace(
+            conn,
+            rows[0],
+            _entry(
+                person, team, count=7, kind="resident_contact", day=THURSDAY - timedelta(days=7)
+            ),
+            now=NOW,
+        )
         activities.soft_delete(conn, [rows[1]], now=NOW)
         # Deleting twice takes nothing off twice.
         assert activities.soft_delete(conn, [rows[1]], now=NOW) == []
     assert _week(db, person, team) == {}
     with db.begin() as conn:
-        last_week = activities.kind_totals(conn, person_id=person, team_id=team,
-                                           start=date(2026, 11, 16), end=date(2026, 11, 23))
+        last_week = activities.kind_totals(
+            conn, person_id=person, team_id=team, start=date(2026, 11, 16), end=date(2026, 11, 23)
+        )
         live = conn.execute(
             select(func.sum(t.activity.c.count)).where(t.activity.c.deleted_at.is_(None))
         ).scalar_one()
@@ -92,37 +115,85 @@ def test_target_precedence_person_over_team_role_over_default(db: Database) -> N
     person, team = _setup(db)
     with db.begin() as conn:
         overrides = target_store.overrides(conn, team_ids=[team])
-    assert effective_targets(role=Role.ORGANISER, person_id=person, team_id=team,
-                             overrides=overrides) == {"one_to_one": 15}
+    assert effective_targets(
+        role=Role.ORGANISER, person_id=person, team_id=team, overrides=overrides
+    ) == {"one_to_one": 15}
     with db.begin() as conn:
-        target_store.set_target(conn, team_id=None, scope="role:organiser", kind="one_to_one",
-                                weekly=14, by=None, now=NOW)
-        target_store.set_target(conn, team_id=team, scope="role:organiser", kind="one_to_one",
-                                weekly=12, by=None, now=NOW)
+        target_store.set_target(
+            conn,
+            team_id=None,
+            scope="role:organiser",
+            kind="one_to_one",
+            weekly=14,
+            by=None,
+            now=NOW,
+        )
+        target_store.set_target(
+            conn,
+            team_id=team,
+            scope="role:organiser",
+            kind="one_to_one",
+            weekly=12,
+            by=None,
+            now=NOW,
+        )
         overrides = target_store.overrides(conn, team_ids=[team])
-    assert effective_targets(role=Role.ORGANISER, person_id=person, team_id=team,
-                             overrides=overrides)["one_to_one"] == 12
+    assert (
+        effective_targets(role=Role.ORGANISER, person_id=person, team_id=team, overrides=overrides)[
+            "one_to_one"
+        ]
+        == 12
+    )
     with db.begin() as conn:
-        previous = target_store.set_target(conn, team_id=team, scope=f"person:{person}",
-                                           kind="one_to_one", weekly=10, by=None, now=NOW)
+        previous = target_store.set_target(
+            conn,
+            team_id=team,
+            scope=f"person:{person}",
+            kind="one_to_one",
+            weekly=10,
+            by=None,
+            now=NOW,
+        )
         assert previous is None
-        again = target_store.set_target(conn, team_id=team, scope=f"person:{person}",
-                                        kind="one_to_one", weekly=9, by=None, now=NOW)
+        again = target_store.set_target(
+            conn,
+            team_id=team,
+            scope=f"person:{person}",
+            kind="one_to_one",
+            weekly=9,
+            by=None,
+            now=NOW,
+        )
         assert again == 10
         overrides = target_store.overrides(conn, team_ids=[team])
-    assert effective_targets(role=Role.ORGANISER, person_id=person, team_id=team,
-                             overrides=overrides)["one_to_one"] == 9
+    assert (
+        effective_targets(role=Role.ORGANISER, person_id=person, team_id=team, overrides=overrides)[
+            "one_to_one"
+        ]
+        == 9
+    )
     # Another team sees only the all-teams role override.
-    assert effective_targets(role=Role.ORGANISER, person_id=person, team_id=team + 1,
-                             overrides=overrides)["one_to_one"] == 14
+    assert (
+        effective_targets(
+            role=Role.ORGANISER, person_id=person, team_id=team + 1, overrides=overrides
+        )["one_to_one"]
+        == 14
+    )
 
 
 def test_an_invite_use_is_spent_once(db: Database) -> None:
     _, team = _setup(db)
     with db.begin() as conn:
-        invite = people.create_invite(conn, code="abc", team_id=team, role=Role.CASEWORKER,
-                                      created_by=None, now=NOW,
-                                      expires_at=NOW + timedelta(days=1), uses=1)
+        invite = people.create_invite(
+            conn,
+            code="abc",
+            team_id=team,
+            role=Role.CASEWORKER,
+            created_by=None,
+            now=NOW,
+            expires_at=NOW + timedelta(days=1),
+            uses=1,
+        )
     with db.begin() as conn:
         assert people.use_invite(conn, invite) is True
     with db.begin() as conn:
@@ -149,8 +220,9 @@ def test_chat_binding_moves_a_chat_between_teams(db: Database) -> None:
     with db.begin() as conn:
         other = people.create_team(conn, name="South", slug="south", now=NOW)
         assert people.bind_chat(conn, team_id=team, chat_id=-5, title="g", by=None, now=NOW) is None
-        assert people.bind_chat(conn, team_id=other, chat_id=-5, title="g", by=None,
-                                now=NOW) == team
+        assert (
+            people.bind_chat(conn, team_id=other, chat_id=-5, title="g", by=None, now=NOW) == team
+        )
         bound = people.team_for_chat(conn, -5)
     assert bound is not None and bound.slug == "south"
 

@@ -1,0 +1,199 @@
+"""Synthetic organisations: a small realistic one for the demo, large ones for benchmarks."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from organiser_bot.kinds import DEFAULT_TARGETS
+from organiser_bot.periods import local_date, to_utc, week_monday
+from organiser_bot.roles import Role
+from storage import tables as t
+from storage.upsert import add_to_counter_many
+
+FIRST = [
+    "Sam",
+    "Priya",
+    "Tom",
+    "Aisha",
+    "Kwame",
+    "Megan",
+    "Olu",
+    "Hannah",
+    "Ravi",
+    "Grace",
+    "Liam",
+    "Fatima",
+    "Dan",
+    "Zara",
+    "Chris",
+    "Nadia",
+    "Joe",
+    "Amara",
+    "Ben",
+    "Leah",
+]
+LAST = ["Patel", "Okafor", "Jones", "Khan", "Smith", "Evans", "Begum", "Murphy", "Ali", "Clarke"]
+WARDS = [
+    "North Ward",
+    "Riverside",
+    "Hill Top",
+    "Old Town",
+    "Canal Side",
+    "Market Ward",
+    "Park East",
+    "Station Ward",
+]
+ROLE_MIX = (Role.ORGANISER, Role.ORGANISER, Role.COUNCILLOR, Role.CASEWORKER)
+#: Seeded people's Telegram ids start here, far from real ones.
+SEED_USER_BASE = 9_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SeedSummary:
+    """What a seed run created."""
+
+    teams: int
+    people: int
+    entries: int
+    weeks: int
+
+    def __str__(self) -> str:
+        return (
+            f"Seeded {self.teams} teams, {self.people} people and {self.entries} entries "
+            f"over {self.weeks} weeks."
+        )
+
+
+def seed(
+    engine: Engine,
+    *,
+    teams: int,
+    members: int,
+    weeks: int,
+    tz: ZoneInfo,
+    random_seed: int = 1,
+    now: datetime | None = None,
+    realistic: bool = False,
+) -> SeedSummary:
+    """Create ``teams`` teams of ``members`` people with ``weeks`` weeks of activity.
+
+    Entries and their daily totals are written in bulk, so a million entries take seconds.
+    Each member works at their own steady rate, with some weeks off and some misses, so digests
+    show a spread of met and missed targets.
+    """
+    if teams < 1 or members < 0 or weeks < 1:
+        raise ValueError("teams and weeks must be at least 1, members at least 0")
+    rng = random.Random(random_seed)
+    now = now or datetime.now(UTC)
+    today = local_date(now, tz)
+    first_day = week_monday(today) - timedelta(weeks=weeks - 1)
+    with engine.begin() as conn:
+        start_team = int(conn.execute(select(func.count()).select_from(t.team)).scalar_one())
+        start_person = int(conn.execute(select(func.count()).select_from(t.person)).scalar_one())
+        team_ids: list[int] = []
+        for i in range(teams):
+            n = start_team + i
+            name = WARDS[n] if realistic and n < len(WARDS) else f"Team {n + 1:03d}"
+            slug = name.lower().replace(" ", "-")
+            team_id = conn.execute(
+                insert(t.team).values(name=name, slug=slug, created_at=now).returning(t.team.c.id)
+            ).scalar_one()
+            team_ids.append(int(team_id))
+            conn.execute(
+                insert(t.team_chat).values(
+                    team_id=team_id, chat_id=-1_000_000_000_000 - n, title=name, bound_at=now
+                )
+            )
+        entries: list[dict[str, object]] = []
+        total = 0
+        daily: dict[tuple[int, int, str, date], int] = defaultdict(int)
+        person_n = start_person
+        for team_id in team_ids:
+            for m in range(members):
+                role = Role.MANAGER if m == 0 and members > 3 else ROLE_MIX[m % len(ROLE_MIX)]
+                name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+                user_id = SEED_USER_BASE + person_n
+                person_n += 1
+                person_id = int(
+                    conn.execute(
+                        insert(t.person)
+                        .values(
+                            telegram_user_id=user_id,
+                            display_name=name,
+                            nudges_paused=False,
+                            created_at=now,
+                        )
+                        .returning(t.person.c.id)
+                    ).scalar_one()
+                )
+                conn.execute(
+                    insert(t.membership).values(
+                        person_id=person_id, team_id=team_id, role=role.value, created_at=now
+                    )
+                )
+                targets = DEFAULT_TARGETS.get(role) or {"resident_contact": 5}
+                rate = rng.uniform(0.5, 1.25)  # share of target this person usually reaches
+                message_id = 0
+                for day_n in range((today - first_day).days + 1):
+                    day = first_day + timedelta(days=day_n)
+                    if day.weekday() == 6 and rng.random() < 0.7:
+                        continue  # most people rest on Sundays
+                    for kind, weekly in targets.items():
+                        expected = weekly * rate / 6
+                        count = int(expected) + (1 if rng.random() < expected % 1 else 0)
+                        for _ in range(count if kind == "one_to_one" else min(count, 1)):
+                            n_logged = 1 if kind == "one_to_one" else count
+                            message_id += 1
+                            at = to_utc(
+                                day, time(rng.randint(9, 20), rng.choice((0, 15, 30, 45))), tz
+                            )
+                            if at > now:
+                                continue
+                            entries.append(
+                                {
+                                    "person_id": person_id,
+                                    "team_id": team_id,
+                                    "kind": kind,
+                                    "count": n_logged,
+                                    "occurred_at": at,
+                                    "occurred_on": day,
+                                    "note": None,
+                                    "source_chat_id": user_id,
+                                    "source_message_id": message_id,
+                                    "source_line": 0,
+                                    "recorded_at": at,
+                                }
+                            )
+                            daily[(person_id, team_id, kind, day)] += n_logged
+                if len(entries) >= 20_000:
+                    total += _flush(conn, entries, daily)
+        total += _flush(conn, entries, daily)
+    return SeedSummary(teams, person_n - start_person, total, weeks)
+
+
+def _flush(
+    conn: Connection,
+    entries: list[dict[str, object]],
+    daily: dict[tuple[int, int, str, date], int],
+) -> int:
+    """Write buffered entries and their daily totals; return how many entries were written."""
+    written = len(entries)
+    if entries:
+        conn.execute(insert(t.activity), entries)
+    rows = [
+        {"person_id": p, "team_id": tm, "kind": k, "day": d, "total": n}
+        for (p, tm, k, d), n in daily.items()
+    ]
+    if rows:
+        add_to_counter_many(
+            conn, t.daily_total, rows, key=("person_id", "team_id", "kind", "day"), column="total"
+        )
+    entries.clear()
+    daily.clear()
+    return written
