@@ -47,7 +47,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     }
     for name, callback in commands.items():
         # Only new messages trigger commands: an edited "/log" is handled as a correction below.
-        app.add_handler(CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE))
+        app.add_handler(
+            CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE)
+        )
     app.add_handler(CommandHandler("help", onboarding.cmd_help, filters=groups))
     app.add_handler(CommandHandler("bind", onboarding.cmd_bind))
     app.add_handler(CommandHandler("digest", digests.cmd_digest))
@@ -63,7 +65,5 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )
     )
     # Anything else in private (stickers, photos, unknown commands): explain, store nothing.
-    app.add_handler(
-        MessageHandler(private & filters.UpdateType.MESSAGE, entries.on_other_private)
-    )
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, entries.on_other_private))
     app.add_error_handler(on_error)

@@ -20,8 +20,9 @@ MAX_MESSAGE = 4096
 
 def identity_of(user: User) -> Identity:
     """The platform-neutral identity of a Telegram user."""
-    return Identity(user_id=user.id, display_name=user.full_name or str(user.id),
-                    username=user.username)
+    return Identity(
+        user_id=user.id, display_name=user.full_name or str(user.id), username=user.username
+    )
 
 
 async def run_as_actor(

@@ -18,9 +18,16 @@ async def _log(msg: Message, text: str, update: Update, context: BotContext) -> 
     data = context.bot_data
     now = data.now()
     outcome = await run_as_actor(
-        update, context, logbook.log_text, text,
-        chat_id=msg.chat_id, message_id=msg.message_id, sent_at=_sent_at(msg, now), now=now,
-        tz=data.settings.tz, kinds=data.kinds,
+        update,
+        context,
+        logbook.log_text,
+        text,
+        chat_id=msg.chat_id,
+        message_id=msg.message_id,
+        sent_at=_sent_at(msg, now),
+        now=now,
+        tz=data.settings.tz,
+        kinds=data.kinds,
     )
     markup = undo_button(*outcome.undo) if outcome.undo else None
     await msg.reply_text(outcome.text, reply_markup=markup)
@@ -45,7 +52,9 @@ async def cmd_log(update: Update, context: BotContext) -> None:
         return
     _, _, rest = msg.text.partition(" ")
     if not rest.strip():
-        await msg.reply_text("Usage: /log <kind> [count] [when] [note], e.g. /log doors 14 yesterday")
+        await msg.reply_text(
+            "Usage: /log <kind> [count] [when] [note], e.g. /log doors 14 yesterday"
+        )
         return
     await _log(msg, rest.strip(), update, context)
 
@@ -62,9 +71,16 @@ async def on_edit(update: Update, context: BotContext) -> None:
     data = context.bot_data
     now = data.now()
     outcome = await run_as_actor(
-        update, context, logbook.edit_text, text,
-        chat_id=msg.chat_id, message_id=msg.message_id, sent_at=_sent_at(msg, now), now=now,
-        tz=data.settings.tz, kinds=data.kinds,
+        update,
+        context,
+        logbook.edit_text,
+        text,
+        chat_id=msg.chat_id,
+        message_id=msg.message_id,
+        sent_at=_sent_at(msg, now),
+        now=now,
+        tz=data.settings.tz,
+        kinds=data.kinds,
     )
     if outcome is not None:
         markup = undo_button(*outcome.undo) if outcome.undo else None
@@ -92,8 +108,13 @@ async def on_undo_button(update: Update, context: BotContext) -> None:
         return
     data = context.bot_data
     text = await run_as_actor(
-        update, context, logbook.undo_source, *source,
-        now=data.now(), tz=data.settings.tz, kinds=data.kinds,
+        update,
+        context,
+        logbook.undo_source,
+        *source,
+        now=data.now(),
+        tz=data.settings.tz,
+        kinds=data.kinds,
     )
     await query.answer(text.splitlines()[0][:190])
     if isinstance(query.message, Message) and text.startswith("Removed"):
@@ -107,8 +128,12 @@ async def cmd_away(update: Update, context: BotContext) -> None:
     data = context.bot_data
     now = data.now()
     text = await run_as_actor(
-        update, context, members.away, list(context.args or []),
-        today=local_date(now, data.settings.tz), now=now,
+        update,
+        context,
+        members.away,
+        list(context.args or []),
+        today=local_date(now, data.settings.tz),
+        now=now,
     )
     await msg.reply_text(text)
 

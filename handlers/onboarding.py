@@ -21,8 +21,9 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     if not context.args:
         actor = await load(update, context)
         if actor.is_member or actor.is_admin:
-            await msg.reply_text(help_texts.help_text(actor),
-                                 reply_markup=one_tap_keyboard(actor, data.kinds))
+            await msg.reply_text(
+                help_texts.help_text(actor), reply_markup=one_tap_keyboard(actor, data.kinds)
+            )
         else:
             await msg.reply_text(help_texts.START_NO_CODE)
         return
@@ -66,8 +67,12 @@ async def cmd_invite(update: Update, context: BotContext) -> None:
         return
     data = context.bot_data
     result = await run_as_actor(
-        update, context, onboarding.create_invite, list(context.args or []),
-        now=data.now(), bot_username=data.bot_username,
+        update,
+        context,
+        onboarding.create_invite,
+        list(context.args or []),
+        now=data.now(),
+        bot_username=data.bot_username,
     )
     await msg.reply_text(result.text, disable_web_page_preview=True)
 
@@ -93,8 +98,13 @@ async def cmd_bind(update: Update, context: BotContext) -> None:
         await msg.reply_text("Use /bind <team> in the team's group chat, not here.")
         return
     text = await run_as_actor(
-        update, context, onboarding.bind_chat, " ".join(context.args or []),
-        chat_id=chat.id, chat_title=chat.title, now=context.bot_data.now(),
+        update,
+        context,
+        onboarding.bind_chat,
+        " ".join(context.args or []),
+        chat_id=chat.id,
+        chat_title=chat.title,
+        now=context.bot_data.now(),
     )
     await msg.reply_text(text)
 

@@ -28,8 +28,13 @@ async def cmd_diary(update: Update, context: BotContext) -> None:
     """List the caller's dated entries for a period."""
     data = context.bot_data
     text = await run_as_actor(
-        update, context, reports.my_diary, list(context.args or []),
-        now=data.now(), tz=data.settings.tz, kinds=data.kinds,
+        update,
+        context,
+        reports.my_diary,
+        list(context.args or []),
+        now=data.now(),
+        tz=data.settings.tz,
+        kinds=data.kinds,
     )
     await _reply(update, text)
 
@@ -38,8 +43,13 @@ async def cmd_totals(update: Update, context: BotContext) -> None:
     """Totals against targets for a team, all teams or one person."""
     data = context.bot_data
     text = await run_as_actor(
-        update, context, reports.totals, list(context.args or []),
-        now=data.now(), tz=data.settings.tz, kinds=data.kinds,
+        update,
+        context,
+        reports.totals,
+        list(context.args or []),
+        now=data.now(),
+        tz=data.settings.tz,
+        kinds=data.kinds,
     )
     await _reply(update, text)
 
@@ -56,8 +66,13 @@ async def cmd_export(update: Update, context: BotContext) -> None:
         return
     data = context.bot_data
     result = await run_as_actor(
-        update, context, reports.export_csv, list(context.args or []),
-        now=data.now(), tz=data.settings.tz, kinds=data.kinds,
+        update,
+        context,
+        reports.export_csv,
+        list(context.args or []),
+        now=data.now(),
+        tz=data.settings.tz,
+        kinds=data.kinds,
     )
     if result.content is None or result.filename is None:
         await msg.reply_text(result.text)
@@ -71,8 +86,12 @@ async def cmd_target(update: Update, context: BotContext) -> None:
     """Set a weekly target for a role or a person."""
     data = context.bot_data
     text = await run_as_actor(
-        update, context, reports.set_target, list(context.args or []),
-        now=data.now(), kinds=data.kinds,
+        update,
+        context,
+        reports.set_target,
+        list(context.args or []),
+        now=data.now(),
+        kinds=data.kinds,
     )
     await _reply(update, text)
 

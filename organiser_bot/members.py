@@ -66,8 +66,14 @@ def away(conn: Connection, actor: Actor, args: list[str], *, today: date, now: d
             return "No absence to cancel."
         latest = max(upcoming, key=lambda a: a.id)
         target_store.cancel_absence(conn, latest.id, now=now)
-        audit.record(conn, at=now, actor=actor.person_id, action="cancel", entity="absence",
-                     entity_id=latest.id)
+        audit.record(
+            conn,
+            at=now,
+            actor=actor.person_id,
+            action="cancel",
+            entity="absence",
+            entity_id=latest.id,
+        )
         return f"✓ Absence {latest.starts_on:%d %b} – {latest.ends_on:%d %b} cancelled."
     start = parse_day(args[0], today=today)
     end = parse_day(args[1], today=today) if len(args) > 1 else start
@@ -82,8 +88,16 @@ def away(conn: Connection, actor: Actor, args: list[str], *, today: date, now: d
     absence_id = target_store.add_absence(
         conn, person_id=actor.person_id, starts_on=start, ends_on=end, now=now
     )
-    audit.record(conn, at=now, actor=actor.person_id, action="create", entity="absence",
-                 entity_id=absence_id, starts_on=start, ends_on=end)
+    audit.record(
+        conn,
+        at=now,
+        actor=actor.person_id,
+        action="create",
+        entity="absence",
+        entity_id=absence_id,
+        starts_on=start,
+        ends_on=end,
+    )
     days = (end - start).days + 1
     return (
         f"✓ Away {start:%a %d %b} – {end:%a %d %b} ({days} day{'s' if days != 1 else ''}). "

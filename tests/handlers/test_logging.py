@@ -86,8 +86,10 @@ async def test_redelivered_update_confirms_again_without_counting_twice(
     since = len(api.requests)
     api.redeliver(update)
     [again] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
-    assert again.params["text"] == first.params["text"] == (
-        "✓ 5 × resident contact · Thu 26 Nov · week 5"
+    assert (
+        again.params["text"]
+        == first.params["text"]
+        == ("✓ 5 × resident contact · Thu 26 Nov · week 5")
     )
     assert _count_rows(team_bot.db_url) == 1
     assert "resident contact: 5" in await team_bot.say(ORGANISER, "/week")
