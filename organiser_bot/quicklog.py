@@ -262,7 +262,7 @@ def looks_like_log(text: str, kinds: KindRegistry) -> bool:
     """Cheaply tell whether free text is meant as a quick log.
 
     True when the first word of the first non-blank line (after ``+N`` or a bare count, and
-    ignoring leading ``#team`` tags) names a kind, alone or with the next word.
+    ignoring ``#team`` tags, as the parser does) names a kind, alone or with the next word.
 
     Args:
         text: A message.
