@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import BaseRequest
 
 from handlers import register_handlers
 from handlers.menu import register_menus
@@ -33,6 +34,8 @@ def build_application(
     *,
     clock: Callable[[], datetime] = utc_now,
     schedule_jobs: bool = True,
+    request: BaseRequest | None = None,
+    rate_limiter: AIORateLimiter | None = None,
 ) -> BotApplication:
     """Build the bot: handlers, jobs, rate limiter, and the database opened in ``post_init``.
 
@@ -40,6 +43,8 @@ def build_application(
         settings: Validated settings; ``telegram_bot_token`` must be set.
         clock: Where "now" comes from (tests pass a controllable clock).
         schedule_jobs: Whether to schedule the weekly digest and nudges.
+        request: The HTTP transport for Bot API calls (benchmarks inject an offline one).
+        rate_limiter: Overrides the default limiter (Telegram's limits, 3 retries on 429).
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -62,13 +67,15 @@ def build_application(
         if hasattr(data, "db"):
             await asyncio.to_thread(data.db.close)
 
+    builder = ApplicationBuilder()
+    if request is not None:
+        builder = builder.request(request)
     app = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
+        builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         # Database work runs in threads, so updates can be handled side by side; a message is
         # keyed by chat and message id, so ordering between different updates is not relied on.
         .concurrent_updates(8)

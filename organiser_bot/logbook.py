@@ -161,12 +161,14 @@ def log_text(
     """
     if not actor.is_member or actor.person_id is None:
         return LogOutcome(help_texts.NOT_A_MEMBER)
-    existing = activities.entries_from_source(conn, chat_id, message_id)
-    if existing:
-        live = [r for r in existing if not r.deleted]
+    today = local_date(now, tz)
+    if activities.source_exists(conn, chat_id, message_id):
+        # A redelivered or replayed message: confirm what it logged, add nothing.
+        live = [
+            r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted
+        ]
         if not live:
             return LogOutcome("Those entries were undone.")
-        today = local_date(now, tz)
         return LogOutcome(
             _confirmation(conn, actor, live, kinds=kinds, today=today), (chat_id, message_id)
         )
@@ -177,21 +179,31 @@ def log_text(
     resolved = _resolve(actor, parsed.entries, chat_id=chat_id, message_id=message_id, tz=tz)
     if isinstance(resolved, str):
         return LogOutcome(resolved)
+    # The entry row itself records who logged what, when and from which message; the audit
+    # trail records later changes (edits, undo), keeping the hot path to a few statements.
     ids = activities.record(conn, resolved, now=now)
-    if ids:
-        audit.record(
-            conn,
-            at=now,
-            actor=actor.person_id,
-            action="log",
-            entity="activity",
-            entity_id=ids[0],
-            ids=ids,
-            chat_id=chat_id,
-            message_id=message_id,
-        )
-    rows = [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
-    today = local_date(now, tz)
+    if len(ids) == len(resolved):
+        rows = [
+            EntryRow(
+                new_id,
+                e.person_id,
+                e.team_id,
+                e.kind,
+                e.count,
+                e.occurred_at,
+                e.occurred_on,
+                e.note,
+                e.chat_id,
+                e.message_id,
+                e.line,
+                False,
+            )
+            for new_id, e in zip(ids, resolved, strict=True)
+        ]
+    else:  # a concurrent copy of this message got there first
+        rows = [
+            r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted
+        ]
     return LogOutcome(
         _confirmation(conn, actor, rows, kinds=kinds, today=today), (chat_id, message_id)
     )

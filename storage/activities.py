@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy import Connection, Date, Row, and_, bindparam, select, text, update
 
 from storage import tables as t
-from storage.upsert import add_to_counter, insert_ignore
+from storage.types import UTCDateTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +68,16 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _row(r: Row[Any]) -> EntryRow:
-    return EntryRow(*r[:11], deleted=r[11] is not None)
+def _row(r: Row[*tuple[Any, ...]]) -> EntryRow:
+    return EntryRow(
+        int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11] is not None
+    )
 
 
 def _bump(conn: Connection, person_id: int, team_id: int, kind: str, day: date, delta: int) -> None:
-    add_to_counter(
-        conn,
-        t.daily_total,
-        {"person_id": person_id, "team_id": team_id, "kind": kind, "day": day},
-        column="total",
-        delta=delta,
+    conn.execute(
+        _BUMP_DAY,
+        {"person_id": person_id, "team_id": team_id, "kind": kind, "day": day, "delta": delta},
     )
 
 
@@ -92,6 +91,43 @@ def entries_from_source(conn: Connection, chat_id: int, message_id: int) -> list
     return [_row(r) for r in rows]
 
 
+# The hot path (every quick log and confirmation) uses prepared text statements: building a Core
+# statement per call costs ~170 µs on these machines, a cached text() ~65 µs. Both dialects share
+# the syntax (SQLite >= 3.35 has RETURNING and ON CONFLICT).
+_INSERT_ENTRY = text(
+    "INSERT INTO activity (person_id, team_id, kind, count, occurred_at, occurred_on, note,"
+    " source_chat_id, source_message_id, source_line, recorded_at)"
+    " VALUES (:person_id, :team_id, :kind, :count, :occurred_at, :occurred_on, :note,"
+    " :source_chat_id, :source_message_id, :source_line, :recorded_at)"
+    " ON CONFLICT (source_chat_id, source_message_id, source_line) DO NOTHING RETURNING id"
+).bindparams(
+    bindparam("occurred_at", type_=UTCDateTime()),
+    bindparam("recorded_at", type_=UTCDateTime()),
+    bindparam("occurred_on", type_=Date()),
+)
+_BUMP_DAY = text(
+    "INSERT INTO daily_total (person_id, team_id, kind, day, total)"
+    " VALUES (:person_id, :team_id, :kind, :day, :delta)"
+    " ON CONFLICT (person_id, team_id, kind, day)"
+    " DO UPDATE SET total = daily_total.total + excluded.total"
+).bindparams(bindparam("day", type_=Date()))
+_KIND_TOTALS = text(
+    "SELECT kind, SUM(total) FROM daily_total"
+    " WHERE person_id = :person_id AND team_id = :team_id AND day >= :start AND day < :end"
+    " GROUP BY kind"
+).bindparams(bindparam("start", type_=Date()), bindparam("end", type_=Date()))
+_HAS_SOURCE = text(
+    "SELECT 1 FROM activity WHERE source_chat_id = :chat_id AND source_message_id = :message_id"
+    " LIMIT 1"
+)
+
+
+def source_exists(conn: Connection, chat_id: int, message_id: int) -> bool:
+    """True when entries (live or deleted) were recorded from this message."""
+    found = conn.execute(_HAS_SOURCE, {"chat_id": chat_id, "message_id": message_id}).first()
+    return found is not None
+
+
 def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> list[int]:
     """Insert entries, skipping any whose (chat, message, line) already exists.
 
@@ -101,25 +137,22 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
     """
     inserted: list[int] = []
     for e in entries:
-        values = {
-            "person_id": e.person_id,
-            "team_id": e.team_id,
-            "kind": e.kind,
-            "count": e.count,
-            "occurred_at": e.occurred_at,
-            "occurred_on": e.occurred_on,
-            "note": e.note,
-            "source_chat_id": e.chat_id,
-            "source_message_id": e.message_id,
-            "source_line": e.line,
-            "recorded_at": now,
-        }
-        new_id = insert_ignore(
-            conn,
-            t.activity,
-            values,
-            conflict=("source_chat_id", "source_message_id", "source_line"),
-        )
+        new_id = conn.execute(
+            _INSERT_ENTRY,
+            {
+                "person_id": e.person_id,
+                "team_id": e.team_id,
+                "kind": e.kind,
+                "count": e.count,
+                "occurred_at": e.occurred_at,
+                "occurred_on": e.occurred_on,
+                "note": e.note,
+                "source_chat_id": e.chat_id,
+                "source_message_id": e.message_id,
+                "source_line": e.line,
+                "recorded_at": now,
+            },
+        ).scalar()
         if new_id is not None:
             inserted.append(int(new_id))
             _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, e.count)
@@ -180,14 +213,7 @@ def kind_totals(
 ) -> dict[str, int]:
     """A person's totals per kind in a team over [start, end), from the daily totals."""
     rows = conn.execute(
-        select(t.daily_total.c.kind, func.sum(t.daily_total.c.total))
-        .where(
-            t.daily_total.c.person_id == person_id,
-            t.daily_total.c.team_id == team_id,
-            t.daily_total.c.day >= start,
-            t.daily_total.c.day < end,
-        )
-        .group_by(t.daily_total.c.kind)
+        _KIND_TOTALS, {"person_id": person_id, "team_id": team_id, "start": start, "end": end}
     ).all()
     return {str(kind): int(total) for kind, total in rows if total}
 

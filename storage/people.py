@@ -5,36 +5,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from organiser_bot.access import Actor, Identity, TeamRole
 from organiser_bot.roles import Role
 from storage import tables as t
 
+_LOAD_ACTOR = text(
+    "SELECT p.id, p.default_team_id, p.nudges_paused, m.team_id, t.slug, t.name, m.role"
+    " FROM person p"
+    " LEFT JOIN membership m ON m.person_id = p.id"
+    " LEFT JOIN team t ON t.id = m.team_id AND t.archived_at IS NULL"
+    " WHERE p.telegram_user_id = :user_id"
+    " ORDER BY t.name, t.id"
+)
+
 
 def load_actor(conn: Connection, identity: Identity, *, admin_ids: frozenset[int]) -> Actor:
-    """Load the person behind ``identity`` with their memberships (one round trip each)."""
-    row = conn.execute(
-        select(t.person.c.id, t.person.c.default_team_id, t.person.c.nudges_paused).where(
-            t.person.c.telegram_user_id == identity.user_id
-        )
-    ).first()
+    """Load the person behind ``identity`` with their memberships, in one query (every update
+    does this, so it is a prepared statement)."""
+    rows = conn.execute(_LOAD_ACTOR, {"user_id": identity.user_id}).all()
     is_admin = identity.user_id in admin_ids
-    if row is None:
+    if not rows:
         return Actor(identity=identity, person_id=None, is_admin=is_admin)
-    teams = conn.execute(
-        select(t.membership.c.team_id, t.team.c.slug, t.team.c.name, t.membership.c.role)
-        .join(t.team, t.team.c.id == t.membership.c.team_id)
-        .where(t.membership.c.person_id == row.id, t.team.c.archived_at.is_(None))
-        .order_by(t.team.c.name)
-    ).all()
+    first = rows[0]
     return Actor(
         identity=identity,
-        person_id=row.id,
+        person_id=int(first[0]),
         is_admin=is_admin,
-        teams=tuple(TeamRole(r.team_id, r.slug, r.name, Role(r.role)) for r in teams),
-        default_team_id=row.default_team_id,
-        nudges_paused=bool(row.nudges_paused),
+        teams=tuple(
+            TeamRole(int(r[3]), str(r[4]), str(r[5]), Role(r[6])) for r in rows if r[4] is not None
+        ),
+        default_team_id=first[1],
+        nudges_paused=bool(first[2]),
     )
 
 

@@ -1,0 +1,164 @@
+"""Quick-log hot path: cost per update and event-loop lag, against an echo bot in the same run.
+
+    python bench/bench_quicklog.py [--updates 2000] [--database-url URL]
+
+Each update goes through the real ``Application.process_update`` with an in-process Bot API
+transport, so the figures are PTB + handler + database, without network. The baseline is an
+echo handler through the same path (DESIGN.md: PTB costs ~0.2-0.3 ms per update; the quick-log
+path should cost no more than ~3x that). Loop lag is how late a 1 ms ticker fires while
+updates are processed 8 at a time: database work runs in a thread, so it should stay small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bench.offline import OfflineRequest, message_update
+from organiser_bot.access import Identity
+from organiser_bot.app import build_application
+from organiser_bot.roles import Role
+from organiser_bot.settings import Settings
+from storage import people
+
+USERS = 50
+
+
+def _unthrottled() -> AIORateLimiter:
+    # The limiter's own code path, with Telegram's 30/s cap off: the cap limits how fast
+    # replies may leave, not what processing an update costs, which is what is measured here.
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
+async def _echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_message and update.effective_message.text:
+        await update.effective_message.reply_text(update.effective_message.text)
+
+
+async def _drive(app: Any, updates: list[dict[str, Any]], *, concurrency: int) -> dict[str, float]:
+    """Process updates; return per-update wall time and loop-lag figures."""
+    lags: list[float] = []
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            start = loop.time()
+            await asyncio.sleep(0.001)
+            lags.append((loop.time() - start - 0.001) * 1000)
+
+    tick = asyncio.create_task(ticker())
+    queue = list(updates)
+    started = time.perf_counter()
+
+    async def worker() -> None:
+        while queue:
+            data = queue.pop(0)
+            await app.process_update(Update.de_json(data, app.bot))
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await tick
+    lags.sort()
+    return {
+        "ms_per_update": elapsed * 1000 / len(updates),
+        "lag_p99_ms": lags[int(len(lags) * 0.99) - 1] if lags else 0.0,
+        "lag_max_ms": lags[-1] if lags else 0.0,
+    }
+
+
+def _updates(n: int, text: str, first_id: int) -> list[dict[str, Any]]:
+    return [
+        message_update(first_id + i, 10_000 + i % USERS, text, message_id=first_id + i)
+        for i in range(n)
+    ]
+
+
+async def _baseline(n: int, *, limiter: bool) -> dict[str, float]:
+    builder = ApplicationBuilder().token("1:BENCH").request(OfflineRequest())
+    if limiter:
+        builder = builder.rate_limiter(_unthrottled())
+    app = builder.build()
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    async with app:
+        await _drive(app, _updates(200, "warm up", 1), concurrency=1)
+        sequential = await _drive(app, _updates(n, "hello", 10_000), concurrency=1)
+    return sequential
+
+
+async def _quicklog(n: int, url: str) -> tuple[dict[str, float], dict[str, float]]:
+    settings = Settings(
+        telegram_bot_token="1:BENCH",  # type: ignore[arg-type]
+        database_url=url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = build_application(
+        settings, schedule_jobs=False, request=OfflineRequest(), rate_limiter=_unthrottled()
+    )
+    async with app:
+        await app.post_init(app)
+        db = app.bot_data.db
+        now = app.bot_data.now()
+
+        def setup(conn: Any) -> None:
+            team = people.create_team(conn, name="Bench", slug="bench", now=now)
+            for i in range(USERS):
+                person = people.ensure_person(conn, Identity(10_000 + i, f"U{i}"), now=now)
+                people.add_membership(
+                    conn, person_id=person, team_id=team, role=Role.ORGANISER, now=now
+                )
+
+        await db.run(setup)
+        await _drive(app, _updates(200, "121 warm up", 1), concurrency=1)
+        sequential = await _drive(
+            app, _updates(n, "121 Sam Patel tenants assoc", 10_000), concurrency=1
+        )
+        concurrent = await _drive(app, _updates(n, "doors 3 Elm Road", 10_000 + n), concurrency=8)
+        await app.post_shutdown(app)
+    return sequential, concurrent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        echo = asyncio.run(_baseline(args.updates, limiter=False))
+        echo_rl = asyncio.run(_baseline(args.updates, limiter=True))
+        seq, conc = asyncio.run(_quicklog(args.updates, url))
+    backend = url.split(":", 1)[0]
+    print(f"updates per run: {args.updates}; database: {backend}")
+    print(f"baseline echo (PTB only)            {echo['ms_per_update']:.3f} ms/update")
+    print(f"baseline echo + limiter code path      {echo_rl['ms_per_update']:.3f} ms/update")
+    print(
+        f"quick log, one at a time            {seq['ms_per_update']:.3f} ms/update "
+        f"({seq['ms_per_update'] / echo['ms_per_update']:.1f}x echo, "
+        f"{seq['ms_per_update'] / echo_rl['ms_per_update']:.1f}x echo+limiter)"
+    )
+    print(
+        f"quick log, 8 concurrent             {conc['ms_per_update']:.3f} ms/update "
+        f"= {1000 / conc['ms_per_update']:.0f} logs/s"
+    )
+    print(
+        f"event-loop lag during quick logs    p99 {conc['lag_p99_ms']:.2f} ms, "
+        f"max {conc['lag_max_ms']:.2f} ms (echo max {echo['lag_max_ms']:.2f} ms)"
+    )
+    print("budget: quick log <= ~3x PTB's own cost per update; loop lag < 5 ms")
+
+
+if __name__ == "__main__":
+    main()
