@@ -194,6 +194,19 @@ def _flush(
         add_to_counter_many(
             conn, t.daily_total, rows, key=("person_id", "team_id", "kind", "day"), column="total"
         )
+        weeks: dict[tuple[int, int, str, date], int] = defaultdict(int)
+        for (p, tm, k, d), n in daily.items():
+            weeks[(p, tm, k, d - timedelta(days=d.weekday()))] += n
+        add_to_counter_many(
+            conn,
+            t.weekly_total,
+            [
+                {"person_id": p, "team_id": tm, "kind": k, "week": w, "total": n}
+                for (p, tm, k, w), n in weeks.items()
+            ],
+            key=("person_id", "team_id", "kind", "week"),
+            column="total",
+        )
     entries.clear()
     daily.clear()
     return written

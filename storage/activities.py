@@ -75,10 +75,9 @@ def _row(r: Row[*tuple[Any, ...]]) -> EntryRow:
 
 
 def _bump(conn: Connection, person_id: int, team_id: int, kind: str, day: date, delta: int) -> None:
-    conn.execute(
-        _BUMP_DAY,
-        {"person_id": person_id, "team_id": team_id, "kind": kind, "day": day, "delta": delta},
-    )
+    key = {"person_id": person_id, "team_id": team_id, "kind": kind, "delta": delta}
+    conn.execute(_BUMP_DAY, {**key, "day": day})
+    conn.execute(_BUMP_WEEK, {**key, "week": day - timedelta(days=day.weekday())})
 
 
 def entries_from_source(conn: Connection, chat_id: int, message_id: int) -> list[EntryRow]:
@@ -111,11 +110,21 @@ _BUMP_DAY = text(
     " ON CONFLICT (person_id, team_id, kind, day)"
     " DO UPDATE SET total = daily_total.total + excluded.total"
 ).bindparams(bindparam("day", type_=Date()))
+_BUMP_WEEK = text(
+    "INSERT INTO weekly_total (person_id, team_id, kind, week, total)"
+    " VALUES (:person_id, :team_id, :kind, :week, :delta)"
+    " ON CONFLICT (person_id, team_id, kind, week)"
+    " DO UPDATE SET total = weekly_total.total + excluded.total"
+).bindparams(bindparam("week", type_=Date()))
 _KIND_TOTALS = text(
     "SELECT kind, SUM(total) FROM daily_total"
     " WHERE person_id = :person_id AND team_id = :team_id AND day >= :start AND day < :end"
     " GROUP BY kind"
 ).bindparams(bindparam("start", type_=Date()), bindparam("end", type_=Date()))
+_KIND_WEEK_TOTALS = text(
+    "SELECT kind, total FROM weekly_total"
+    " WHERE person_id = :person_id AND team_id = :team_id AND week = :week"
+).bindparams(bindparam("week", type_=Date()))
 _HAS_SOURCE = text(
     "SELECT 1 FROM activity WHERE source_chat_id = :chat_id AND source_message_id = :message_id"
     " LIMIT 1"
@@ -211,10 +220,16 @@ def last_live_source(conn: Connection, person_id: int) -> tuple[int, int] | None
 def kind_totals(
     conn: Connection, *, person_id: int, team_id: int, start: date, end: date
 ) -> dict[str, int]:
-    """A person's totals per kind in a team over [start, end), from the daily totals."""
-    rows = conn.execute(
-        _KIND_TOTALS, {"person_id": person_id, "team_id": team_id, "start": start, "end": end}
-    ).all()
+    """A person's totals per kind in a team over [start, end), from the running totals."""
+    if start.weekday() == 0 and end == start + timedelta(days=7):
+        # Exactly one ISO week (every confirmation and /week): one row per kind.
+        rows = conn.execute(
+            _KIND_WEEK_TOTALS, {"person_id": person_id, "team_id": team_id, "week": start}
+        ).all()
+    else:
+        rows = conn.execute(
+            _KIND_TOTALS, {"person_id": person_id, "team_id": team_id, "start": start, "end": end}
+        ).all()
     return {str(kind): int(total) for kind, total in rows if total}
 
 
@@ -255,18 +270,51 @@ def day_totals(
     return [DayTotal(*r) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class WeekTotal:
+    """One person's total for one kind in one ISO week (keyed by its Monday) in one team."""
+
+    person_id: int
+    team_id: int
+    kind: str
+    week: date
+    total: int
+
+
+def week_totals(
+    conn: Connection,
+    *,
+    first_monday: date,
+    last_monday: date,
+    team_ids: Sequence[int] | None = None,
+    person_ids: Sequence[int] | None = None,
+) -> list[WeekTotal]:
+    """Non-zero weekly totals for the weeks from ``first_monday`` to ``last_monday`` inclusive."""
+    w = t.weekly_total
+    conds = [w.c.week >= first_monday, w.c.week <= last_monday, w.c.total != 0]
+    if team_ids is not None:
+        conds.append(w.c.team_id.in_(list(team_ids)))
+    if person_ids is not None:
+        conds.append(w.c.person_id.in_(list(person_ids)))
+    rows = conn.execute(
+        select(w.c.person_id, w.c.team_id, w.c.kind, w.c.week, w.c.total).where(and_(*conds))
+    ).all()
+    return [WeekTotal(*r) for r in rows]
+
+
 def weekly_team_totals(
     conn: Connection, *, team_id: int, mondays: Sequence[date]
 ) -> dict[date, dict[str, int]]:
     """A team's totals per kind for each week starting on one of ``mondays``."""
     if not mondays:
         return {}
-    first, last = min(mondays), max(mondays)
-    out: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in day_totals(conn, start=first, end=last + timedelta(days=7), team_ids=[team_id]):
-        monday = row.day - timedelta(days=row.day.weekday())
-        out[monday][row.kind] += row.total
-    return {m: dict(out[m]) for m in mondays}
+    out: dict[date, dict[str, int]] = {m: defaultdict(int) for m in mondays}
+    for row in week_totals(
+        conn, first_monday=min(mondays), last_monday=max(mondays), team_ids=[team_id]
+    ):
+        if row.week in out:
+            out[row.week][row.kind] += row.total
+    return {m: dict(v) for m, v in out.items()}
 
 
 def diary(

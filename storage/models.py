@@ -137,6 +137,21 @@ class DailyTotal(SQLModel, table=True):
     total: int = Field(default=0)
 
 
+class WeeklyTotal(SQLModel, table=True):
+    """Running totals per person, team, kind and ISO week (keyed by the week's Monday), kept in
+    step with ``daily_total``. Week, trend and cross-team reads touch one row per person and
+    kind per week, however long the history grows."""
+
+    __tablename__ = "weekly_total"
+    __table_args__ = (Index("ix_weekly_total_team_week", "team_id", "week"),)
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    kind: str = Field(max_length=32, primary_key=True)
+    week: date = Field(primary_key=True)  # the Monday, local date
+    total: int = Field(default=0)
+
+
 class Target(SQLModel, table=True):
     """A weekly target overriding the role default.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -233,3 +234,96 @@ async def test_database_work_runs_off_the_event_loop(db: Database) -> None:
     loop_thread = threading.get_ident()
     worker = await db.run(lambda _conn: threading.get_ident())
     assert worker != loop_thread
+
+
+def test_running_totals_equal_live_entries_after_random_changes(db: Database) -> None:
+    import random
+
+    person, team = _setup(db)
+    rng = random.Random(7)
+    for message in range(1, 41):
+        entries = [
+            _entry(
+                person,
+                team,
+                line=i,
+                message=message,
+                count=rng.randint(1, 9),
+                kind=rng.choice(["one_to_one", "casework"]),
+                day=THURSDAY - timedelta(days=rng.randint(0, 20)),
+            )
+            for i in range(rng.randint(1, 3))
+        ]
+        with db.begin() as conn:
+            activities.record(conn, entries, now=NOW)
+            rows = activities.entries_from_source(conn, 99, rng.randint(1, message))
+            action = rng.random()
+            if action < 0.3:
+                activities.soft_delete(conn, rows, now=NOW)
+            elif action < 0.6 and rows:
+                activities.replace(
+                    conn,
+                    rows[0],
+                    _entry(
+                        person,
+                        team,
+                        count=rng.randint(1, 9),
+                        day=THURSDAY - timedelta(days=rng.randint(0, 20)),
+                    ),
+                    now=NOW,
+                )
+    with db.begin() as conn:
+        live = conn.execute(
+            select(t.activity.c.kind, t.activity.c.occurred_on, t.activity.c.count).where(
+                t.activity.c.deleted_at.is_(None)
+            )
+        ).all()
+        daily = activities.day_totals(conn, start=date(2026, 1, 1), end=date(2027, 1, 1))
+        weekly = activities.week_totals(
+            conn, first_monday=date(2026, 1, 5), last_monday=date(2026, 12, 28)
+        )
+    by_day: dict[tuple[str, date], int] = {}
+    by_week: dict[tuple[str, date], int] = {}
+    for kind, day, count in live:
+        by_day[(kind, day)] = by_day.get((kind, day), 0) + count
+        monday = day - timedelta(days=day.weekday())
+        by_week[(kind, monday)] = by_week.get((kind, monday), 0) + count
+    assert {(d.kind, d.day): d.total for d in daily} == by_day
+    assert {(w.kind, w.week): w.total for w in weekly} == by_week
+
+
+def test_migration_backfills_weekly_totals_from_daily_totals(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from storage import migrate
+    from storage.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO person (id, telegram_user_id, display_name, nudges_paused, created_at)"
+                " VALUES (1, 5, 'Sam', 0, '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO team (id, name, slug, created_at)"
+                " VALUES (1, 'N', 'n', '2026-11-01 00:00:00')"
+            )
+        )
+        for day, total in (("2026-11-23", 2), ("2026-11-29", 3), ("2026-11-30", 4)):
+            conn.execute(
+                text(
+                    "INSERT INTO daily_total (person_id, team_id, kind, day, total)"
+                    f" VALUES (1, 1, 'casework', '{day}', {total})"
+                )
+            )
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        weeks = activities.week_totals(
+            conn, first_monday=date(2026, 11, 16), last_monday=date(2026, 12, 7)
+        )
+    engine.dispose()
+    assert {(w.week, w.total) for w in weeks} == {(date(2026, 11, 23), 5), (date(2026, 11, 30), 4)}
