@@ -27,7 +27,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk before the bot confirms it, so a confirmed entry survives a
+    # power cut (NORMAL in WAL mode may lose the last commits). The fsync happens in the
+    # database thread, off the event loop.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
