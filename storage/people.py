@@ -327,3 +327,13 @@ def team_members(conn: Connection, team_id: int) -> list[MemberRow]:
         )
         for r in rows
     ]
+
+
+def chats_bound_at(conn: Connection) -> dict[int, datetime]:
+    """When each live team's current chat was bound, by team id (teams without a chat absent)."""
+    rows = conn.execute(
+        select(t.team_chat.c.team_id, t.team_chat.c.bound_at)
+        .join(t.team, t.team.c.id == t.team_chat.c.team_id)
+        .where(t.team.c.archived_at.is_(None))
+    ).all()
+    return {int(r.team_id): r.bound_at for r in rows}

@@ -1,0 +1,108 @@
+"""/digest and /ledger end to end: the real Application against the fake Bot API server."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Connection
+
+from organiser_bot.jobs import send_due_digests
+from organiser_bot.kinds import KindRegistry
+from organiser_bot.roles import Role
+from storage import ledger
+from storage.engine import Database
+from tests.conftest import ADMIN_ID, BotHarness
+from tests.digest_factories import log, make_member, make_team
+
+GROUP = -100777
+OTHER_GROUP = -100778
+UNBOUND_GROUP = -100779
+MANAGER = 4001
+ORGANISER = 4002
+OTHER_MANAGER = 4003
+W48 = date(2026, 11, 23)  # the harness clock's week (Thursday 26 November 2026)
+
+
+def two_teams(conn: Connection) -> None:
+    north = make_team(conn, "North Ward", chat_id=GROUP)
+    south = make_team(conn, "South", chat_id=OTHER_GROUP)
+    make_member(conn, north, MANAGER, "Nia Manager", Role.MANAGER)
+    organiser = make_member(conn, north, ORGANISER, "Sam Patel", Role.ORGANISER)
+    log(conn, organiser, north, "one_to_one", 4, W48, note="private: never in a group")
+    log(conn, organiser, north, "one_to_one", 3, W48 + timedelta(days=2))
+    make_member(conn, south, OTHER_MANAGER, "Oli Other", Role.MANAGER)
+
+
+def _db(bot: BotHarness) -> Database:
+    db: Database = bot.app.bot_data.db
+    return db
+
+
+async def _say_in_group(bot: BotHarness, user_id: int, text: str, chat_id: int = GROUP) -> str:
+    return await bot.say(user_id, text, chat_id=chat_id, chat_type="supergroup")
+
+
+async def test_manager_digest_in_team_chat_posts_a_marked_preview_without_a_ledger_row(
+    bot: BotHarness,
+) -> None:
+    await _db(bot).run(two_teams)
+
+    text = await _say_in_group(bot, MANAGER, "/digest")
+
+    lines = text.splitlines()
+    assert lines[0] == "North Ward · 2026-W48 · preview"
+    assert "• Sam Patel: one-to-one 7/15 ✗" in lines
+    assert lines[-1].endswith("Preview only: not recorded in the digest ledger.")
+    assert "private" not in text  # notes never reach a group
+    [album] = await bot.api.wait_for("sendMediaGroup", lambda p: p["chat_id"] == GROUP)
+    assert [m["type"] for m in album.params["media"]] == ["photo", "photo"]
+    assert album.params["media"][0]["caption"] == "North Ward · 2026-W48 · preview"
+    assert all(png.startswith(b"\x89PNG") for png in album.files.values())
+    assert await _db(bot).run(ledger.entries, iso_weeks=["2026-W48", "2026-W47"]) == []
+
+
+async def test_admin_may_preview_any_team(bot: BotHarness) -> None:
+    await _db(bot).run(two_teams)
+    text = await _say_in_group(bot, ADMIN_ID, "/digest", chat_id=OTHER_GROUP)
+    assert text.startswith("South · 2026-W48 · preview")
+
+
+async def test_digest_is_refused_to_members_and_explained_elsewhere(bot: BotHarness) -> None:
+    await _db(bot).run(two_teams)
+    assert "Only North Ward's manager" in await _say_in_group(bot, ORGANISER, "/digest")
+    assert "Only South's manager" in await _say_in_group(
+        bot, MANAGER, "/digest", chat_id=OTHER_GROUP
+    )
+    assert "/bind" in await _say_in_group(bot, MANAGER, "/digest", chat_id=UNBOUND_GROUP)
+    assert "group chat" in await bot.say(MANAGER, "/digest")
+    assert bot.api.calls("sendMediaGroup") == []
+
+
+async def test_ledger_lists_sent_and_missing_digests_per_team(bot: BotHarness) -> None:
+    await _db(bot).run(two_teams)
+    app = bot.app
+    await send_due_digests(
+        app.bot, _db(bot), app.bot_data.settings, now=bot.clock.now, kinds=KindRegistry()
+    )
+
+    text = await bot.say(ADMIN_ID, "/ledger")
+
+    lines = text.splitlines()
+    assert lines[0] == "Digest ledger · last 4 weeks · times Europe/London"
+    w47 = lines.index("2026-W47 (16 Nov)")
+    assert lines[w47 + 1 : w47 + 3] == [
+        "• North Ward: sent Thu 26 Nov 12:00 · template 1",
+        "• South: sent Thu 26 Nov 12:00 · template 1",
+    ]
+    w46 = lines.index("2026-W46 (9 Nov)")
+    assert lines[w46 + 1 : w46 + 3] == ["• North Ward: missing", "• South: missing"]
+    assert "2026-W44 (26 Oct)" in lines and lines[-1].startswith("Template version now: 1.")
+
+
+async def test_ledger_shows_a_manager_only_their_teams_and_members_nothing(
+    bot: BotHarness,
+) -> None:
+    await _db(bot).run(two_teams)
+    text = await bot.say(MANAGER, "/ledger")
+    assert "North Ward" in text and "South" not in text
+    assert "Only managers and admins" in await bot.say(ORGANISER, "/ledger")
