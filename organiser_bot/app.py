@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -48,6 +49,9 @@ def build_application(
     """
     if settings.telegram_bot_token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    # Opt in to PTB's timedelta durations now: otherwise every 429 from Telegram logs a
+    # deprecation warning about RetryAfter.retry_after's future type.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
 
     async def post_init(app: BotApplication) -> None:
         data: BotData = app.bot_data

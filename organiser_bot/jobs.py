@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import Bot, InputMediaPhoto
+from telegram import Bot, InputMediaDocument, InputMediaPhoto
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
@@ -188,10 +188,12 @@ async def post_digest(
     """
     parts = dict(done or {})
     if "charts" not in parts:
+        # Telegram scales photos down to MAX_PHOTO_SIDE on their longest side; a large team's
+        # chart would become unreadable, so such charts go as documents, at full resolution.
+        as_documents = any(png_size(png)[1] > MAX_PHOTO_SIDE for _, png in rendered.images)
+        kind = InputMediaDocument if as_documents else InputMediaPhoto
         media = [
-            InputMediaPhoto(
-                png, filename=name, caption=_caption(rendered.digest) if i == 0 else None
-            )
+            kind(png, filename=name, caption=_caption(rendered.digest) if i == 0 else None)
             for i, (name, png) in enumerate(rendered.images)
         ]
         messages = await bot.send_media_group(chat_id, media)
@@ -204,6 +206,15 @@ async def post_digest(
         if on_part is not None:
             await on_part("text", parts["text"])
     return parts
+
+
+#: Telegram keeps photos at most this many pixels on their longest side.
+MAX_PHOTO_SIDE = 2560
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _caption(d: TeamDigest) -> str:

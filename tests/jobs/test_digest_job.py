@@ -520,3 +520,36 @@ async def test_a_failed_nudge_is_retried_by_the_next_run(bot: BotHarness) -> Non
     assert first.failed == [3101] and first.sent == [3105]
     second = await _nudge(bot, NUDGE_SLOT + timedelta(minutes=10))
     assert second.sent == [3101] and second.failed == []
+
+
+def _png_header(width: int, height: int) -> bytes:
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + b"\x00\x00\x00\rIHDR"
+        + width.to_bytes(4, "big")
+        + (height.to_bytes(4, "big"))
+        + b"\x08\x02\x00\x00\x00"
+    )
+
+
+@pytest.mark.parametrize(("height", "kind"), [(2000, "photo"), (4400, "document")])
+async def test_tall_charts_go_as_documents_so_telegram_does_not_shrink_them(
+    height: int, kind: str
+) -> None:
+    from telegram import Bot
+
+    from organiser_bot.digest import RenderedDigest
+    from organiser_bot.digest_data import TeamDigest
+
+    digest = TeamDigest("North", "2026-W47", date(2026, 11, 16), (), {}, ())
+    rendered = RenderedDigest(
+        digest,
+        "text",
+        (("week.png", _png_header(1080, height)), ("trend.png", _png_header(1080, 700))),
+        "hash",
+    )
+    async with FakeBotAPI() as api, Bot(api.token, base_url=api.base_url) as bot:
+        parts = await jobs.post_digest(bot, -100, rendered)
+        [album] = api.calls("sendMediaGroup")
+    assert [m["type"] for m in album["media"]] == [kind, kind]
+    assert set(parts) == {"charts", "text"}
