@@ -60,20 +60,20 @@ def _straight_person_week(conn: Connection, person: int, team: int, monday: Any)
     ).all()
 
 
-def _straight_team(conn: Connection, team_ids: list[int] | None, start: Any, end: Any) -> Any:
-    stmt = select(
-        t.activity.c.person_id,
-        t.activity.c.kind,
-        t.activity.c.occurred_on,
-        func.sum(t.activity.c.count),
-    ).where(
+def _straight_team(
+    conn: Connection, team_ids: list[int] | None, start: Any, end: Any, *, by_day: bool = False
+) -> Any:
+    # A straight aggregate cannot group by ISO week portably, so the trend's version groups by
+    # day (the caller would fold days into weeks); the others group by person and kind.
+    cols = [t.activity.c.occurred_on] if by_day else [t.activity.c.person_id]
+    stmt = select(*cols, t.activity.c.kind, func.sum(t.activity.c.count)).where(
         t.activity.c.deleted_at.is_(None),
         t.activity.c.occurred_on >= start,
         t.activity.c.occurred_on < end,
     )
     if team_ids is not None:
         stmt = stmt.where(t.activity.c.team_id.in_(team_ids))
-    return conn.execute(stmt.group_by(t.activity.c.person_id, t.activity.c.kind)).all()
+    return conn.execute(stmt.group_by(*cols, t.activity.c.kind)).all()
 
 
 def main() -> None:
@@ -128,15 +128,22 @@ def main() -> None:
                     lambda: _straight_person_week(conn, person, team, monday),
                 ),
                 (
-                    "one team, 13 weeks (trend, /totals 13w)",
-                    lambda: activities.week_totals(
-                        conn, first_monday=start13, last_monday=monday, team_ids=[team]
+                    "one team's 13-week trend (digest)",
+                    lambda: activities.team_week_series(
+                        conn, team_id=team, first_monday=start13, last_monday=monday
                     ),
-                    lambda: _straight_team(conn, [team], start13, end),
+                    lambda: _straight_team(conn, [team], start13, end, by_day=True),
                 ),
                 (
-                    "every team, 13 weeks (cross-team context)",
-                    lambda: activities.week_totals(conn, first_monday=start13, last_monday=monday),
+                    "every team's week (cross-team median)",
+                    lambda: activities.period_totals(conn, first_monday=monday, last_monday=monday),
+                    lambda: _straight_team(conn, None, monday, end),
+                ),
+                (
+                    "every member, 13 weeks (/totals all 13w)",
+                    lambda: activities.period_totals(
+                        conn, first_monday=start13, last_monday=monday
+                    ),
                     lambda: _straight_team(conn, None, start13, end),
                 ),
             ]

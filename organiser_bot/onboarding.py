@@ -35,7 +35,7 @@ def invite_link(bot_username: str, code: str) -> str:
 
 
 def create_team(conn: Connection, actor: Actor, name: str, *, now: datetime) -> str:
-    """Create a team; its creator becomes its manager unless they are an admin only."""
+    """Create a team; a manager who creates one becomes its manager (admins manage all)."""
     if not actor.is_manager:
         return "Only managers and admins can create teams."
     name = " ".join(name.split())
@@ -46,12 +46,16 @@ def create_team(conn: Connection, actor: Actor, name: str, *, now: datetime) -> 
         return f"A team called {slug} already exists."
     person_id = people.ensure_person(conn, actor.identity, now=now)
     team_id = people.create_team(conn, name=name, slug=slug, now=now)
-    people.add_membership(conn, person_id=person_id, team_id=team_id, role=Role.MANAGER, now=now)
+    if not actor.is_admin:
+        # Admins manage every team already; a manager who creates a team becomes its manager.
+        people.add_membership(
+            conn, person_id=person_id, team_id=team_id, role=Role.MANAGER, now=now
+        )
     audit.record(
         conn, at=now, actor=person_id, action="create", entity="team", entity_id=team_id, name=name
     )
     return (
-        f"✓ Team {name} created (short name: {slug}). You manage it.\n"
+        f"✓ Team {name} created (short name: {slug}).\n"
         f"Next: /invite {slug} organiser — and in the team's group chat, /bind {slug}"
     )
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, Row, and_, bindparam, select, text, update
+from sqlalchemy import Connection, Date, Row, and_, bindparam, func, select, text, update
 
 from storage import tables as t
 from storage.types import UTCDateTime
@@ -302,19 +302,52 @@ def week_totals(
     return [WeekTotal(*r) for r in rows]
 
 
+def period_totals(
+    conn: Connection,
+    *,
+    first_monday: date,
+    last_monday: date,
+    team_ids: Sequence[int] | None = None,
+) -> list[tuple[int, int, str, int]]:
+    """(person, team, kind, total) summed in SQL over whole weeks ``first_monday`` to
+    ``last_monday`` inclusive: one row per person and kind however long the period."""
+    w = t.weekly_total
+    stmt = select(w.c.person_id, w.c.team_id, w.c.kind, func.sum(w.c.total)).where(
+        w.c.week >= first_monday, w.c.week <= last_monday
+    )
+    if team_ids is not None:
+        stmt = stmt.where(w.c.team_id.in_(list(team_ids)))
+    rows = conn.execute(stmt.group_by(w.c.person_id, w.c.team_id, w.c.kind)).all()
+    return [(int(p), int(tm), str(k), int(n)) for p, tm, k, n in rows if n]
+
+
+def team_week_series(
+    conn: Connection, *, team_id: int, first_monday: date, last_monday: date
+) -> dict[date, dict[str, int]]:
+    """A team's totals per week and kind, summed in SQL (the digest's trend)."""
+    w = t.weekly_total
+    rows = conn.execute(
+        select(w.c.week, w.c.kind, func.sum(w.c.total))
+        .where(w.c.team_id == team_id, w.c.week >= first_monday, w.c.week <= last_monday)
+        .group_by(w.c.week, w.c.kind)
+    ).all()
+    out: dict[date, dict[str, int]] = defaultdict(dict)
+    for week, kind, total in rows:
+        if total:
+            out[week][str(kind)] = int(total)
+    return dict(out)
+
+
 def weekly_team_totals(
     conn: Connection, *, team_id: int, mondays: Sequence[date]
 ) -> dict[date, dict[str, int]]:
     """A team's totals per kind for each week starting on one of ``mondays``."""
     if not mondays:
         return {}
-    out: dict[date, dict[str, int]] = {m: defaultdict(int) for m in mondays}
-    for row in week_totals(
-        conn, first_monday=min(mondays), last_monday=max(mondays), team_ids=[team_id]
-    ):
-        if row.week in out:
-            out[row.week][row.kind] += row.total
-    return {m: dict(v) for m, v in out.items()}
+    series = team_week_series(
+        conn, team_id=team_id, first_monday=min(mondays), last_monday=max(mondays)
+    )
+    return {m: dict(series.get(m, {})) for m in mondays}
 
 
 def diary(

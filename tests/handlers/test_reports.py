@@ -1,0 +1,109 @@
+"""Managers' and members' reading commands end to end: /totals, /target, /export, /away, /pause."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from tests.conftest import ADMIN_ID, BotHarness
+
+MANAGER = 1500
+ORGANISER = 2001
+COUNCILLOR = 2002
+
+
+async def _join(
+    bot: BotHarness,
+    user_id: int,
+    role: str,
+    name: str,
+    team: str = "north-ward",
+    inviter: int = ADMIN_ID,
+    username: str | None = None,
+) -> None:
+    reply = await bot.say(inviter, f"/invite {team} {role}")
+    code = re.search(r"start=([\w-]+)", reply)
+    assert code, reply
+    joined = await bot.say(user_id, f"/start {code.group(1)}", first_name=name, username=username)
+    assert "Welcome" in joined
+
+
+@pytest.fixture
+async def org(bot: BotHarness) -> BotHarness:
+    """North Ward with a manager, an organiser (@sam) and a councillor, and a few entries."""
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(bot, MANAGER, "manager", "Mia")
+    await _join(bot, ORGANISER, "organiser", "Sam", inviter=MANAGER, username="sam")
+    await _join(bot, COUNCILLOR, "councillor", "Cleo", inviter=MANAGER)
+    await bot.say(ORGANISER, "121 4 tenants assoc\n121 Priya mon")
+    await bot.say(COUNCILLOR, "doors 12 yesterday\ncase 2 damp flat")
+    return bot
+
+
+async def test_manager_totals_show_every_member_against_targets(org: BotHarness) -> None:
+    text = await org.say(MANAGER, "/totals")
+    assert "North Ward · week" in text
+    assert "• Sam (organiser): one-to-one 5/15" in text
+    assert "• Cleo (councillor): resident contact 12/20, casework 2/5" in text
+    assert "Team: resident contact 12/20, casework 2/5, one-to-one 5/15" in text
+    assert "(manager)" in text  # Mia, who has no targets
+    assert "Sam (organiser)" in await org.say(MANAGER, "/totals @sam 4w")
+    assert "Only managers" in await org.say(ORGANISER, "/totals")
+
+
+async def test_a_bad_period_gets_a_helpful_reply(org: BotHarness) -> None:
+    reply = await org.say(MANAGER, "/totals north-ward fortnight")
+    assert "4w" in reply and "North Ward" not in reply
+
+
+async def test_targets_follow_person_over_team_role_over_default(org: BotHarness) -> None:
+    reply = await org.say(MANAGER, "/target organiser 121 10 north-ward")
+    assert reply == "✓ Weekly one-to-one target for organisers in North Ward: 10."
+    assert "one-to-one: 5/10" in await org.say(ORGANISER, "/week")
+    reply = await org.say(MANAGER, "/target @sam 121 6 north-ward")
+    assert "Sam" in reply and ": 6." in reply
+    assert "one-to-one: 5/6" in await org.say(ORGANISER, "/week")
+    assert "(was 6)" in await org.say(MANAGER, "/target @sam 121 7 north-ward")
+    assert "Only managers" in await org.say(ORGANISER, "/target organiser 121 1")
+    assert "Unknown kind" in await org.say(MANAGER, "/target organiser lunch 3")
+
+
+async def test_export_is_a_csv_with_notes_for_managers_only(org: BotHarness) -> None:
+    api = org.api
+    since = len(api.requests)
+    api.user_message(MANAGER, "/export")
+    [doc] = await api.wait_for("sendDocument", since=since)
+    rows = list(csv.DictReader(io.StringIO(next(iter(doc.files.values())).decode())))
+    assert {r["person"] for r in rows} == {"Sam", "Cleo"}
+    assert "tenants assoc" in {r["note"] for r in rows}
+    assert "Only managers" in await org.say(ORGANISER, "/export")
+
+
+async def test_away_pro_rates_targets_and_can_be_cancelled(org: BotHarness) -> None:
+    # The clock is Thursday 26 Nov 2026: away Mon-Wed leaves 4 of 7 days.
+    reply = await org.say(ORGANISER, "/away 2026-11-23 2026-11-25")
+    assert reply.startswith("✓ Away Mon 23 Nov – Wed 25 Nov (3 days)")
+    week = await org.say(ORGANISER, "/week")
+    assert "one-to-one: 5/9" in week and "away 3d" in week
+    assert "Mon 23 Nov" in await org.say(ORGANISER, "/away")
+    assert "cancelled" in await org.say(ORGANISER, "/away cancel")
+    assert "one-to-one: 5/15" in await org.say(ORGANISER, "/week")
+    assert "before the start" in await org.say(ORGANISER, "/away 2026-11-25 2026-11-23")
+    assert "Usage" in await org.say(ORGANISER, "/away someday")
+
+
+async def test_pause_and_resume_nudges(org: BotHarness) -> None:
+    assert "paused" in await org.say(ORGANISER, "/pause")
+    assert "Nudges: paused" in await org.say(ORGANISER, "/mydata")
+    assert "back on" in await org.say(ORGANISER, "/resume")
+    assert "Nudges: on" in await org.say(ORGANISER, "/mydata")
+
+
+async def test_team_listing_and_use_for_a_single_team(org: BotHarness) -> None:
+    listing = await org.say(MANAGER, "/team")
+    assert "North Ward (north-ward) · 3 members" in listing
+    assert "• Sam @sam — organiser" in listing
+    assert "You log to North Ward" in await org.say(ORGANISER, "/use")
