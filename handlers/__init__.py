@@ -35,6 +35,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "pause": entries.cmd_pause,
         "resume": entries.cmd_resume,
         "mydata": reports.cmd_mydata,
+        "forgetme": entries.cmd_forgetme,
         # managers and admins
         "newteam": onboarding.cmd_newteam,
         "invite": onboarding.cmd_invite,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import Message, ReplyKeyboardRemove, Update
 
 from handlers.common import load, run_as_actor
 from handlers.keyboards import one_tap_keyboard, parse_undo, undo_button
@@ -148,6 +148,17 @@ async def cmd_resume(update: Update, context: BotContext) -> None:
     """Unmute mid-week nudges."""
     if msg := update.effective_message:
         await msg.reply_text(await run_as_actor(update, context, members.set_paused, False))
+
+
+async def cmd_forgetme(update: Update, context: BotContext) -> None:
+    """Erase the caller's data, after asking them to confirm."""
+    if msg := update.effective_message:
+        text = await run_as_actor(
+            update, context, members.forget_me, list(context.args or []), now=context.bot_data.now()
+        )
+        await msg.reply_text(
+            text, reply_markup=ReplyKeyboardRemove() if text.startswith("Done") else None
+        )
 
 
 async def on_other_private(update: Update, context: BotContext) -> None:

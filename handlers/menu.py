@@ -25,6 +25,7 @@ PRIVATE_COMMANDS = [
     BotCommand("pause", "Mute mid-week nudges"),
     BotCommand("resume", "Unmute mid-week nudges"),
     BotCommand("mydata", "What the bot holds about me"),
+    BotCommand("forgetme", "Erase my data"),
     BotCommand("help", "What I can do"),
 ]
 MANAGER_COMMANDS = [

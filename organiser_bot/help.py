@@ -30,7 +30,7 @@ Or tap a button below. Add #team to log a line to another of your teams.
 /use <team> — the team you log to by default
 /away <from> <to> — record an absence; targets are pro-rated
 /pause, /resume — mute or unmute mid-week nudges
-/mydata — what the bot holds about you
+/mydata — what the bot holds about you; /forgetme erases it
 Periods: week, last, 4w, 13w, 2026-W47, 2026-11-01..2026-11-30"""
 
 MANAGER_HELP = """\

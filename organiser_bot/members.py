@@ -113,3 +113,31 @@ def set_paused(conn: Connection, actor: Actor, paused: bool) -> str:
     if paused:
         return "✓ Nudges paused. You'll still get your confirmations. /resume to turn them back on."
     return "✓ Nudges back on: one private reminder midweek if you're behind pace."
+
+
+FORGET_CONFIRM = "confirm"
+
+
+def forget_me(conn: Connection, actor: Actor, args: list[str], *, now: datetime) -> str:
+    """``/forgetme``: erase the caller's notes, withdraw their entries and leave every team.
+
+    Asks first; ``/forgetme confirm`` does it. Digests already sent keep their counts.
+    """
+    if actor.person_id is None:
+        return "The bot holds nothing about you."
+    if [a.lower() for a in args] != [FORGET_CONFIRM]:
+        return (
+            "This erases your notes, removes all your entries from the totals and takes you out "
+            "of every team. It can't be undone. To go ahead: /forgetme confirm"
+        )
+    erased = people.forget_person(conn, actor.person_id, now=now)
+    audit.record(
+        conn,
+        at=now,
+        actor=None,
+        action="forget",
+        entity="person",
+        entity_id=actor.person_id,
+        entries=erased,
+    )
+    return f"Done: {erased} entries removed, notes erased, and you've left every team."

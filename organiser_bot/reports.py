@@ -410,5 +410,5 @@ def my_data(conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo) -> s
         f"Name: {actor.identity.display_name}\nTeams: {teams}\n"
         f"Entries: {len(rows)} ({notes} with notes)\nNudges: "
         f"{'paused' if actor.nudges_paused else 'on'}\n"
-        "/diary shows your entries; /undo removes the latest. Ask an admin to erase everything."
+        "/diary shows your entries; /undo removes the latest; /forgetme erases everything."
     )

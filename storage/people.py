@@ -337,3 +337,27 @@ def chats_bound_at(conn: Connection) -> dict[int, datetime]:
         .where(t.team.c.archived_at.is_(None))
     ).all()
     return {int(r.team_id): r.bound_at for r in rows}
+
+
+def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
+    """Erase a person's notes and name, withdraw their live entries (keeping totals in step) and
+    remove their memberships. Returns how many entries were withdrawn."""
+    from storage import activities
+
+    live = conn.execute(
+        select(t.activity.c.source_chat_id, t.activity.c.source_message_id)
+        .where(t.activity.c.person_id == person_id, t.activity.c.deleted_at.is_(None))
+        .distinct()
+    ).all()
+    withdrawn = 0
+    for chat_id, message_id in live:
+        rows = activities.entries_from_source(conn, chat_id, message_id)
+        withdrawn += len(activities.soft_delete(conn, rows, now=now))
+    conn.execute(update(t.activity).where(t.activity.c.person_id == person_id).values(note=None))
+    conn.execute(t.membership.delete().where(t.membership.c.person_id == person_id))
+    conn.execute(
+        update(t.person)
+        .where(t.person.c.id == person_id)
+        .values(display_name="former member", username=None, default_team_id=None)
+    )
+    return withdrawn

@@ -107,3 +107,26 @@ async def test_team_listing_and_use_for_a_single_team(org: BotHarness) -> None:
     assert "North Ward (north-ward) · 3 members" in listing
     assert "• Sam @sam — organiser" in listing
     assert "You log to North Ward" in await org.say(ORGANISER, "/use")
+
+
+async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: BotHarness) -> None:
+    from sqlalchemy import select
+
+    from storage import tables as t
+    from storage.engine import make_engine
+
+    assert "/forgetme confirm" in await org.say(ORGANISER, "/forgetme")
+    assert "one-to-one: 5/15" in await org.say(ORGANISER, "/week")  # nothing changed yet
+    done = await org.say(ORGANISER, "/forgetme confirm")
+    assert done.startswith("Done: 2 entries removed")
+    assert "invite" in await org.say(ORGANISER, "/week")  # no longer a member
+    engine = make_engine(org.db_url)
+    with engine.connect() as conn:
+        notes = (
+            conn.execute(select(t.activity.c.note).where(t.activity.c.note.is_not(None)))
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert notes == ["damp flat"]  # only the councillor's note is left
+    assert "Sam" not in await org.say(MANAGER, "/totals")
