@@ -143,7 +143,11 @@ class WeeklyTotal(SQLModel, table=True):
     kind per week, however long the history grows."""
 
     __tablename__ = "weekly_total"
-    __table_args__ = (Index("ix_weekly_total_team_week", "team_id", "week"),)
+    __table_args__ = (
+        Index("ix_weekly_total_team_week", "team_id", "week"),
+        # Covering index for cross-team reads of a span of weeks (every team, every member).
+        Index("ix_weekly_total_week", "week", "team_id", "person_id", "kind", "total"),
+    )
 
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     team_id: int = Field(foreign_key="team.id", primary_key=True)
