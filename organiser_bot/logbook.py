@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -17,7 +17,6 @@ from organiser_bot.periods import iso_week_label, local_date, week_monday
 from organiser_bot.quicklog import LineError, ParsedEntry, parse_quick_log
 from organiser_bot.targets import away_days, effective_targets, pro_rate
 from storage import activities, audit
-from storage import targets as target_store
 from storage.activities import EntryRow, NewEntry
 
 
@@ -39,24 +38,14 @@ def week_status(
 ) -> tuple[dict[str, int], dict[str, int], int]:
     """(totals per kind, effective targets per kind, days away) for the actor's week in a team."""
     assert actor.person_id is not None
-    totals = activities.kind_totals(
-        conn,
-        person_id=actor.person_id,
-        team_id=team.team_id,
-        start=monday,
-        end=monday + timedelta(days=7),
+    snap = activities.week_snapshot(
+        conn, person_id=actor.person_id, team_id=team.team_id, role=team.role.value, monday=monday
     )
-    overrides = target_store.overrides(conn, team_ids=[team.team_id])
     base = effective_targets(
-        role=team.role, person_id=actor.person_id, team_id=team.team_id, overrides=overrides
+        role=team.role, person_id=actor.person_id, team_id=team.team_id, overrides=snap.overrides
     )
-    away = away_days(
-        target_store.absences(
-            conn, start=monday, end=monday + timedelta(days=7), person_ids=[actor.person_id]
-        ),
-        monday,
-    )
-    return totals, pro_rate(base, away), away
+    away = away_days(snap.absences, monday)
+    return snap.totals, pro_rate(base, away), away
 
 
 def _confirmation(
@@ -162,16 +151,7 @@ def log_text(
     if not actor.is_member or actor.person_id is None:
         return LogOutcome(help_texts.NOT_A_MEMBER)
     today = local_date(now, tz)
-    if activities.source_exists(conn, chat_id, message_id):
-        # A redelivered or replayed message: confirm what it logged, add nothing.
-        live = [
-            r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted
-        ]
-        if not live:
-            return LogOutcome("Those entries were undone.")
-        return LogOutcome(
-            _confirmation(conn, actor, live, kinds=kinds, today=today), (chat_id, message_id)
-        )
+    # Parsed relative to when the message was sent, so a replay parses exactly as the original.
     parsed = parse_quick_log(text, now=min(sent_at, now), tz=tz, kinds=kinds)
     if parsed.error is not None:
         n_lines = sum(1 for line in text.splitlines() if line.strip())
@@ -182,6 +162,9 @@ def log_text(
     # The entry row itself records who logged what, when and from which message; the audit
     # trail records later changes (edits, undo), keeping the hot path to a few statements.
     ids = activities.record(conn, resolved, now=now)
+    if not ids:
+        # A redelivered or replayed message (its entries exist): confirm them, add nothing.
+        return _replay(conn, actor, chat_id, message_id, kinds=kinds, today=today)
     if len(ids) == len(resolved):
         rows = [
             EntryRow(
@@ -206,6 +189,23 @@ def log_text(
         ]
     return LogOutcome(
         _confirmation(conn, actor, rows, kinds=kinds, today=today), (chat_id, message_id)
+    )
+
+
+def _replay(
+    conn: Connection,
+    actor: Actor,
+    chat_id: int,
+    message_id: int,
+    *,
+    kinds: KindRegistry,
+    today: date,
+) -> LogOutcome:
+    live = [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
+    if not live:
+        return LogOutcome("Those entries were undone.")
+    return LogOutcome(
+        _confirmation(conn, actor, live, kinds=kinds, today=today), (chat_id, message_id)
     )
 
 

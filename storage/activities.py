@@ -12,9 +12,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Date, Row, and_, bindparam, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Row,
+    String,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    text,
+    update,
+)
 
 from storage import tables as t
+from storage.targets import AbsenceRow, TargetRow
 from storage.types import UTCDateTime
 
 
@@ -125,16 +139,6 @@ _KIND_WEEK_TOTALS = text(
     "SELECT kind, total FROM weekly_total"
     " WHERE person_id = :person_id AND team_id = :team_id AND week = :week"
 ).bindparams(bindparam("week", type_=Date()))
-_HAS_SOURCE = text(
-    "SELECT 1 FROM activity WHERE source_chat_id = :chat_id AND source_message_id = :message_id"
-    " LIMIT 1"
-)
-
-
-def source_exists(conn: Connection, chat_id: int, message_id: int) -> bool:
-    """True when entries (live or deleted) were recorded from this message."""
-    found = conn.execute(_HAS_SOURCE, {"chat_id": chat_id, "message_id": message_id}).first()
-    return found is not None
 
 
 def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> list[int]:
@@ -385,3 +389,71 @@ def export_rows(
         .order_by(t.activity.c.occurred_at, t.activity.c.id)
     ).all()
     return [(_row(r), str(r[12]), str(r[13])) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSnapshot:
+    """What a confirmation needs about one person's week in one team, read in one statement."""
+
+    totals: dict[str, int]
+    overrides: list[TargetRow]
+    absences: list[AbsenceRow]
+
+
+# One round trip for every confirmation: the week's totals, the target overrides that can apply
+# to this person in this team, and their absences overlapping the week.
+_WEEK_SNAPSHOT = (
+    text(
+        # The NULLs are cast so PostgreSQL can type the UNION's columns.
+        "SELECT 'W', CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), kind, total,"
+        " CAST(NULL AS DATE), CAST(NULL AS DATE) FROM weekly_total"
+        " WHERE person_id = :person_id AND team_id = :team_id AND week = :week"
+        " UNION ALL"
+        " SELECT 'T', team_id, scope, kind, weekly, CAST(NULL AS DATE), CAST(NULL AS DATE)"
+        " FROM target"
+        " WHERE (team_id IS NULL OR team_id = :team_id) AND scope IN (:role_scope, :person_scope)"
+        " UNION ALL"
+        " SELECT 'A', id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER),"
+        " starts_on, ends_on FROM absence"
+        " WHERE person_id = :person_id AND deleted_at IS NULL"
+        " AND starts_on < :week_end AND ends_on >= :week"
+    )
+    .bindparams(bindparam("week", type_=Date()), bindparam("week_end", type_=Date()))
+    .columns(
+        column("part", String),
+        column("ref", Integer),
+        column("scope", String),
+        column("kind", String),
+        column("n", Integer),
+        column("starts_on", Date),
+        column("ends_on", Date),
+    )
+)
+
+
+def week_snapshot(
+    conn: Connection, *, person_id: int, team_id: int, role: str, monday: date
+) -> WeekSnapshot:
+    """Totals, applicable target overrides and absences for a person's ISO week in a team."""
+    rows = conn.execute(
+        _WEEK_SNAPSHOT,
+        {
+            "person_id": person_id,
+            "team_id": team_id,
+            "week": monday,
+            "week_end": monday + timedelta(days=7),
+            "role_scope": f"role:{role}",
+            "person_scope": f"person:{person_id}",
+        },
+    ).all()
+    totals: dict[str, int] = {}
+    overrides: list[TargetRow] = []
+    absences: list[AbsenceRow] = []
+    for part, ref, scope, kind, n, starts_on, ends_on in rows:
+        if part == "W" and n:
+            totals[str(kind)] = int(n)
+        elif part == "T":
+            overrides.append(TargetRow(ref, str(scope), str(kind), int(n)))
+        elif part == "A":
+            absences.append(AbsenceRow(int(ref), person_id, starts_on, ends_on))
+    return WeekSnapshot(totals, overrides, absences)

@@ -190,3 +190,18 @@ async def test_stranger_gets_an_explanation_and_nothing_is_stored(bot: BotHarnes
         people = conn.execute(select(func.count()).select_from(t.person)).scalar_one()
     engine.dispose()
     assert people == 0
+
+
+async def test_a_replay_weeks_later_confirms_instead_of_refusing(team_bot: BotHarness) -> None:
+    api = team_bot.api
+    thursday = int(datetime(2026, 11, 26, 11, 0, tzinfo=UTC).timestamp())
+    since = len(api.requests)
+    update = api.user_message(ORGANISER, "121 Sam yesterday", date=thursday)
+    [first] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+    team_bot.clock.advance(weeks=9)
+    since = len(api.requests)
+    api.redeliver(update)
+    [again] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+    assert first.params["text"].startswith("✓ one-to-one · Wed 25 Nov")
+    assert again.params["text"].startswith("✓ one-to-one · Wed 25 Nov")
+    assert _count_rows(team_bot.db_url) == 1
