@@ -45,14 +45,21 @@ GROUP_COMMANDS = [
 ]
 
 
-async def register_menus(bot: Bot, admin_ids: frozenset[int]) -> None:
-    """Set the command menu for private chats, groups and each admin's chat."""
+async def register_menus(
+    bot: Bot, admin_ids: frozenset[int], manager_ids: frozenset[int] = frozenset()
+) -> None:
+    """Set the command menu for private chats, groups, and each admin's and manager's chat."""
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-    for admin_id in sorted(admin_ids):
-        try:
-            await bot.set_my_commands(
-                PRIVATE_COMMANDS + MANAGER_COMMANDS, scope=BotCommandScopeChat(admin_id)
-            )
-        except TelegramError as exc:  # the admin has not opened a chat with the bot yet
-            log.warning("Could not set the admin menu for %s: %s", admin_id, exc)
+    for user_id in sorted(admin_ids | manager_ids):
+        await set_manager_menu(bot, user_id)
+
+
+async def set_manager_menu(bot: Bot, user_id: int) -> None:
+    """Give one admin or manager the managers' commands in their private chat's menu."""
+    try:
+        await bot.set_my_commands(
+            PRIVATE_COMMANDS + MANAGER_COMMANDS, scope=BotCommandScopeChat(user_id)
+        )
+    except TelegramError as exc:  # they have not opened a chat with the bot yet
+        log.warning("Could not set the managers' menu for %s: %s", user_id, exc)

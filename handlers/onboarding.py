@@ -7,9 +7,11 @@ from telegram.constants import ChatType
 
 from handlers.common import identity_of, load, run_as_actor
 from handlers.keyboards import one_tap_keyboard
+from handlers.menu import set_manager_menu
 from organiser_bot import help as help_texts
 from organiser_bot import onboarding
 from organiser_bot.context import BotContext
+from organiser_bot.roles import Role
 from storage.people import load_actor
 
 
@@ -33,6 +35,8 @@ async def cmd_start(update: Update, context: BotContext) -> None:
         await msg.reply_text(result.text)
         return
     actor = await data.db.run(load_actor, identity, admin_ids=data.settings.admin_telegram_ids)
+    if result.role is Role.MANAGER:
+        await set_manager_menu(context.bot, user.id)
     await msg.reply_text(
         f"{result.text}\n\n{help_texts.help_text(actor)}",
         reply_markup=one_tap_keyboard(actor, data.kinds),

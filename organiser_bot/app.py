@@ -16,7 +16,7 @@ from handlers import register_handlers
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
 from organiser_bot.settings import Settings
-from storage import migrate
+from storage import migrate, people
 from storage.engine import Database
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def build_application(
         await asyncio.to_thread(migrate.upgrade, db.engine)
         data.db = db
         data.bot_username = app.bot.username
-        await register_menus(app.bot, settings.admin_telegram_ids)
+        managers = await db.run(people.manager_user_ids)
+        await register_menus(app.bot, settings.admin_telegram_ids, managers)
         if schedule_jobs:
             from organiser_bot import jobs
 

@@ -110,6 +110,16 @@ def find_team(conn: Connection, slug: str) -> TeamRow | None:
     return TeamRow(row.id, row.name, row.slug) if row else None
 
 
+def manager_user_ids(conn: Connection) -> frozenset[int]:
+    """Telegram user ids of everyone who manages a team."""
+    rows = conn.execute(
+        select(t.person.c.telegram_user_id)
+        .join(t.membership, t.membership.c.person_id == t.person.c.id)
+        .where(t.membership.c.role == Role.MANAGER.value)
+    ).scalars()
+    return frozenset(int(r) for r in rows)
+
+
 def list_teams(conn: Connection) -> list[TeamRow]:
     """Every live team, by name."""
     rows = conn.execute(

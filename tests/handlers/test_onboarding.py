@@ -89,3 +89,14 @@ async def test_command_menus_are_registered_per_scope(bot: BotHarness) -> None:
     calls = bot.api.calls("setMyCommands")
     scopes = [c["scope"]["type"] for c in calls]
     assert {"all_private_chats", "all_group_chats", "chat"} <= set(scopes)
+
+
+async def test_a_new_manager_gets_the_managers_menu(bot: BotHarness) -> None:
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    code = await _invite(bot, "north-ward", "manager")
+    since = len(bot.api.requests)
+    await bot.say(4001, f"/start {code}")
+    [menu] = await bot.api.wait_for(
+        "setMyCommands", lambda p: p["scope"] == {"type": "chat", "chat_id": 4001}, since=since
+    )
+    assert "totals" in {c["command"] for c in menu.params["commands"]}
