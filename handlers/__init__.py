@@ -40,6 +40,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "newteam": onboarding.cmd_newteam,
         "invite": onboarding.cmd_invite,
         "revoke": onboarding.cmd_revoke,
+        "newkind": onboarding.cmd_newkind,
         "target": reports.cmd_target,
         "totals": reports.cmd_totals,
         "team": reports.cmd_team,

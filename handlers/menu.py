@@ -37,6 +37,7 @@ MANAGER_COMMANDS = [
     BotCommand("target", "Set a weekly target"),
     BotCommand("export", "Entries as CSV"),
     BotCommand("ledger", "When each digest went out"),
+    BotCommand("newkind", "Add a kind of activity (admins)"),
 ]
 GROUP_COMMANDS = [
     BotCommand("bind", "Make this chat a team's chat"),

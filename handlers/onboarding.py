@@ -121,6 +121,24 @@ async def cmd_use(update: Update, context: BotContext) -> None:
     await msg.reply_text(text)
 
 
+async def cmd_newkind(update: Update, context: BotContext) -> None:
+    """Add a kind of activity (admins): ``/newkind <name> [aliases...]``."""
+    if not (msg := update.effective_message):
+        return
+    data = context.bot_data
+    text, kind = await run_as_actor(
+        update,
+        context,
+        onboarding.add_kind,
+        list(context.args or []),
+        kinds=data.kinds,
+        now=data.now(),
+    )
+    if kind is not None:
+        data.kinds.add(kind)
+    await msg.reply_text(text)
+
+
 async def not_a_member(update: Update, context: BotContext) -> None:
     """Explain to someone outside every team how to join; store nothing."""
     if msg := update.effective_message:

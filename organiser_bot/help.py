@@ -47,7 +47,10 @@ Managing teams:
 /ledger — when each team's digest went out
 In a team's group chat: /bind <team> (make it the team's chat), /digest (preview this week)"""
 
-ADMIN_HELP = "\nAs an admin you can do all of this for every team."
+ADMIN_HELP = (
+    "\nAs an admin you can do all of this for every team, and add kinds of activity:"
+    "\n/newkind <name> [aliases…] — e.g. /newkind training train"
+)
 
 
 def help_text(actor: Actor) -> str:

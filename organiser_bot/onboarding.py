@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from organiser_bot.access import Actor, Identity
+from organiser_bot.kinds import Kind, KindRegistry
 from organiser_bot.roles import Role
 from storage import audit, people
 
@@ -241,3 +242,48 @@ def use_team(conn: Connection, actor: Actor, slug: str) -> str:
         return f"You're not in {slug}. Your teams: {names}."
     people.set_default_team(conn, actor.person_id, chosen.team_id)
     return f"✓ Entries now go to {chosen.name}. Add #team to a line to log it elsewhere."
+
+
+_KIND_KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+def add_kind(
+    conn: Connection, actor: Actor, args: list[str], *, kinds: KindRegistry, now: datetime
+) -> tuple[str, Kind | None]:
+    """``/newkind <key> [aliases...]``: an admin adds a kind of activity, e.g. ``training``.
+
+    Returns the reply and the new kind (for the caller to add to the live registry).
+    """
+    usage = "Usage: /newkind <name> [aliases…], e.g. /newkind training train tr"
+    if not actor.is_admin:
+        return "Only admins can add kinds of activity.", None
+    if not args:
+        return usage, None
+    key = args[0].lower()
+    aliases = tuple(dict.fromkeys(a.lower() for a in args[1:]))
+    if not _KIND_KEY.match(key):
+        return "A kind's name is 2–32 letters, digits or _, starting with a letter. " + usage, None
+    taken = [w for w in (key, *aliases) if kinds.lookup(w) is not None]
+    if taken:
+        return f"{', '.join(taken)} already names a kind.", None
+    if any(len(a) > 32 or a.isdigit() for a in aliases):
+        return "Aliases are words of up to 32 characters, not numbers. " + usage, None
+    kind = Kind(key, key.replace("_", " "), aliases)
+    person_id = people.ensure_person(conn, actor.identity, now=now)
+    people.add_kind(conn, key=kind.key, label=kind.label, aliases=aliases, now=now)
+    audit.record(
+        conn,
+        at=now,
+        actor=person_id,
+        action="create",
+        entity="activity_kind",
+        entity_id=None,
+        key=key,
+        aliases=list(aliases),
+    )
+    words = ", ".join((key, *aliases))
+    return (
+        f"✓ New kind: {kind.label} ({words}). Log it like: {key} 2 note. "
+        f"Set targets with /target <role> {key} <n>.",
+        kind,
+    )

@@ -371,3 +371,26 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
         .values(display_name="former member", username=None, default_team_id=None)
     )
     return withdrawn
+
+
+def custom_kinds(conn: Connection) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Kinds added by admins: (key, label, aliases)."""
+    rows = conn.execute(
+        select(t.activity_kind.c.key, t.activity_kind.c.label, t.activity_kind.c.aliases).order_by(
+            t.activity_kind.c.created_at
+        )
+    ).all()
+    return [
+        (str(k), str(label), tuple(str(a) for a in aliases.split())) for k, label, aliases in rows
+    ]
+
+
+def add_kind(
+    conn: Connection, *, key: str, label: str, aliases: tuple[str, ...], now: datetime
+) -> None:
+    """Store a kind added by an admin."""
+    conn.execute(
+        insert(t.activity_kind).values(
+            key=key, label=label, aliases=" ".join(aliases), created_at=now
+        )
+    )

@@ -100,3 +100,16 @@ async def test_a_new_manager_gets_the_managers_menu(bot: BotHarness) -> None:
         "setMyCommands", lambda p: p["scope"] == {"type": "chat", "chat_id": 4001}, since=since
     )
     assert "totals" in {c["command"] for c in menu.params["commands"]}
+
+
+async def test_admin_adds_a_kind_that_members_can_log_at_once(bot: BotHarness) -> None:
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    code = await _invite(bot, "north-ward", "organiser")
+    await bot.say(ORGANISER, f"/start {code}")
+    assert "Only admins" in await bot.say(ORGANISER, "/newkind training")
+    assert "already names" in await bot.say(ADMIN_ID, "/newkind doors")
+    added = await bot.say(ADMIN_ID, "/newkind training train")
+    assert added.startswith("✓ New kind: training (training, train)")
+    assert await bot.say(ORGANISER, "train 2 phone bank") == "✓ 2 × training · Thu 26 Nov · week 2"
+    assert "training target" in await bot.say(ADMIN_ID, "/target organiser training 3 north-ward")
+    assert "training: 2/3" in await bot.say(ORGANISER, "/week")
