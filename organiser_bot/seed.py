@@ -146,7 +146,8 @@ def seed(
                         continue  # most people rest on Sundays
                     for kind, weekly in targets.items():
                         expected = weekly * rate / 6
-                        count = int(expected) + (1 if rng.random() < expected % 1 else 0)
+                        # Uneven days, as real weeks are: some busy, some empty.
+                        count = max(0, round(rng.gauss(expected, max(0.8, expected * 0.7))))
                         for _ in range(count if kind == "one_to_one" else min(count, 1)):
                             n_logged = 1 if kind == "one_to_one" else count
                             message_id += 1
