@@ -122,8 +122,8 @@ def main() -> None:
             rows = [
                 (
                     "one person's week (each confirmation)",
-                    lambda: activities.kind_totals(
-                        conn, person_id=person, team_id=team, start=monday, end=end
+                    lambda: activities.week_snapshot(
+                        conn, person_id=person, team_id=team, role="organiser", monday=monday
                     ),
                     lambda: _straight_person_week(conn, person, team, monday),
                 ),

@@ -29,6 +29,10 @@ async def _log(msg: Message, text: str, update: Update, context: BotContext) -> 
         tz=data.settings.tz,
         kinds=data.kinds,
     )
+    await _reply_outcome(msg, outcome)
+
+
+async def _reply_outcome(msg: Message, outcome: logbook.LogOutcome) -> None:
     markup = undo_button(*outcome.undo) if outcome.undo else None
     await msg.reply_text(outcome.text, reply_markup=markup)
 
@@ -83,8 +87,7 @@ async def on_edit(update: Update, context: BotContext) -> None:
         kinds=data.kinds,
     )
     if outcome is not None:
-        markup = undo_button(*outcome.undo) if outcome.undo else None
-        await msg.reply_text(outcome.text, reply_markup=markup)
+        await _reply_outcome(msg, outcome)
 
 
 async def cmd_undo(update: Update, context: BotContext) -> None:

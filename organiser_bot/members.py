@@ -53,8 +53,13 @@ def away(conn: Connection, actor: Actor, args: list[str], *, today: date, now: d
     if not actor.is_member or actor.person_id is None:
         return help_texts.NOT_A_MEMBER
     usage = "Usage: /away <from> <to>, e.g. /away 2026-12-21 2026-12-27 or /away 21/12 27/12"
-    upcoming = target_store.absences(
-        conn, start=today - timedelta(days=56), end=date.max, person_ids=[actor.person_id]
+    listing = not args or args[0].lower() == "cancel"
+    upcoming = (
+        target_store.absences(
+            conn, start=today - timedelta(days=56), end=date.max, person_ids=[actor.person_id]
+        )
+        if listing
+        else []
     )
     if not args:
         if not upcoming:

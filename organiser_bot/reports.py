@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from organiser_bot import help as help_texts
 from organiser_bot.access import Actor
 from organiser_bot.kinds import KindRegistry
+from organiser_bot.logbook import week_status
 from organiser_bot.onboarding import slugify
 from organiser_bot.periods import Period, PeriodError, local_date, parse_period, week_monday
 from organiser_bot.roles import Role
@@ -30,8 +31,6 @@ def my_week(
     """``/week``: each kind's total against target, days left, and whether on pace."""
     if not actor.is_member or actor.person_id is None:
         return help_texts.NOT_A_MEMBER
-    from organiser_bot.logbook import week_status
-
     today = local_date(now, tz)
     monday = week_monday(today)
     elapsed = (today - monday).days + 1
@@ -253,13 +252,12 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> str:
         teams = [t for t in people.list_teams(conn) if actor.manages(t.id)]
     if not teams:
         return "No teams yet. /newteam <name> creates one."
+    bound = {team.id for team, _ in people.bound_chats(conn)}
     blocks = []
     for team in teams:
         members = people.team_members(conn, team.id)
         chat = (
-            "has a chat"
-            if any(t.id == team.id for t, _ in people.bound_chats(conn))
-            else (f"no chat yet: /bind {team.slug} in its group")
+            "has a chat" if team.id in bound else (f"no chat yet: /bind {team.slug} in its group")
         )
         lines = [f"{team.name} ({team.slug}) · {len(members)} members · {chat}"]
         lines += [

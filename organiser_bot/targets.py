@@ -62,13 +62,6 @@ def pro_rate(targets: dict[str, int], away: int) -> dict[str, int]:
     return {kind: n for kind, n in scaled.items() if n > 0}
 
 
-def expected_by(target: int, days_elapsed: int, days_present: int = 7) -> float:
-    """How many of ``target`` should be done after ``days_elapsed`` of the week, for pacing."""
-    if days_present <= 0:
-        return 0.0
-    return target * min(days_elapsed, 7) / 7
-
-
 def attainment(pairs: Sequence[tuple[int, int]]) -> float | None:
     """Share of targets met: sum(min(done, target)) / sum(target), or None with no targets."""
     total_target = sum(target for _, target in pairs)

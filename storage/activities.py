@@ -135,10 +135,6 @@ _KIND_TOTALS = text(
     " WHERE person_id = :person_id AND team_id = :team_id AND day >= :start AND day < :end"
     " GROUP BY kind"
 ).bindparams(bindparam("start", type_=Date()), bindparam("end", type_=Date()))
-_KIND_WEEK_TOTALS = text(
-    "SELECT kind, total FROM weekly_total"
-    " WHERE person_id = :person_id AND team_id = :team_id AND week = :week"
-).bindparams(bindparam("week", type_=Date()))
 
 
 def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> list[int]:
@@ -225,15 +221,9 @@ def kind_totals(
     conn: Connection, *, person_id: int, team_id: int, start: date, end: date
 ) -> dict[str, int]:
     """A person's totals per kind in a team over [start, end), from the running totals."""
-    if start.weekday() == 0 and end == start + timedelta(days=7):
-        # Exactly one ISO week (every confirmation and /week): one row per kind.
-        rows = conn.execute(
-            _KIND_WEEK_TOTALS, {"person_id": person_id, "team_id": team_id, "week": start}
-        ).all()
-    else:
-        rows = conn.execute(
-            _KIND_TOTALS, {"person_id": person_id, "team_id": team_id, "start": start, "end": end}
-        ).all()
+    rows = conn.execute(
+        _KIND_TOTALS, {"person_id": person_id, "team_id": team_id, "start": start, "end": end}
+    ).all()
     return {str(kind): int(total) for kind, total in rows if total}
 
 

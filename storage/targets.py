@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Date, Integer, bindparam, column, or_, select, text, update
+from sqlalchemy import Connection, or_, select, update
 
 from storage import tables as t
 from storage.upsert import insert_ignore
@@ -60,30 +60,8 @@ def set_target(
     return int(previous) if previous is not None else None
 
 
-_TEAM_OVERRIDES = text(
-    "SELECT team_id, scope, kind, weekly FROM target WHERE team_id IS NULL OR team_id = :team_id"
-)
-_PERSON_ABSENCES = (
-    text(
-        "SELECT id, person_id, starts_on, ends_on FROM absence WHERE person_id = :person_id"
-        " AND deleted_at IS NULL AND starts_on < :end AND ends_on >= :start ORDER BY starts_on"
-    )
-    .bindparams(bindparam("start", type_=Date()), bindparam("end", type_=Date()))
-    .columns(
-        column("id", Integer),
-        column("person_id", Integer),
-        column("starts_on", Date),
-        column("ends_on", Date),
-    )
-)
-
-
 def overrides(conn: Connection, *, team_ids: Sequence[int] | None = None) -> list[TargetRow]:
     """Overrides that apply to ``team_ids`` (plus the all-teams ones), or all of them."""
-    if team_ids is not None and len(team_ids) == 1:
-        # One team: the confirmation of every quick log asks this, so it is prepared.
-        rows = conn.execute(_TEAM_OVERRIDES, {"team_id": team_ids[0]}).all()
-        return [TargetRow(*r) for r in rows]
     stmt = select(t.target.c.team_id, t.target.c.scope, t.target.c.kind, t.target.c.weekly)
     if team_ids is not None:
         stmt = stmt.where(or_(t.target.c.team_id.is_(None), t.target.c.team_id.in_(team_ids)))
@@ -122,11 +100,6 @@ def absences(
     conn: Connection, *, start: date, end: date, person_ids: Sequence[int] | None = None
 ) -> list[AbsenceRow]:
     """Live absences overlapping [start, end)."""
-    if person_ids is not None and len(person_ids) == 1:
-        rows = conn.execute(
-            _PERSON_ABSENCES, {"person_id": person_ids[0], "start": start, "end": end}
-        ).all()
-        return [AbsenceRow(*r) for r in rows]
     stmt = select(
         t.absence.c.id, t.absence.c.person_id, t.absence.c.starts_on, t.absence.c.ends_on
     ).where(

@@ -29,23 +29,6 @@ def insert_ignore(
     return None if row is None else row[0]
 
 
-def add_to_counter(
-    conn: Connection,
-    table: Table,
-    key: Mapping[str, Any],
-    *,
-    column: str,
-    delta: int,
-) -> None:
-    """Add ``delta`` to ``column`` of the row keyed by ``key``, creating it at ``delta``."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(**key, **{column: delta})
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key), set_={column: table.c[column] + stmt.excluded[column]}
-    )
-    conn.execute(stmt)
-
-
 def add_to_counter_many(
     conn: Connection,
     table: Table,
@@ -54,7 +37,8 @@ def add_to_counter_many(
     key: Sequence[str],
     column: str,
 ) -> None:
-    """``add_to_counter`` for many rows in one executemany."""
+    """Add each row's ``column`` to the row with the same ``key`` columns, creating it if
+    absent; one executemany for all of ``rows``."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table)
     stmt = stmt.on_conflict_do_update(
