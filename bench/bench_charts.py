@@ -29,7 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from charts import render_diarised_chart, render_trend_chart
-from organiser_bot.digest_data import MemberWeek, TeamDigest, TrendPoint
+from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint
 
 KINDS = ("one_to_one", "casework", "resident_contact")
 LABELS = {

@@ -26,9 +26,9 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bench.offline import OfflineRequest, message_update
-from organiser_bot.access import Identity
 from organiser_bot.app import build_application
-from organiser_bot.roles import Role
+from organiser_bot.domain.access import Identity
+from organiser_bot.domain.roles import Role
 from organiser_bot.settings import Settings
 from storage import people
 

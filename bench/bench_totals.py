@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Connection, func, select, text
 
-from organiser_bot.periods import local_date, week_monday
-from organiser_bot.seed import seed
+from organiser_bot.domain.periods import local_date, week_monday
+from organiser_bot.tools.seed import seed
 from storage import activities, migrate
 from storage import tables as t
 from storage.engine import make_engine

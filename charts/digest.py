@@ -1,10 +1,11 @@
 """Digest charts: a team's week per member, split by day, and its 13-week trend, as PNG bytes.
 
-Both renderers are pure functions of a :class:`~organiser_bot.digest_data.TeamDigest`: no Telegram,
-no storage, no module-level mutable state (the only module-level objects are caches of glyph
-outlines, themselves pure functions of their arguments). Only matplotlib's object API is used: a
-``Figure`` drawn by an Agg renderer that each call creates and drops. ``matplotlib.pyplot`` is
-never imported, so there is no global figure registry for figures to leak into.
+Both renderers are pure functions of a :class:`~organiser_bot.domain.digest.TeamDigest`: no
+Telegram, no storage, no module-level mutable state (the only module-level objects are caches of
+glyph outlines, themselves pure functions of their arguments). Only matplotlib's object API is
+used: a ``Figure`` drawn by an Agg renderer that each call creates and drops.
+``matplotlib.pyplot`` is never imported, so there is no global figure registry for figures to
+leak into.
 
 Why it is drawn this way (DESIGN.md, "Performance budget" → Charts): the digest goes to every team
 in one sitting, so a chart must render in about 100 ms. A stacked-by-day bar chart with one artist
@@ -49,7 +50,7 @@ from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Affine2D, Transform
 
-from organiser_bot.digest_data import MemberWeek, TeamDigest, TrendPoint
+from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint
 
 __all__ = ["render_diarised_chart", "render_trend_chart"]
 

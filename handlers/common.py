@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from telegram import Update, User
 
-from organiser_bot.access import Actor, Identity
 from organiser_bot.context import BotContext
+from organiser_bot.domain.access import Actor, Identity
 from storage.people import load_actor
 
 T = TypeVar("T")

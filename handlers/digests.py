@@ -7,9 +7,10 @@ import asyncio
 from telegram import Update
 from telegram.constants import ChatType
 
+from handlers import jobs
 from handlers.common import chunks, run_as_actor
-from organiser_bot import digest, jobs
 from organiser_bot.context import BotContext
+from organiser_bot.usecases import digests as digest
 
 
 async def cmd_digest(update: Update, context: BotContext) -> None:

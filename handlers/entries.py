@@ -6,12 +6,12 @@ from datetime import datetime
 
 from telegram import Message, ReplyKeyboardRemove, Update
 
+from handlers import texts as help_texts
 from handlers.common import load, run_as_actor
 from handlers.keyboards import one_tap_keyboard, parse_undo, undo_button
-from organiser_bot import help as help_texts
-from organiser_bot import logbook, members
 from organiser_bot.context import BotContext
-from organiser_bot.periods import local_date
+from organiser_bot.domain.periods import local_date
+from organiser_bot.usecases import logbook, members
 
 
 async def _log(msg: Message, text: str, update: Update, context: BotContext) -> None:

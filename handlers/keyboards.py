@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from organiser_bot.access import Actor
-from organiser_bot.kinds import ROLE_KINDS, KindRegistry
-from organiser_bot.roles import Role
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.kinds import ROLE_KINDS, KindRegistry
+from organiser_bot.domain.roles import Role
 
 #: Callback data prefix for the Undo button: ``u:<chat id>:<message id>`` (well under 64 bytes).
 UNDO_PREFIX = "u:"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
+from handlers import texts as help_texts
 from handlers.common import identity_of, load, run_as_actor
 from handlers.keyboards import one_tap_keyboard
 from handlers.menu import set_manager_menu
-from organiser_bot import help as help_texts
-from organiser_bot import onboarding
 from organiser_bot.context import BotContext
-from organiser_bot.roles import Role
+from organiser_bot.domain.roles import Role
+from organiser_bot.usecases import onboarding
 from storage.people import load_actor
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from handlers.common import chunks, run_as_actor
-from organiser_bot import reports
 from organiser_bot.context import BotContext
+from organiser_bot.usecases import reports
 
 
 async def _reply(update: Update, text: str) -> None:

@@ -15,7 +15,7 @@ from telegram.request import BaseRequest
 from handlers import register_handlers
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
-from organiser_bot.kinds import Kind
+from organiser_bot.domain.kinds import Kind
 from organiser_bot.settings import Settings
 from storage import migrate, people
 from storage.engine import Database
@@ -66,7 +66,7 @@ def build_application(
         managers = await db.run(people.manager_user_ids)
         await register_menus(app.bot, settings.admin_telegram_ids, managers)
         if schedule_jobs:
-            from organiser_bot import jobs
+            from handlers import jobs
 
             jobs.schedule(app)
 

@@ -84,7 +84,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from organiser_bot.logs import configure_logging
 
     if args.command == "demo":
-        from organiser_bot.demo import run_demo
+        from organiser_bot.tools.demo import run_demo
 
         configure_logging("WARNING", secrets=[])
         return run_demo(db_path=args.db, out_dir=args.out)
@@ -116,7 +116,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"schema revision {current or 'none'} (newest {head})")
             return 0
         if args.command == "seed":
-            from organiser_bot.seed import seed
+            from organiser_bot.tools.seed import seed
             from storage import migrate
 
             migrate.upgrade(engine)
@@ -131,7 +131,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(summary)
             return 0
         if args.command == "digest":
-            from organiser_bot.digest_cli import run_digest_command
+            from organiser_bot.tools.digest_cli import run_digest_command
 
             return run_digest_command(
                 engine, settings, week=args.week, dry_run=args.dry_run, out_dir=args.out

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from organiser_bot.kinds import KindRegistry
+from organiser_bot.domain.kinds import KindRegistry
 
 if TYPE_CHECKING:
     from organiser_bot.settings import Settings

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import time
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,31 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from organiser_bot.domain.schedule import WeeklySchedule
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SCHEDULE_RE = re.compile(r"^\s*([a-z]{3})[a-z]*\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklySchedule:
-    """A weekday and local time, e.g. Monday 09:00."""
-
-    weekday: int  # 0 = Monday
-    at: time
-
-    @classmethod
-    def parse(cls, text: str) -> WeeklySchedule:
-        """Parse ``mon 09:00``; raise ValueError with a short reason otherwise."""
-        match = _SCHEDULE_RE.match(text)
-        if not match or match.group(1).lower() not in WEEKDAYS:
-            raise ValueError(f"expected a weekday and a time such as 'mon 09:00', got {text!r}")
-        hour, minute = int(match.group(2)), int(match.group(3))
-        if hour > 23 or minute > 59:
-            raise ValueError(f"{text!r} is not a valid time of day")
-        return cls(WEEKDAYS.index(match.group(1).lower()), time(hour, minute))
-
-    def __str__(self) -> str:
-        return f"{WEEKDAYS[self.weekday]} {self.at:%H:%M}"
 
 
 class Settings(BaseSettings):

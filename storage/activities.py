@@ -27,8 +27,8 @@ from sqlalchemy import (
     update,
 )
 
+from organiser_bot.domain.targets import AbsenceRow, TargetRow
 from storage import tables as t
-from storage.targets import AbsenceRow, TargetRow
 from storage.types import UTCDateTime
 
 

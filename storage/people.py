@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select, text, update
 
-from organiser_bot.access import Actor, Identity, TeamRole
-from organiser_bot.roles import Role
+from organiser_bot.domain.access import Actor, Identity, TeamRole
+from organiser_bot.domain.roles import Role
 from storage import tables as t
 
 _LOAD_ACTOR = text(

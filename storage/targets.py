@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, or_, select, update
 
+from organiser_bot.domain.targets import AbsenceRow, TargetRow
 from storage import tables as t
 from storage.upsert import insert_ignore
-
-
-@dataclass(frozen=True, slots=True)
-class TargetRow:
-    """A stored target override: ``scope`` is ``role:<role>`` or ``person:<id>``."""
-
-    team_id: int | None
-    scope: str
-    kind: str
-    weekly: int
 
 
 def scope_key(team_id: int | None, scope: str, kind: str) -> str:
@@ -66,16 +56,6 @@ def overrides(conn: Connection, *, team_ids: Sequence[int] | None = None) -> lis
     if team_ids is not None:
         stmt = stmt.where(or_(t.target.c.team_id.is_(None), t.target.c.team_id.in_(team_ids)))
     return [TargetRow(*r) for r in conn.execute(stmt).all()]
-
-
-@dataclass(frozen=True, slots=True)
-class AbsenceRow:
-    """A person's absence, inclusive of both days."""
-
-    id: int
-    person_id: int
-    starts_on: date
-    ends_on: date
 
 
 def add_absence(

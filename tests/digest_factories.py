@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from organiser_bot.access import Identity
-from organiser_bot.periods import to_utc
-from organiser_bot.roles import Role
+from organiser_bot.domain.access import Identity
+from organiser_bot.domain.periods import to_utc
+from organiser_bot.domain.roles import Role
 from storage import activities, people
 from storage import targets as target_store
 from storage.activities import NewEntry

@@ -42,7 +42,7 @@ def test_demo_builds_an_organisation_and_renders_every_digest(
 def test_demo_runs_twice_from_scratch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db, out = tmp_path / "d.db", tmp_path / "out"
     now = datetime(2026, 11, 26, 12, tzinfo=UTC)
-    from organiser_bot.demo import run_demo
+    from organiser_bot.tools.demo import run_demo
 
     assert run_demo(db_path=str(db), out_dir=str(out), now=now) == 0
     first = capsys.readouterr().out

@@ -21,7 +21,7 @@ import pytest
 from matplotlib import style
 
 from charts import render_diarised_chart, render_trend_chart
-from organiser_bot.digest_data import MemberWeek, TeamDigest, TrendPoint
+from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH_PX = 1080
@@ -288,7 +288,7 @@ def test_no_pyplot_and_no_figure_registry() -> None:
         "import sys\n"
         "from datetime import date\n"
         "import charts\n"
-        "from organiser_bot.digest_data import MemberWeek, TeamDigest, TrendPoint\n"
+        "from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint\n"
         "m = MemberWeek('Sam', 'organiser', {'one_to_one': (1, 2, 3, 0, 0, 0, 0)}, "
         "{'one_to_one': 15})\n"
         "d = TeamDigest('T', '2026-W47', date(2026, 11, 16), ('one_to_one',), {}, (m,), "

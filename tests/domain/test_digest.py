@@ -10,21 +10,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from organiser_bot.digest import (
+from organiser_bot.domain.digest import MemberWeek, TeamDigest
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.schedule import WeeklySchedule, due_week, scheduled_at
+from organiser_bot.settings import Settings
+from organiser_bot.tools.digest_cli import run_digest_command
+from organiser_bot.usecases.digests import (
     TREND_WEEKS,
     build_team_digest,
     build_week,
     content_hash,
-    due_week,
     render_digest_text,
-    scheduled_at,
     write_week_digests,
 )
-from organiser_bot.digest_cli import run_digest_command
-from organiser_bot.digest_data import MemberWeek, TeamDigest
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.roles import Role
-from organiser_bot.settings import Settings, WeeklySchedule
 from storage import activities
 from storage.engine import Database
 from tests.digest_factories import LONDON, away, log, make_member, make_team, set_target

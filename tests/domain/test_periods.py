@@ -1,4 +1,4 @@
-"""Tests for organiser_bot.periods: ISO weeks, DST-aware bounds and period parsing."""
+"""Tests for organiser_bot.domain.periods: ISO weeks, DST-aware bounds and period parsing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from organiser_bot.periods import (
+from organiser_bot.domain.periods import (
     MAX_PERIOD_DAYS,
     Period,
     PeriodError,
@@ -470,7 +470,7 @@ def test_ranges_parse_inclusively(first: date, length: int) -> None:
 
 def test_domain_does_not_import_telegram_or_storage() -> None:
     code = (
-        "import sys, organiser_bot.periods, organiser_bot.quicklog\n"
+        "import sys, organiser_bot.domain.periods, organiser_bot.domain.quicklog\n"
         "bad = {'telegram', 'sqlalchemy', 'sqlmodel', 'storage', 'handlers'}\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in bad)\n"
         "assert not loaded, loaded\n"

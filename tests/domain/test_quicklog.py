@@ -1,4 +1,4 @@
-"""Tests for organiser_bot.quicklog: the quick-log grammar, refusals and round-tripping."""
+"""Tests for organiser_bot.domain.quicklog: the quick-log grammar, refusals and round-tripping."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from organiser_bot.kinds import Kind, KindRegistry
-from organiser_bot.periods import local_date, to_utc
-from organiser_bot.quicklog import (
+from organiser_bot.domain.kinds import Kind, KindRegistry
+from organiser_bot.domain.periods import local_date, to_utc
+from organiser_bot.domain.quicklog import (
     LineError,
     ParsedEntry,
     QuickLog,

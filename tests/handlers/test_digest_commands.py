@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from organiser_bot.jobs import send_due_digests
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.roles import Role
+from handlers.jobs import send_due_digests
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.roles import Role
 from storage import ledger
 from storage.engine import Database
 from tests.conftest import ADMIN_ID, BotHarness

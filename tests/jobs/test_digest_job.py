@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import Connection
 from telegram.ext import AIORateLimiter, ExtBot
 
-from organiser_bot import jobs
-from organiser_bot.digest import scheduled_at
-from organiser_bot.digest_data import TEMPLATE_VERSION
-from organiser_bot.jobs import STALE_CLAIM, send_due_digests, send_nudges
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.roles import Role
-from organiser_bot.settings import Settings, WeeklySchedule
+from handlers import jobs
+from handlers.jobs import STALE_CLAIM, send_due_digests, send_nudges
+from organiser_bot.domain.digest import TEMPLATE_VERSION
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.schedule import WeeklySchedule, scheduled_at
+from organiser_bot.settings import Settings
 from storage import ledger, people
 from storage.engine import Database
 from tests.conftest import ADMIN_ID, BotHarness
@@ -538,8 +538,8 @@ async def test_tall_charts_go_as_documents_so_telegram_does_not_shrink_them(
 ) -> None:
     from telegram import Bot
 
-    from organiser_bot.digest import RenderedDigest
-    from organiser_bot.digest_data import TeamDigest
+    from organiser_bot.domain.digest import TeamDigest
+    from organiser_bot.usecases.digests import RenderedDigest
 
     digest = TeamDigest("North", "2026-W47", date(2026, 11, 16), (), {}, ())
     rendered = RenderedDigest(

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from organiser_bot.access import Identity
-from organiser_bot.roles import Role
-from organiser_bot.targets import effective_targets
+from organiser_bot.domain.access import Identity
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import effective_targets
 from storage import activities, people
 from storage import tables as t
 from storage import targets as target_store

@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from organiser_bot import help as help_texts
-from organiser_bot.access import Actor
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.logbook import week_status
-from organiser_bot.onboarding import slugify
-from organiser_bot.periods import Period, PeriodError, local_date, parse_period, week_monday
-from organiser_bot.roles import Role
-from organiser_bot.targets import away_days, effective_targets, pro_rate
+from handlers import texts as help_texts
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import Period, PeriodError, local_date, parse_period, week_monday
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import away_days, effective_targets, pro_rate
+from organiser_bot.usecases.logbook import week_status
+from organiser_bot.usecases.onboarding import slugify
 from storage import activities, audit, people
 from storage import targets as target_store
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from organiser_bot.access import Actor
+from organiser_bot.domain.access import Actor
 
 NOT_A_MEMBER = (
     "Hi! This bot is for members of organising teams. To join, open the invite link your team's "

@@ -1,6 +1,6 @@
 """The weekly digest as a use case: build it from storage, write its text, decide when it is due.
 
-One template for every team: the same data (:class:`~organiser_bot.digest_data.TeamDigest`), the
+One template for every team: the same data (:class:`~organiser_bot.domain.digest.TeamDigest`), the
 same text layout and the same cross-team line, so every team is measured by the same yardstick.
 Counts only: nothing here ever reads a note.
 
@@ -23,17 +23,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection
 
 from charts import render_diarised_chart, render_trend_chart
-from organiser_bot.access import Actor
-from organiser_bot.digest_data import TEMPLATE_VERSION, MemberWeek, TeamDigest, TrendPoint
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.periods import iso_week_label, local_date, to_utc, week_monday
-from organiser_bot.roles import Role
-from organiser_bot.settings import WeeklySchedule
-from organiser_bot.targets import attainment, away_days, effective_targets, pro_rate
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.digest import TEMPLATE_VERSION, MemberWeek, TeamDigest, TrendPoint
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.schedule import WeeklySchedule, scheduled_at
+from organiser_bot.domain.targets import (
+    AbsenceRow,
+    TargetRow,
+    attainment,
+    away_days,
+    effective_targets,
+    pro_rate,
+)
 from storage import activities, ledger, people
 from storage import targets as target_store
 from storage.people import MemberRow, TeamRow
-from storage.targets import AbsenceRow, TargetRow
 
 __all__ = [
     "TREND_WEEKS",
@@ -45,13 +51,11 @@ __all__ = [
     "build_week_by_team",
     "content_hash",
     "cross_team_line",
-    "due_week",
     "ledger_report",
     "nudges_due",
     "preview_for_chat",
     "render_digest",
     "render_digest_text",
-    "scheduled_at",
     "write_week_digests",
 ]
 
@@ -480,29 +484,6 @@ def write_week_digests(
 
 
 # --- When ----------------------------------------------------------------------------------------
-
-
-def scheduled_at(monday: date, schedule: WeeklySchedule, tz: ZoneInfo) -> datetime:
-    """The UTC instant of the week's scheduled slot (e.g. Monday 09:00 local).
-
-    A slot in the spring-forward gap moves forward by the gap (Sun 01:30 -> 02:30 BST); an
-    ambiguous slot in the autumn is its first occurrence. This is how APScheduler's cron trigger
-    resolves the same wall time, so the job and this rule agree.
-    """
-    return to_utc(week_monday(monday) + timedelta(days=schedule.weekday), schedule.at, tz)
-
-
-def due_week(now: datetime, schedule: WeeklySchedule, tz: ZoneInfo) -> date | None:
-    """The Monday of the week whose digest is due at ``now``, or None before this week's slot.
-
-    The digest is always for the last completed week (the week before the one ``now`` falls in,
-    in ``tz``), and it is due from this week's slot onwards. A bot that was down at the slot sends
-    it on start; a week that passed entirely while the bot was down is not sent late.
-    """
-    this_monday = week_monday(local_date(now, tz))
-    if now < scheduled_at(this_monday, schedule, tz):
-        return None
-    return this_monday - _WEEK
 
 
 # --- /digest preview -----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from organiser_bot.roles import Role
+from organiser_bot.domain.roles import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ Grammar of one line (whitespace-separated tokens; keywords are case-insensitive)
     [+N | N] KIND [COUNT] [WHEN...] [NOTE...] [WHEN...]     with #team anywhere
 
 * ``+N`` (button text such as ``+1 one-to-one``) or a bare number before the kind gives the count.
-* ``KIND`` is any name the :class:`~organiser_bot.kinds.KindRegistry` knows; two tokens are tried
-  first (``resident contact``), then one (``121``, ``doors``). A trailing ``:`` or ``,`` is ignored.
+* ``KIND`` is any name the :class:`~organiser_bot.domain.kinds.KindRegistry` knows; two tokens
+  are tried first (``resident contact``), then one (``121``, ``doors``). A trailing ``:`` or
+  ``,`` is ignored.
 * ``COUNT`` directly after the kind: 1..500. ``121 5`` is five one-to-ones, ``121 Sam`` is one.
 * ``WHEN`` phrases are read directly after the kind/count and at the end of the line only, so
   words in the middle of a note are left alone. Days: ``today``, ``yesterday``/``yday``, weekday
@@ -21,7 +22,7 @@ Grammar of one line (whitespace-separated tokens; keywords are case-insensitive)
 
 Without a day or time the entry happened now. A past day without a time means 12:00 local that
 day; a time without a day means today. Wall times are converted with
-:func:`organiser_bot.periods.to_utc` (``fold=0`` in DST gaps and overlaps).
+:func:`organiser_bot.domain.periods.to_utc` (``fold=0`` in DST gaps and overlaps).
 
 Nothing here raises on any input text: problems come back as :class:`LineError` values.
 """
@@ -36,8 +37,8 @@ from datetime import date, datetime, time, timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
-from organiser_bot.kinds import Kind, KindRegistry
-from organiser_bot.periods import as_utc, local_date, to_utc
+from organiser_bot.domain.kinds import Kind, KindRegistry
+from organiser_bot.domain.periods import as_utc, local_date, to_utc
 
 __all__ = [
     "FUTURE_GRACE",

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from organiser_bot.kinds import DEFAULT_TARGETS
-from organiser_bot.roles import Role
-from storage.targets import AbsenceRow, TargetRow
+from organiser_bot.domain.kinds import DEFAULT_TARGETS
+from organiser_bot.domain.roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRow:
+    """A stored target override: ``scope`` is ``role:<role>`` or ``person:<id>``."""
+
+    team_id: int | None
+    scope: str
+    kind: str
+    weekly: int
+
+
+@dataclass(frozen=True, slots=True)
+class AbsenceRow:
+    """A person's absence, inclusive of both days."""
+
+    id: int
+    person_id: int
+    starts_on: date
+    ends_on: date
 
 
 def effective_targets(

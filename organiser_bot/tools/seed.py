@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from organiser_bot.kinds import DEFAULT_TARGETS
-from organiser_bot.periods import local_date, to_utc, week_monday
-from organiser_bot.roles import Role
+from organiser_bot.domain.kinds import DEFAULT_TARGETS
+from organiser_bot.domain.periods import local_date, to_utc, week_monday
+from organiser_bot.domain.roles import Role
 from storage import tables as t
 from storage.upsert import add_to_counter_many
 

@@ -9,9 +9,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from organiser_bot.digest import write_week_digests
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.periods import (
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import (
     PeriodError,
     iso_week_label,
     local_date,
@@ -19,6 +18,7 @@ from organiser_bot.periods import (
     week_monday,
 )
 from organiser_bot.settings import Settings
+from organiser_bot.usecases.digests import write_week_digests
 from storage import migrate
 
 

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from organiser_bot import help as help_texts
-from organiser_bot.access import Actor, TeamRole
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.onboarding import slugify
-from organiser_bot.periods import iso_week_label, local_date, week_monday
-from organiser_bot.quicklog import LineError, ParsedEntry, parse_quick_log
-from organiser_bot.targets import away_days, effective_targets, pro_rate
+from handlers import texts as help_texts
+from organiser_bot.domain.access import Actor, TeamRole
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
+from organiser_bot.domain.quicklog import LineError, ParsedEntry, parse_quick_log
+from organiser_bot.domain.targets import away_days, effective_targets, pro_rate
+from organiser_bot.usecases.onboarding import slugify
 from storage import activities, audit
 from storage.activities import EntryRow, NewEntry
 

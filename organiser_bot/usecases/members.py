@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
-from organiser_bot import help as help_texts
-from organiser_bot.access import Actor
+from handlers import texts as help_texts
+from organiser_bot.domain.access import Actor
 from storage import audit, people
 from storage import targets as target_store
 

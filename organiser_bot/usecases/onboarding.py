@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from organiser_bot.access import Actor, Identity
-from organiser_bot.kinds import Kind, KindRegistry
-from organiser_bot.roles import Role
+from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.kinds import Kind, KindRegistry
+from organiser_bot.domain.roles import Role
 from storage import audit, people
 
 INVITE_DAYS = 7

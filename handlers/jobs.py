@@ -4,7 +4,8 @@ What is sent is decided from the database, never from memory, so a rerun, a rest
 change cannot drop or double a digest:
 
 * **Due.** The digest is for the last completed ISO week (the one before "now" in ``TIMEZONE``) and
-  is due from this week's ``DIGEST_SCHEDULE`` slot onwards (:func:`organiser_bot.digest.due_week`;
+  is due from this week's ``DIGEST_SCHEDULE`` slot onwards
+  (:func:`~organiser_bot.domain.schedule.due_week`;
   the slot is a local wall time resolved with zoneinfo, so it is 08:00 UTC in summer and 09:00 UTC
   in winter, and a slot in a DST gap or overlap resolves the way APScheduler resolves it).
 * **Once.** Each team's digest is claimed in the ledger (``storage.ledger``) before it is sent;
@@ -33,12 +34,13 @@ from telegram import Bot, InputMediaDocument, InputMediaPhoto
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
-from organiser_bot import digest as digests
 from organiser_bot.context import BotContext
-from organiser_bot.digest_data import TEMPLATE_VERSION, TeamDigest
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.periods import iso_week_label, local_date, week_monday
+from organiser_bot.domain.digest import TEMPLATE_VERSION, TeamDigest
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
+from organiser_bot.domain.schedule import due_week, scheduled_at
 from organiser_bot.settings import Settings
+from organiser_bot.usecases import digests
 from storage import ledger
 from storage.engine import Database
 from storage.people import TeamRow
@@ -284,7 +286,7 @@ async def send_due_digests(
     schedule = settings.digest_at
     if schedule is None:
         return DigestRunReport()
-    monday = digests.due_week(now, schedule, settings.tz)
+    monday = due_week(now, schedule, settings.tz)
     if monday is None:
         return DigestRunReport()
     return await send_week_digests(
@@ -458,7 +460,7 @@ async def send_nudges(
     if at is None:
         return report
     tz = settings.tz
-    slot = digests.scheduled_at(week_monday(local_date(now, tz)), at, tz)
+    slot = scheduled_at(week_monday(local_date(now, tz)), at, tz)
     if not slot <= now < slot + NUDGE_WINDOW:
         return report
     for nudge in await db.run(digests.nudges_due, now=now, tz=tz, kinds=kinds):

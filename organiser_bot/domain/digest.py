@@ -1,7 +1,7 @@
 """The weekly digest as plain data: what charts and the text summary are drawn from.
 
-Built by ``organiser_bot.digest`` from storage; consumed by ``charts`` and the text renderer. Counts
-only: a digest never carries notes.
+Built by ``organiser_bot.usecases.digests`` from storage; consumed by ``charts`` and the text
+renderer. Counts only: a digest never carries notes.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
-from organiser_bot.kinds import KindRegistry
-from organiser_bot.periods import iso_week_label, local_date, week_monday
-from organiser_bot.seed import seed
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
+from organiser_bot.tools.seed import seed
 from storage import migrate
 from storage import tables as t
 from storage.engine import make_engine
@@ -63,7 +63,7 @@ def run_demo(*, db_path: str, out_dir: str, now: datetime | None = None) -> int:
 
 
 def _render(engine: Engine, monday: date, out_dir: Path) -> list[Path]:
-    from organiser_bot.digest import write_week_digests
+    from organiser_bot.usecases.digests import write_week_digests
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:

@@ -1,0 +1,1 @@
+"""The rules of the house as plain values and functions: no database, no Telegram, no charts."""
