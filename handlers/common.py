@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection
 from telegram import Update, User
+from telegram.ext import ApplicationHandlerStop
 
+from handlers.texts import refusal_text
 from organiser_bot.context import BotContext
 from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.refusals import Refusal
 from storage.people import load_actor
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 #: Telegram refuses messages over 4096 characters.
 MAX_MESSAGE = 4096
@@ -28,12 +33,17 @@ def identity_of(user: User) -> Identity:
 async def run_as_actor(
     update: Update,
     context: BotContext,
-    fn: Callable[..., T],
+    fn: Callable[Concatenate[Connection, Actor, P], T],
     /,
-    *args: Any,
-    **kwargs: Any,
+    *args: P.args,
+    **kwargs: P.kwargs,
 ) -> T:
-    """Run ``fn(conn, actor, *args, **kwargs)`` in one transaction, off the event loop."""
+    """Run ``fn(conn, actor, *args, **kwargs)`` in one transaction, off the event loop.
+
+    This is the one place a :class:`~organiser_bot.domain.refusals.Refusal` becomes a reply: the
+    transaction has rolled back, the person is told why in a short message, and the handler stops
+    (``ApplicationHandlerStop``), so no handler branches on a refusal itself.
+    """
     user = update.effective_user
     assert user is not None
     identity = identity_of(user)
@@ -43,7 +53,26 @@ async def run_as_actor(
         actor = load_actor(conn, identity, admin_ids=admin_ids)
         return fn(conn, actor, *args, **kwargs)
 
-    return await context.bot_data.db.run(unit)
+    try:
+        return await context.bot_data.db.run(unit)
+    except Refusal as refusal:
+        await reply_refusal(update, refusal)
+        raise ApplicationHandlerStop from None
+
+
+async def reply_refusal(update: Update, refusal: Refusal) -> None:
+    """Tell the person why nothing was done: a popup for a button, a reply otherwise."""
+    text = refusal_text(refusal)
+    if query := update.callback_query:
+        await query.answer(text[:200])
+    elif msg := update.effective_message:
+        await msg.reply_text(text)
+
+
+def moment(context: BotContext) -> Moment:
+    """The time, zone and kinds a use case runs in, for this update or job."""
+    data = context.bot_data
+    return Moment(now=data.now(), tz=data.settings.tz, kinds=data.kinds)
 
 
 async def load(update: Update, context: BotContext) -> Actor:

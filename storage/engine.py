@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -72,12 +72,19 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
-    def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run ``fn(conn, *args, **kwargs)`` in one transaction, synchronously."""
+    def call(
+        self, fn: Callable[Concatenate[Connection, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``fn(conn, *args, **kwargs)`` in one transaction, synchronously.
+
+        Typed with ``ParamSpec``: a misspelt or missing argument is a type error at the call site.
+        """
         with self.engine.begin() as conn:
             return fn(conn, *args, **kwargs)
 
-    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    async def run(
+        self, fn: Callable[Concatenate[Connection, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
         """Run ``fn(conn, *args, **kwargs)`` in one transaction in the database thread pool."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(

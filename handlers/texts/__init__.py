@@ -1,8 +1,22 @@
-"""Help text, tailored to what the caller's role allows."""
+"""What the bot says: help by role, and the one wording of every refusal.
+
+Feature modules beside this one word their own outcomes; a feature's own refusal types register
+their wording with ``@refusal_text.register``.
+"""
 
 from __future__ import annotations
 
+from functools import singledispatch
+
 from organiser_bot.domain.access import Actor
+from organiser_bot.domain.refusals import (
+    Action,
+    NoManagedTeam,
+    NotAMember,
+    NotPermitted,
+    Refusal,
+    UnknownTeam,
+)
 
 NOT_A_MEMBER = (
     "Hi! This bot is for members of organising teams. To join, open the invite link your team's "
@@ -63,3 +77,58 @@ def help_text(actor: Actor) -> str:
     if actor.is_admin:
         text += ADMIN_HELP
     return text
+
+
+NO_MANAGED_TEAM = "You don't manage any team yet."
+
+#: Who may do what, as the refusal says it ("Only managers and admins can <this>.").
+_ONLY_MANAGERS: dict[Action, str] = {
+    Action.CREATE_TEAM: "Only managers and admins can create teams.",
+    Action.INVITE: "Only managers and admins can invite people.",
+    Action.REVOKE_INVITE: "Only the team's managers and admins can revoke its invites.",
+    Action.BIND_CHAT: "Only managers and admins can bind a chat to a team.",
+    Action.ADD_KIND: "Only admins can add kinds of activity.",
+    Action.SET_TARGET: "Only managers and admins can set targets.",
+    Action.SEE_TOTALS: "Only managers and admins can see team totals. /week shows yours.",
+    Action.LIST_MEMBERS: "Only managers and admins can list a team's members.",
+    Action.EXPORT: "Only managers and admins can export entries.",
+    Action.PREVIEW_DIGEST: "Only managers and admins can post a preview. /week shows yours.",
+    Action.SEE_LEDGER: "Only managers and admins can see the digest ledger.",
+}
+
+#: The same refusals when one team is meant.
+_ONLY_TEAM_MANAGERS: dict[Action, str] = {
+    Action.INVITE: "Only {team}'s managers and admins can invite to it.",
+    Action.BIND_CHAT: "Only {team}'s managers and admins can bind a chat to it.",
+    Action.PREVIEW_DIGEST: (
+        "Only {team}'s manager or an admin can post a preview. /week shows yours."
+    ),
+}
+
+
+@singledispatch
+def refusal_text(refusal: Refusal) -> str:
+    """The short reply that tells a person why nothing was done."""
+    return "That can't be done."
+
+
+@refusal_text.register
+def _(refusal: NotAMember) -> str:
+    return NOT_A_MEMBER
+
+
+@refusal_text.register
+def _(refusal: NotPermitted) -> str:
+    if refusal.team_name is not None and refusal.action in _ONLY_TEAM_MANAGERS:
+        return _ONLY_TEAM_MANAGERS[refusal.action].format(team=refusal.team_name)
+    return _ONLY_MANAGERS[refusal.action]
+
+
+@refusal_text.register
+def _(refusal: NoManagedTeam) -> str:
+    return NO_MANAGED_TEAM
+
+
+@refusal_text.register
+def _(refusal: UnknownTeam) -> str:
+    return f"You don't manage a team called {refusal.slug}."
