@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from organiser_bot.domain.kinds import DEFAULT_TARGETS
 from organiser_bot.domain.roles import Role
@@ -88,3 +89,54 @@ def attainment(pairs: Sequence[tuple[int, int]]) -> float | None:
     if total_target <= 0:
         return None
     return sum(min(done, target) for done, target in pairs) / total_target
+
+
+def week_targets(
+    *,
+    role: Role,
+    person_id: int,
+    team_id: int,
+    overrides: Iterable[TargetRow],
+    absences: Iterable[AbsenceRow],
+    monday: date,
+) -> tuple[dict[str, int], int]:
+    """A person's targets for one ISO week in one team, and the days they are away that week.
+
+    The one composition every reader uses (confirmations, ``/week``, ``/totals``, the digest,
+    nudges): :func:`effective_targets` for precedence, then :func:`pro_rate` by
+    :func:`away_days`.
+
+    Returns:
+        (weekly target per kind, pro-rated and without zeros; days away, 0-7).
+    """
+    base = effective_targets(role=role, person_id=person_id, team_id=team_id, overrides=overrides)
+    away = away_days(absences, monday)
+    return pro_rate(base, away), away
+
+
+class Pace(StrEnum):
+    """Where a count stands against a weekly target part-way through the week."""
+
+    MET = "met"
+    ON_PACE = "on_pace"
+    BEHIND = "behind"
+
+
+def expected_by(target: int, *, days_elapsed: int, away: int = 0) -> float:
+    """How many of ``target`` a steady pace would have done after ``days_elapsed`` days.
+
+    The pace rule shared by ``/week`` and the mid-week nudge: ``target × days so far / 7``, today
+    counting as a day so far; nothing is expected of someone away all week.
+    """
+    if away >= 7:
+        return 0.0
+    return target * min(max(days_elapsed, 0), 7) / 7
+
+
+def pace(done: int, target: int, *, days_elapsed: int, away: int = 0) -> Pace:
+    """:class:`Pace` of ``done`` against ``target`` after ``days_elapsed`` days of the week."""
+    if done >= target:
+        return Pace.MET
+    if done >= expected_by(target, days_elapsed=days_elapsed, away=away):
+        return Pace.ON_PACE
+    return Pace.BEHIND
