@@ -27,13 +27,11 @@ __all__ = [
     "Period",
     "PeriodError",
     "as_utc",
-    "day_bounds_utc",
     "iso_week_label",
     "local_date",
     "parse_iso_week",
     "parse_period",
     "to_utc",
-    "week_bounds_utc",
     "week_monday",
 ]
 
@@ -193,35 +191,6 @@ def to_utc(d: date, t: time, tz: ZoneInfo) -> datetime:
     """
     wall = t.replace(tzinfo=None, fold=0)
     return datetime.combine(d, wall, tzinfo=tz).astimezone(UTC)
-
-
-def day_bounds_utc(d: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Return the half-open UTC bounds of local day ``d`` (23, 24 or 25 hours long).
-
-    Args:
-        d: Local date.
-        tz: The zone.
-
-    Returns:
-        ``(start, end)``: local midnight of ``d`` and of the next day, as aware UTC.
-    """
-    return to_utc(d, _MIDNIGHT, tz), to_utc(d + _ONE_DAY, _MIDNIGHT, tz)
-
-
-def week_bounds_utc(monday: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Return the half-open UTC bounds of the ISO week starting on ``monday``.
-
-    A week containing a DST change is 167 or 169 hours long.
-
-    Args:
-        monday: The week's Monday; any other day is moved back to its week's Monday.
-        tz: The zone.
-
-    Returns:
-        ``(start, end)``: local Monday 00:00 and next Monday 00:00, as aware UTC.
-    """
-    start = week_monday(monday)
-    return to_utc(start, _MIDNIGHT, tz), to_utc(start + _ONE_WEEK, _MIDNIGHT, tz)
 
 
 @dataclass(frozen=True, slots=True)

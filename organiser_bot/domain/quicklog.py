@@ -48,7 +48,6 @@ __all__ = [
     "LineError",
     "ParsedEntry",
     "QuickLog",
-    "looks_like_log",
     "parse_line",
     "parse_quick_log",
     "render_entry",
@@ -257,31 +256,6 @@ def parse_line(
     except Exception:  # pragma: no cover - last-resort guard; a bug if reached
         log.exception("quick-log parser failed on line %r", line[:200])
         return LineError(line_no, line.strip(), _INTERNAL_ERROR, EXAMPLE)
-
-
-def looks_like_log(text: str, kinds: KindRegistry) -> bool:
-    """Cheaply tell whether free text is meant as a quick log.
-
-    True when the first word of the first non-blank line (after ``+N`` or a bare count, and
-    ignoring ``#team`` tags, as the parser does) names a kind, alone or with the next word.
-
-    Args:
-        text: A message.
-        kinds: Known activity kinds.
-
-    Returns:
-        Whether to treat the message as a log. Never raises.
-    """
-    stripped = text.lstrip()
-    if not stripped:
-        return False
-    first_line = stripped.splitlines()[0]
-    tokens = [tok for tok in first_line.split(None, 8)[:8] if not _TAG_RE.fullmatch(tok)]
-    if not tokens:
-        return False
-    start = _count_prefix_length(tokens, kinds)
-    kind, _ = _lookup_kind(tokens, start, kinds)
-    return kind is not None
 
 
 def render_entry(entry: ParsedEntry, *, now: datetime, tz: ZoneInfo, kinds: KindRegistry) -> str:

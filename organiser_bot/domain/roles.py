@@ -21,6 +21,3 @@ class Role(StrEnum):
             if role.value == key:
                 return role
         return None
-
-
-FIELD_ROLES: tuple[Role, ...] = (Role.ORGANISER, Role.COUNCILLOR, Role.CASEWORKER)

@@ -17,13 +17,11 @@ from organiser_bot.domain.periods import (
     Period,
     PeriodError,
     as_utc,
-    day_bounds_utc,
     iso_week_label,
     local_date,
     parse_iso_week,
     parse_period,
     to_utc,
-    week_bounds_utc,
     week_monday,
 )
 
@@ -34,6 +32,17 @@ ZONES = (LONDON, NEW_YORK, SYDNEY)
 HOUR = timedelta(hours=1)
 
 TODAY = date(2026, 11, 25)  # a Wednesday in 2026-W48
+
+
+def day_bounds_utc(d: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Local midnight of ``d`` and of the next day, as UTC (what the bot stores against)."""
+    return to_utc(d, time(0), tz), to_utc(d + timedelta(days=1), time(0), tz)
+
+
+def week_bounds_utc(monday: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Local Monday 00:00 of ``monday``'s ISO week and of the next, as UTC."""
+    start = week_monday(monday)
+    return to_utc(start, time(0), tz), to_utc(start + timedelta(days=7), time(0), tz)
 
 
 def hours(bounds: tuple[datetime, datetime]) -> float:

@@ -16,7 +16,6 @@ from organiser_bot.domain.quicklog import (
     LineError,
     ParsedEntry,
     QuickLog,
-    looks_like_log,
     parse_line,
     parse_quick_log,
     render_entry,
@@ -592,33 +591,6 @@ def test_every_error_has_a_working_example(line: str) -> None:
     assert isinstance(parse_line(error.example, now=NOW, tz=LONDON, kinds=KINDS), ParsedEntry)
 
 
-# --- looks_like_log --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "121 Sam",
-        "+1 one-to-one",
-        "\n\n  doors 14",
-        "Resident contact 3",
-        "#north 121 Sam",
-        "14 doors",
-        "CASE 2 housing",
-        "121",
-    ],
-)
-def test_looks_like_log(text: str) -> None:
-    assert looks_like_log(text, KINDS)
-
-
-@pytest.mark.parametrize(
-    "text", ["hello there", "", "   \n ", "+1", "thanks for the 121", "14 bananas", "#north"]
-)
-def test_does_not_look_like_log(text: str) -> None:
-    assert not looks_like_log(text, KINDS)
-
-
 # --- render_entry ----------------------------------------------------------------------------
 
 
@@ -826,7 +798,6 @@ def check_quick_log(result: QuickLog, now: datetime) -> None:
 @given(text=st.text(), now=NOWS, tz=ZONES)
 def test_parse_quick_log_never_raises_on_any_text(text: str, now: datetime, tz: ZoneInfo) -> None:
     check_quick_log(parse_quick_log(text, now=now, tz=tz, kinds=KINDS), now)
-    looks_like_log(text, KINDS)
 
 
 @settings(max_examples=300, deadline=None)
@@ -835,7 +806,6 @@ def test_parse_quick_log_never_raises_on_log_like_text(
     text: str, now: datetime, tz: ZoneInfo
 ) -> None:
     check_quick_log(parse_quick_log(text, now=now, tz=tz, kinds=KINDS), now)
-    looks_like_log(text, KINDS)
 
 
 @settings(max_examples=200, deadline=None)
