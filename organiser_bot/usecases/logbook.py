@@ -15,7 +15,7 @@ from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
 from organiser_bot.domain.quicklog import LineError, ParsedEntry, parse_quick_log
 from organiser_bot.domain.targets import away_days, effective_targets, pro_rate
-from organiser_bot.usecases.onboarding import slugify
+from organiser_bot.domain.teams import slugify
 from storage import activities, audit
 from storage.activities import EntryRow, NewEntry
 

@@ -12,17 +12,12 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.kinds import Kind, KindRegistry
 from organiser_bot.domain.roles import Role
+from organiser_bot.domain.teams import slugify
 from storage import audit, people
 
 INVITE_DAYS = 7
 MAX_INVITE_USES = 200
 MAX_INVITE_DAYS = 90
-_SLUG_RE = re.compile(r"[^a-z0-9]+")
-
-
-def slugify(name: str) -> str:
-    """The short, case-free name a team is addressed by: ``North Ward`` -> ``north-ward``."""
-    return _SLUG_RE.sub("-", name.strip().lower().lstrip("#")).strip("-")[:64]
 
 
 def new_invite_code() -> str:

@@ -17,8 +17,8 @@ from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import Period, PeriodError, local_date, parse_period, week_monday
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import away_days, effective_targets, pro_rate
+from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.logbook import week_status
-from organiser_bot.usecases.onboarding import slugify
 from storage import activities, audit, people
 from storage import targets as target_store
 
