@@ -98,8 +98,9 @@ _ONLY_MANAGERS: dict[Action, str] = {
 
 #: The same refusals when one team is meant.
 _ONLY_TEAM_MANAGERS: dict[Action, str] = {
-    Action.INVITE: "Only {team}'s managers and admins can invite to it.",
+    Action.INVITE: "Only {team}'s managers and admins can invite people to it.",
     Action.BIND_CHAT: "Only {team}'s managers and admins can bind a chat to it.",
+    Action.SET_TARGET: "You don't manage {team}.",
     Action.PREVIEW_DIGEST: (
         "Only {team}'s manager or an admin can post a preview. /week shows yours."
     ),
