@@ -29,6 +29,7 @@ __all__ = [
     "as_utc",
     "iso_week_label",
     "local_date",
+    "parse_day",
     "parse_iso_week",
     "parse_period",
     "to_utc",
@@ -77,6 +78,10 @@ _RANGE_RE = re.compile(
     r"([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})(?:\.\.+|…|to)([0-9]{4}-[0-9]{1,2}-[0-9]{1,2})"
 )
 _SPACE_RE = re.compile(r"\s+")
+_DAY_MONTH_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
+
+#: A day and month typed without a year means the next such day from this many days ago on.
+_DAY_MONTH_LOOKBACK = timedelta(days=183)
 
 
 class PeriodError(ValueError):
@@ -191,6 +196,47 @@ def to_utc(d: date, t: time, tz: ZoneInfo) -> datetime:
     """
     wall = t.replace(tzinfo=None, fold=0)
     return datetime.combine(d, wall, tzinfo=tz).astimezone(UTC)
+
+
+def parse_day(text: str, *, today: date) -> date | None:
+    """Parse one day as typed for an absence.
+
+    Accepted forms (any case, surrounding spaces ignored): ``today``, ``tomorrow``, an ISO date
+    ``2026-12-01``, and day/month ``1/12``, ``1/12/26`` or ``1/12/2026``. A day and month without
+    a year means the next such day from about six months ago onwards, so ``3/1`` typed in
+    December means January of the next year.
+
+    Args:
+        text: What the person typed.
+        today: The local date "now".
+
+    Returns:
+        The day, or None when the text is not a day or names one that does not exist.
+    """
+    word = text.strip().lower()
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + _ONE_DAY
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        pass
+    match = _DAY_MONTH_RE.match(word)
+    if not match:
+        return None
+    day, month = int(match.group(1)), int(match.group(2))
+    year_text = match.group(3)
+    try:
+        if year_text:
+            year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        if candidate < today - _DAY_MONTH_LOOKBACK:
+            candidate = date(today.year + 1, month, day)
+        return candidate
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

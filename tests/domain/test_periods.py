@@ -19,6 +19,7 @@ from organiser_bot.domain.periods import (
     as_utc,
     iso_week_label,
     local_date,
+    parse_day,
     parse_iso_week,
     parse_period,
     to_utc,
@@ -485,3 +486,23 @@ def test_domain_does_not_import_telegram_or_storage() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", date(2026, 12, 10)),
+        (" Tomorrow ", date(2026, 12, 11)),
+        ("2026-12-21", date(2026, 12, 21)),
+        ("21/12", date(2026, 12, 21)),
+        ("3/1", date(2027, 1, 3)),  # day/month without a year: the next one, not last January
+        ("1/7", date(2026, 7, 1)),  # ... unless it was within the last six months
+        ("3/1/27", date(2027, 1, 3)),
+        ("3/1/2028", date(2028, 1, 3)),
+        ("31/2", None),
+        ("someday", None),
+        ("2026-13-01", None),
+    ],
+)
+def test_parse_day_reads_the_days_an_absence_is_given_in(text: str, expected: date | None) -> None:
+    assert parse_day(text, today=date(2026, 12, 10)) == expected
