@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
-from handlers.common import chunks, run_as_actor
+from handlers.common import chunks, moment, run_as_actor
+from handlers.texts import reports as texts
 from organiser_bot.context import BotContext
 from organiser_bot.usecases import reports
 
@@ -17,87 +18,57 @@ async def _reply(update: Update, text: str) -> None:
 
 async def cmd_week(update: Update, context: BotContext) -> None:
     """Show the caller's week against their targets."""
-    data = context.bot_data
-    text = await run_as_actor(
-        update, context, reports.my_week, now=data.now(), tz=data.settings.tz, kinds=data.kinds
-    )
-    await _reply(update, text)
+    when = moment(context)
+    week = await run_as_actor(update, context, reports.my_week, moment=when)
+    await _reply(update, texts.my_week(week, when.kinds))
 
 
 async def cmd_diary(update: Update, context: BotContext) -> None:
     """List the caller's dated entries for a period."""
-    data = context.bot_data
-    text = await run_as_actor(
-        update,
-        context,
-        reports.my_diary,
-        list(context.args or []),
-        now=data.now(),
-        tz=data.settings.tz,
-        kinds=data.kinds,
+    when = moment(context)
+    diary = await run_as_actor(
+        update, context, reports.my_diary, list(context.args or []), moment=when
     )
-    await _reply(update, text)
+    await _reply(update, texts.diary(diary, when.kinds))
 
 
 async def cmd_totals(update: Update, context: BotContext) -> None:
     """Totals against targets for a team, all teams or one person."""
-    data = context.bot_data
-    text = await run_as_actor(
-        update,
-        context,
-        reports.totals,
-        list(context.args or []),
-        now=data.now(),
-        tz=data.settings.tz,
-        kinds=data.kinds,
+    when = moment(context)
+    blocks = await run_as_actor(
+        update, context, reports.totals, list(context.args or []), moment=when
     )
-    await _reply(update, text)
+    await _reply(update, texts.totals(blocks, when.kinds))
 
 
 async def cmd_team(update: Update, context: BotContext) -> None:
     """List a team's members and roles."""
-    text = await run_as_actor(update, context, reports.team_listing, list(context.args or []))
-    await _reply(update, text)
+    teams = await run_as_actor(update, context, reports.team_listing, list(context.args or []))
+    await _reply(update, texts.team_listing(teams))
 
 
 async def cmd_export(update: Update, context: BotContext) -> None:
     """Send the entries of the caller's managed teams as a CSV document."""
     if not (msg := update.effective_message):
         return
-    data = context.bot_data
-    result = await run_as_actor(
-        update,
-        context,
-        reports.export_csv,
-        list(context.args or []),
-        now=data.now(),
-        tz=data.settings.tz,
-        kinds=data.kinds,
+    export = await run_as_actor(
+        update, context, reports.export_csv, list(context.args or []), moment=moment(context)
     )
-    if result.content is None or result.filename is None:
-        await msg.reply_text(result.text)
-        return
     await msg.reply_document(
-        InputFile(result.content, filename=result.filename), caption=result.text
+        InputFile(export.content, filename=texts.export_filename(export.period)),
+        caption=texts.export_caption(export),
     )
 
 
 async def cmd_target(update: Update, context: BotContext) -> None:
     """Set a weekly target for a role or a person."""
-    data = context.bot_data
-    text = await run_as_actor(
-        update,
-        context,
-        reports.set_target,
-        list(context.args or []),
-        now=data.now(),
-        kinds=data.kinds,
+    target = await run_as_actor(
+        update, context, reports.set_target, list(context.args or []), moment=moment(context)
     )
-    await _reply(update, text)
+    await _reply(update, texts.target_set(target))
 
 
 async def cmd_mydata(update: Update, context: BotContext) -> None:
     """Tell the caller what the bot holds about them."""
-    data = context.bot_data
-    text = await run_as_actor(update, context, reports.my_data, now=data.now(), tz=data.settings.tz)
-    await _reply(update, text)
+    data = await run_as_actor(update, context, reports.my_data)
+    await _reply(update, texts.my_data(data))

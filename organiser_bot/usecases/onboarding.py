@@ -1,23 +1,211 @@
-"""Use cases for setting up teams and bringing people in: teams, invites, joining, binding chats."""
+"""Use cases for setting up teams and bringing people in: teams, invites, joining, binding chats.
+
+Each returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`; the
+refusals particular to these commands are defined here and worded by the adapter.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import Connection
 
-from organiser_bot.domain.access import Actor, Identity
-from organiser_bot.domain.kinds import Kind, KindRegistry
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.kinds import Kind
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
+from organiser_bot.usecases.guards import require_admin, require_manager, require_manages
 from storage import audit, people
 
+#: Days an invite stays valid when no number of days is given.
 INVITE_DAYS = 7
 MAX_INVITE_USES = 200
 MAX_INVITE_DAYS = 90
+#: Longest team name, in characters.
+MAX_TEAM_NAME = 64
+#: Longest kind name or alias, in characters.
+MAX_KIND_WORD = 32
+
+_KIND_KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+# Refusals particular to these commands. Each leaves the database as it was.
+
+
+class TeamNameInvalid(Refusal):
+    """The team name is empty once made a short name, or longer than ``MAX_TEAM_NAME``."""
+
+
+@dataclass
+class TeamExists(Refusal):
+    """A team with the short name ``slug`` exists already."""
+
+    slug: str
+
+
+@dataclass
+class NoTeamCalled(Refusal):
+    """No team has the short name of ``name`` (as the person typed it)."""
+
+    name: str
+
+
+class InviteUsage(Refusal):
+    """``/invite`` without a team and a role, or with uses or days that are not numbers."""
+
+
+@dataclass
+class NoTeamToInvite(NoTeamCalled):
+    """``/invite`` names no team; the reply repeats how to use the command."""
+
+
+@dataclass
+class UnknownRole(Refusal):
+    """``word`` names no role."""
+
+    word: str
+
+
+@dataclass
+class InviteLimits(Refusal):
+    """The uses or days asked for an invite are out of range."""
+
+    max_uses: int
+    max_days: int
+
+
+class NoSuchInvite(Refusal):
+    """No invite has that code (revoking)."""
+
+
+class InviteAlreadyRevoked(Refusal):
+    """The invite was revoked before."""
+
+
+class InviteProblem(StrEnum):
+    """Why an invite code cannot be used to join."""
+
+    INVALID = "invalid"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+@dataclass
+class InviteUnusable(Refusal):
+    """A ``/start <code>`` that cannot join anyone, and why."""
+
+    problem: InviteProblem
+
+
+@dataclass
+class AlreadyInTeam(Refusal):
+    """The person joining is already in the invite's team, as ``role``."""
+
+    team_name: str
+    role: Role
+
+
+class BindUsage(Refusal):
+    """``/bind`` without a team."""
+
+
+class NoTeamYet(Refusal):
+    """``/use`` from someone in no team."""
+
+
+@dataclass
+class NotInTeam(Refusal):
+    """``/use`` names a team the person is not in; ``slugs`` are the teams they are in."""
+
+    name: str
+    slugs: tuple[str, ...]
+
+
+class KindUsage(Refusal):
+    """``/newkind`` without a name."""
+
+
+class BadKindName(Refusal):
+    """A new kind's name is not 2-32 letters, digits or ``_`` starting with a letter."""
+
+
+@dataclass
+class KindNameTaken(Refusal):
+    """``words`` already name kinds (the new name or its aliases)."""
+
+    words: tuple[str, ...]
+
+
+class BadKindAliases(Refusal):
+    """An alias is longer than ``MAX_KIND_WORD`` or is a number."""
+
+
+# Outcomes.
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCreated:
+    """A new team and its short name."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class InviteCreated:
+    """An invite made: ``code`` joins ``uses`` people to ``team_name`` as ``role`` for ``days``."""
+
+    team_name: str
+    role: Role
+    uses: int
+    days: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRevoked:
+    """Invite ``code`` to ``team_name`` can no longer be used."""
+
+    code: str
+    team_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """The person joined ``team_name`` as ``role``."""
+
+    team_name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class ChatBound:
+    """The chat is now ``team_name``'s chat, where its digest is posted."""
+
+    team_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultTeam:
+    """Where entries go now (``current`` is None only for a person with no default) and the
+    short names of the person's teams."""
+
+    current: str | None
+    slugs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DefaultTeamSet:
+    """Entries now go to ``team_name`` by default."""
+
+    team_name: str
 
 
 def new_invite_code() -> str:
@@ -25,21 +213,25 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(9)
 
 
-def invite_link(bot_username: str, code: str) -> str:
-    """The deep link that opens the bot with ``/start <code>``."""
-    return f"https://t.me/{bot_username}?start={code}"
+def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) -> TeamCreated:
+    """Create a team; a manager who creates one becomes its manager (admins manage all).
 
+    Args:
+        name: The team's name as typed; runs of spaces become one.
 
-def create_team(conn: Connection, actor: Actor, name: str, *, now: datetime) -> str:
-    """Create a team; a manager who creates one becomes its manager (admins manage all)."""
-    if not actor.is_manager:
-        return "Only managers and admins can create teams."
+    Raises:
+        NotPermitted: the person is neither a manager nor an admin.
+        TeamNameInvalid: the name has no letters or digits, or is over ``MAX_TEAM_NAME``.
+        TeamExists: a team has the same short name.
+    """
+    require_manager(actor, Action.CREATE_TEAM)
+    now = moment.now
     name = " ".join(name.split())
     slug = slugify(name)
-    if not slug or len(name) > 64:
-        return "Give the team a name of up to 64 characters, e.g. /newteam North Ward"
+    if not slug or len(name) > MAX_TEAM_NAME:
+        raise TeamNameInvalid()
     if people.find_team(conn, slug):
-        return f"A team called {slug} already exists."
+        raise TeamExists(slug)
     person_id = people.ensure_person(conn, actor.identity, now=now)
     team_id = people.create_team(conn, name=name, slug=slug, now=now)
     if not actor.is_admin:
@@ -50,51 +242,44 @@ def create_team(conn: Connection, actor: Actor, name: str, *, now: datetime) -> 
     audit.record(
         conn, at=now, actor=person_id, action="create", entity="team", entity_id=team_id, name=name
     )
-    return (
-        f"✓ Team {name} created (short name: {slug}).\n"
-        f"Next: /invite {slug} organiser — and in the team's group chat, /bind {slug}"
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class InviteResult:
-    """What ``create_invite`` answered; ``link`` is set when an invite was made."""
-
-    text: str
-    link: str | None = None
+    return TeamCreated(name, slug)
 
 
 def create_invite(
-    conn: Connection,
-    actor: Actor,
-    args: list[str],
-    *,
-    now: datetime,
-    bot_username: str,
-) -> InviteResult:
-    """``/invite <team> <role> [uses] [days]``: make an invite code for a team and role."""
-    usage = "Usage: /invite <team> <role> [uses] [days], e.g. /invite north-ward organiser 5"
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> InviteCreated:
+    """``/invite <team> <role> [uses] [days]``: make an invite code for a team and role.
+
+    Args:
+        args: The command's words: team, role, then optionally uses (default 1) and days
+            (default ``INVITE_DAYS``).
+
+    Raises:
+        InviteUsage: fewer than two words, or uses or days not whole numbers.
+        NoTeamToInvite: no team has that short name.
+        NotPermitted: the person does not manage the team.
+        UnknownRole: the second word names no role.
+        InviteLimits: uses or days out of range.
+    """
     if len(args) < 2:
-        return InviteResult(usage)
+        raise InviteUsage()
     team = people.find_team(conn, slugify(args[0]))
     if team is None:
-        return InviteResult(f"No team called {args[0]}. {usage}")
-    if not actor.manages(team.id):
-        return InviteResult(f"Only {team.name}'s managers and admins can invite people to it.")
+        raise NoTeamToInvite(args[0])
+    require_manages(actor, Action.INVITE, team_id=team.id, team_name=team.name)
     role = Role.parse(args[1])
     if role is None:
-        roles = ", ".join(r.value for r in Role)
-        return InviteResult(f"Unknown role {args[1]!r}. Roles: {roles}.")
+        raise UnknownRole(args[1])
     try:
         uses = int(args[2]) if len(args) > 2 else 1
         days = int(args[3]) if len(args) > 3 else INVITE_DAYS
     except ValueError:
-        return InviteResult(usage)
+        raise InviteUsage() from None
     if not (1 <= uses <= MAX_INVITE_USES and 1 <= days <= MAX_INVITE_DAYS):
-        return InviteResult(f"Uses must be 1–{MAX_INVITE_USES} and days 1–{MAX_INVITE_DAYS}.")
+        raise InviteLimits(MAX_INVITE_USES, MAX_INVITE_DAYS)
+    now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
     code = new_invite_code()
-    expires = now + timedelta(days=days)
     invite_id = people.create_invite(
         conn,
         code=code,
@@ -102,7 +287,7 @@ def create_invite(
         role=role,
         created_by=person_id,
         now=now,
-        expires_at=expires,
+        expires_at=now + timedelta(days=days),
         uses=uses,
     )
     audit.record(
@@ -116,59 +301,58 @@ def create_invite(
         role=role.value,
         uses=uses,
     )
-    link = invite_link(bot_username, code)
-    plural = "person" if uses == 1 else "people"
-    return InviteResult(
-        f"Invite to {team.name} as {role.value}, for {uses} {plural}, valid {days} days:\n"
-        f"{link}\nCode: {code} (revoke with /revoke {code})",
-        link,
-    )
+    return InviteCreated(team.name, role, uses, days, code)
 
 
-def revoke_invite(conn: Connection, actor: Actor, code: str, *, now: datetime) -> str:
-    """``/revoke <code>``: stop an invite from being used."""
+def revoke_invite(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> InviteRevoked:
+    """``/revoke <code>``: stop an invite from being used.
+
+    Raises:
+        NoSuchInvite: no invite has that code.
+        NotPermitted: the person does not manage the invite's team.
+        InviteAlreadyRevoked: the invite was revoked before.
+    """
     invite = people.find_invite(conn, code.strip())
     if invite is None:
-        return "No such invite code."
-    if not actor.manages(invite.team_id):
-        return "Only the team's managers and admins can revoke its invites."
+        raise NoSuchInvite()
+    require_manages(actor, Action.REVOKE_INVITE, team_id=invite.team_id, team_name=invite.team_name)
     if invite.revoked:
-        return "That invite was already revoked."
-    people.revoke_invite(conn, invite.id, now=now)
+        raise InviteAlreadyRevoked()
+    people.revoke_invite(conn, invite.id, now=moment.now)
     audit.record(
-        conn, at=now, actor=actor.person_id, action="revoke", entity="invite", entity_id=invite.id
+        conn,
+        at=moment.now,
+        actor=actor.person_id,
+        action="revoke",
+        entity="invite",
+        entity_id=invite.id,
     )
-    return f"✓ Invite {code} to {invite.team_name} revoked."
+    return InviteRevoked(code, invite.team_name)
 
 
-@dataclass(frozen=True, slots=True)
-class JoinResult:
-    """What happened to a ``/start <code>``."""
+def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined:
+    """``/start <code>``: join a team through an invite; bad codes change nothing.
 
-    joined: bool
-    text: str
-    role: Role | None = None
-
-
-def join(conn: Connection, identity: Identity, code: str, *, now: datetime) -> JoinResult:
-    """``/start <code>``: join a team through an invite; bad codes change nothing."""
-    ask = "Ask your team's manager for a new invite link."
+    Raises:
+        InviteUnusable: the code is unknown, revoked, expired or used up.
+        AlreadyInTeam: the person is in the invite's team already.
+    """
+    now = moment.now
     invite = people.find_invite(conn, code.strip(), for_update=True)
     if invite is None:
-        return JoinResult(False, f"That invite code isn't valid. {ask}")
+        raise InviteUnusable(InviteProblem.INVALID)
     if invite.revoked:
-        return JoinResult(False, f"That invite was withdrawn. {ask}")
+        raise InviteUnusable(InviteProblem.WITHDRAWN)
     if invite.expires_at <= now:
-        return JoinResult(False, f"That invite has expired. {ask}")
+        raise InviteUnusable(InviteProblem.EXPIRED)
     if invite.uses_left <= 0:
-        return JoinResult(False, f"That invite has already been used. {ask}")
+        raise InviteUnusable(InviteProblem.USED_UP)
+    identity = actor.identity
     existing = people.membership_role(conn, identity.user_id, invite.team_id)
     if existing is not None:
-        return JoinResult(
-            False, f"You're already in {invite.team_name} as {existing.value}.", existing
-        )
+        raise AlreadyInTeam(invite.team_name, existing)
     if not people.use_invite(conn, invite.id):
-        return JoinResult(False, f"That invite has already been used. {ask}")
+        raise InviteUnusable(InviteProblem.USED_UP)
     person_id = people.ensure_person(conn, identity, now=now)
     people.add_membership(
         conn, person_id=person_id, team_id=invite.team_id, role=invite.role, now=now
@@ -183,11 +367,7 @@ def join(conn: Connection, identity: Identity, code: str, *, now: datetime) -> J
         invite_id=invite.id,
         role=invite.role.value,
     )
-    return JoinResult(
-        True,
-        f"Welcome to {invite.team_name}! You're in as {invite.role.value}.",
-        invite.role,
-    )
+    return Joined(invite.team_name, invite.role)
 
 
 def bind_chat(
@@ -197,16 +377,22 @@ def bind_chat(
     *,
     chat_id: int,
     chat_title: str | None,
-    now: datetime,
-) -> str:
-    """``/bind <team>`` in a group: make it the team's chat, where its digest is posted."""
+    moment: Moment,
+) -> ChatBound:
+    """``/bind <team>`` in a group: make it the team's chat, where its digest is posted.
+
+    Raises:
+        BindUsage: no team given.
+        NoTeamCalled: no team has that short name.
+        NotPermitted: the person does not manage the team.
+    """
     if not slug:
-        return "Usage: /bind <team>, in the team's group chat."
+        raise BindUsage()
     team = people.find_team(conn, slugify(slug))
     if team is None:
-        return f"No team called {slug}."
-    if not actor.manages(team.id):
-        return f"Only {team.name}'s managers and admins can bind a chat to it."
+        raise NoTeamCalled(slug)
+    require_manages(actor, Action.BIND_CHAT, team_id=team.id, team_name=team.name)
+    now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
     previous = people.bind_chat(
         conn, team_id=team.id, chat_id=chat_id, title=chat_title, by=person_id, now=now
@@ -221,49 +407,59 @@ def bind_chat(
         chat_id=chat_id,
         previous_team=previous,
     )
-    return f"✓ This chat is now {team.name}'s chat. The weekly digest will be posted here."
+    return ChatBound(team.name)
 
 
-def use_team(conn: Connection, actor: Actor, slug: str) -> str:
-    """``/use <team>``: choose the team entries go to by default."""
+def use_team(conn: Connection, actor: Actor, slug: str) -> DefaultTeam | DefaultTeamSet:
+    """``/use [team]``: show, or choose, the team entries go to by default.
+
+    Returns:
+        :class:`DefaultTeam` when no team is named, else :class:`DefaultTeamSet`.
+
+    Raises:
+        NoTeamYet: the person is in no team.
+        NotInTeam: the person is not in the team named.
+    """
     if not actor.teams:
-        return "You're not in a team yet."
-    names = ", ".join(tr.slug for tr in actor.teams)
+        raise NoTeamYet()
+    slugs = tuple(tr.slug for tr in actor.teams)
     if not slug:
         current = actor.default_team
-        return f"You log to {current.name if current else '-'}. Your teams: {names}. /use <team>"
+        return DefaultTeam(current.name if current else None, slugs)
     chosen = actor.team_by_slug(slugify(slug))
     if chosen is None or actor.person_id is None:
-        return f"You're not in {slug}. Your teams: {names}."
+        raise NotInTeam(slug, slugs)
     people.set_default_team(conn, actor.person_id, chosen.team_id)
-    return f"✓ Entries now go to {chosen.name}. Add #team to a line to log it elsewhere."
+    return DefaultTeamSet(chosen.name)
 
 
-_KIND_KEY = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
-
-
-def add_kind(
-    conn: Connection, actor: Actor, args: list[str], *, kinds: KindRegistry, now: datetime
-) -> tuple[str, Kind | None]:
+def add_kind(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> Kind:
     """``/newkind <key> [aliases...]``: an admin adds a kind of activity, e.g. ``training``.
 
-    Returns the reply and the new kind (for the caller to add to the live registry).
+    Returns:
+        The new kind, for the caller to add to the live registry (``moment.kinds``).
+
+    Raises:
+        NotPermitted: the person is not an admin.
+        KindUsage: no name given.
+        BadKindName: the name is not 2-32 letters, digits or ``_`` starting with a letter.
+        KindNameTaken: the name or an alias already names a kind.
+        BadKindAliases: an alias is too long or a number.
     """
-    usage = "Usage: /newkind <name> [aliases…], e.g. /newkind training train tr"
-    if not actor.is_admin:
-        return "Only admins can add kinds of activity.", None
+    require_admin(actor, Action.ADD_KIND)
     if not args:
-        return usage, None
+        raise KindUsage()
     key = args[0].lower()
     aliases = tuple(dict.fromkeys(a.lower() for a in args[1:]))
     if not _KIND_KEY.match(key):
-        return "A kind's name is 2–32 letters, digits or _, starting with a letter. " + usage, None
-    taken = [w for w in (key, *aliases) if kinds.lookup(w) is not None]
+        raise BadKindName()
+    taken = tuple(w for w in (key, *aliases) if moment.kinds.lookup(w) is not None)
     if taken:
-        return f"{', '.join(taken)} already names a kind.", None
-    if any(len(a) > 32 or a.isdigit() for a in aliases):
-        return "Aliases are words of up to 32 characters, not numbers. " + usage, None
+        raise KindNameTaken(taken)
+    if any(len(a) > MAX_KIND_WORD or a.isdigit() for a in aliases):
+        raise BadKindAliases()
     kind = Kind(key, key.replace("_", " "), aliases)
+    now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
     people.add_kind(conn, key=kind.key, label=kind.label, aliases=aliases, now=now)
     audit.record(
@@ -276,9 +472,4 @@ def add_kind(
         key=key,
         aliases=list(aliases),
     )
-    words = ", ".join((key, *aliases))
-    return (
-        f"✓ New kind: {kind.label} ({words}). Log it like: {key} 2 note. "
-        f"Set targets with /target <role> {key} <n>.",
-        kind,
-    )
+    return kind

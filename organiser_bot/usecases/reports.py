@@ -1,4 +1,8 @@
-"""Use cases that read: my week, my diary, team totals, members, CSV export, targets, my data."""
+"""Use cases that read: my week, my diary, team totals, members, CSV export, targets, my data.
+
+Each returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`; the
+refusals particular to these commands are defined here and worded by the adapter.
+"""
 
 from __future__ import annotations
 
@@ -7,107 +11,158 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from handlers import texts as help_texts
-from organiser_bot.domain.access import Actor
-from organiser_bot.domain.kinds import KindRegistry
-from organiser_bot.domain.periods import Period, PeriodError, local_date, parse_period, week_monday
+from organiser_bot.domain.access import Actor, TeamRole
+from organiser_bot.domain.kinds import Kind
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.periods import Period, PeriodError, parse_period
+from organiser_bot.domain.refusals import Action, NoManagedTeam, Refusal, UnknownTeam
 from organiser_bot.domain.roles import Role
-from organiser_bot.domain.targets import away_days, effective_targets, pro_rate
+from organiser_bot.domain.targets import Pace, expected_by, pace, week_targets
 from organiser_bot.domain.teams import slugify
-from organiser_bot.usecases.logbook import week_status
+from organiser_bot.usecases import logbook
+from organiser_bot.usecases.guards import require_manager, require_manages, require_member
+from organiser_bot.usecases.onboarding import NoTeamCalled
 from storage import activities, audit, people
 from storage import targets as target_store
 
+#: Largest weekly target ``/target`` accepts.
 MAX_TARGET = 1000
+#: Most entries ``/diary`` lists at once.
+DIARY_LIMIT = 200
 
 
-def my_week(
-    conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo, kinds: KindRegistry
-) -> str:
-    """``/week``: each kind's total against target, days left, and whether on pace."""
-    if not actor.is_member or actor.person_id is None:
-        return help_texts.NOT_A_MEMBER
-    today = local_date(now, tz)
-    monday = week_monday(today)
-    elapsed = (today - monday).days + 1
-    days_left = 7 - elapsed
-    blocks = []
-    for team in actor.teams:
-        totals, targets, away = week_status(conn, actor, team, monday=monday)
-        lines = [f"{team.name} · week of {monday:%a %d %b}" + (f" · away {away}d" if away else "")]
-        shown = list(dict.fromkeys([*targets, *totals]))
-        if not shown:
-            lines.append("  nothing logged yet, no targets")
-        for kind in shown:
-            done = totals.get(kind, 0)
-            target = targets.get(kind)
-            label = kinds.get(kind).label
-            if target is None:
-                lines.append(f"  {label}: {done}")
-                continue
-            present = max(0, 7 - away)
-            expected = target * min(elapsed, 7) / 7 if present else 0
-            if done >= target:
-                pace = "✓ met"
-            elif done >= expected:
-                pace = "on pace"
-            else:
-                pace = f"behind pace (about {round(expected)} by today)"
-            lines.append(f"  {label}: {done}/{target} · {pace}")
-        blocks.append("\n".join(lines))
-    footer = f"{days_left} day{'s' if days_left != 1 else ''} left this week."
-    return "\n\n".join(blocks) + "\n" + footer
+# Refusals particular to these commands. Each leaves the database as it was.
 
 
-def _period(text: str | None, *, today: date) -> Period | str:
-    try:
-        return parse_period(text, today=today)
-    except PeriodError as exc:
-        return str(exc)
+@dataclass
+class BadPeriod(Refusal):
+    """The period text could not be read; ``error`` says why."""
+
+    error: PeriodError
 
 
-def my_diary(
-    conn: Connection,
-    actor: Actor,
-    args: list[str],
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    kinds: KindRegistry,
-) -> str:
-    """``/diary [period]``: the caller's dated entries, notes included (theirs alone)."""
-    if not actor.is_member or actor.person_id is None:
-        return help_texts.NOT_A_MEMBER
-    period = _period(" ".join(args) or None, today=local_date(now, tz))
-    if isinstance(period, str):
-        return period
-    rows = activities.diary(conn, person_id=actor.person_id, start=period.start, end=period.end)
-    if not rows:
-        return f"No entries in {period.label}."
-    teams = {tr.team_id: tr.slug for tr in actor.teams}
-    lines = [f"Your diary · {period.label}"]
-    current: date | None = None
-    for r in rows:
-        if r.occurred_on != current:
-            current = r.occurred_on
-            lines.append(f"{current:%a %d %b}")
-        at = r.occurred_at.astimezone(tz)
-        count = f"{r.count} × " if r.count != 1 else ""
-        team = f" #{teams[r.team_id]}" if len(teams) > 1 and r.team_id in teams else ""
-        note = f" — {r.note}" if r.note else ""
-        lines.append(f"  {at:%H:%M} {count}{kinds.get(r.kind).label}{team}{note}")
-    if len(rows) >= 200:
-        lines.append("(first 200 shown; use a shorter period)")
-    return "\n".join(lines)
+@dataclass
+class UnknownMember(Refusal):
+    """No one has the Telegram ``@username``."""
+
+    username: str
+
+
+@dataclass
+class NotInManagedTeams(Refusal):
+    """``@username`` is in none of the teams the person manages."""
+
+    username: str
+
+
+class TargetUsage(Refusal):
+    """``/target`` with too few words, or without a team where one is needed."""
+
+
+@dataclass
+class UnknownKind(Refusal):
+    """``word`` names no kind of activity."""
+
+    word: str
+
+
+@dataclass
+class TargetOutOfRange(Refusal):
+    """The target is not a whole number from 0 to ``maximum``."""
+
+    maximum: int
+
+
+@dataclass
+class NotRoleOrMember(Refusal):
+    """``word`` is neither a role nor an ``@username``."""
+
+    word: str
+
+
+# Outcomes.
+
+
+@dataclass(frozen=True, slots=True)
+class KindWeek:
+    """One kind in a person's week: the count so far and, with a target, the pace.
+
+    Attributes:
+        kind: The kind's key.
+        done: Entries counted this week.
+        target: The week's target, pro-rated for absence; None when the kind has none.
+        pace: Where ``done`` stands against ``target`` today; None without a target.
+        expected: What a steady pace would have reached by today (0 without a target).
+    """
+
+    kind: str
+    done: int
+    target: int | None = None
+    pace: Pace | None = None
+    expected: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TeamWeek:
+    """A person's week in one team: days away, and each kind with a target or an entry."""
+
+    team_name: str
+    away: int
+    kinds: tuple[KindWeek, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MyWeek:
+    """``/week``: the week starting ``monday`` in each of the person's teams."""
+
+    monday: date
+    days_left: int
+    teams: tuple[TeamWeek, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryEntry:
+    """One entry in a person's diary.
+
+    Attributes:
+        on: The local day it counts for.
+        at: When it happened, in the configured zone.
+        count: How many.
+        kind: The kind's key.
+        team_slug: The team's short name when the person is in more than one team, else None.
+        note: The note, if any.
+    """
+
+    on: date
+    at: datetime
+    count: int
+    kind: str
+    team_slug: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Diary:
+    """``/diary``: a person's entries over ``period``, oldest first; ``truncated`` when only
+    the first ``DIARY_LIMIT`` are listed."""
+
+    period: Period
+    entries: tuple[DiaryEntry, ...]
+    truncated: bool
 
 
 @dataclass(frozen=True, slots=True)
 class MemberTotals:
-    """One member's totals and targets over a period."""
+    """One member's totals and targets over a period.
+
+    Attributes:
+        totals: Count per kind key.
+        targets: Target per kind key, summed over the period's weeks (zeros left out).
+        weeks_away: Weeks of absence over the period.
+    """
 
     person_id: int
     name: str
@@ -115,6 +170,154 @@ class MemberTotals:
     totals: dict[str, int]
     targets: dict[str, int]
     weeks_away: float
+
+
+@dataclass(frozen=True, slots=True)
+class TeamTotals:
+    """One team's members' totals over ``period``."""
+
+    team_name: str
+    period: Period
+    members: tuple[MemberTotals, ...]
+
+    def summary(self) -> tuple[tuple[str, int, int | None], ...]:
+        """The team's (kind key, total, summed target or None) per kind, kinds with targets
+        first, each in the order members first show them."""
+        done: dict[str, int] = defaultdict(int)
+        target: dict[str, int] = defaultdict(int)
+        for m in self.members:
+            for kind in dict.fromkeys([*m.targets, *m.totals]):
+                done[kind] += m.totals.get(kind, 0)
+                if m.targets.get(kind):
+                    target[kind] += m.targets[kind]
+        return tuple(
+            (kind, done[kind], target.get(kind) or None) for kind in dict.fromkeys([*target, *done])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedMember:
+    """A member as ``/team`` lists them."""
+
+    name: str
+    username: str | None
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class TeamListing:
+    """A team, whether it has a group chat bound, and its members by name."""
+
+    name: str
+    slug: str
+    has_chat: bool
+    members: tuple[ListedMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CsvExport:
+    """A CSV document (UTF-8) of ``rows`` entries over ``period``, notes included."""
+
+    period: Period
+    rows: int
+    content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSet:
+    """A weekly target set.
+
+    Attributes:
+        kind: The kind the target is for.
+        whose: A role (its target for everyone in it), or the display name of one person.
+        team_name: The team it applies in; None for every team.
+        weekly: The new weekly target.
+        previous: The target it replaced, if one was set at the same scope.
+    """
+
+    kind: Kind
+    whose: Role | str
+    team_name: str | None
+    weekly: int
+    previous: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MyData:
+    """What the bot holds about a person: name, teams, entries and whether nudges are paused."""
+
+    name: str
+    teams: tuple[TeamRole, ...]
+    entries: int
+    with_notes: int
+    nudges_paused: bool
+
+
+def _period(text: str | None, *, today: date) -> Period:
+    try:
+        return parse_period(text, today=today)
+    except PeriodError as exc:
+        raise BadPeriod(exc) from None
+
+
+def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
+    """``/week``: each kind's total against target, days left, and whether on pace.
+
+    Raises:
+        NotAMember: the person is in no team.
+    """
+    require_member(actor)
+    monday = moment.this_monday
+    elapsed = (moment.today - monday).days + 1
+    teams = []
+    for team in actor.teams:
+        totals, targets, away = logbook.week_status(conn, actor, team, monday=monday)
+        kinds = []
+        for kind in dict.fromkeys([*targets, *totals]):
+            done = totals.get(kind, 0)
+            target = targets.get(kind)
+            if target is None:
+                kinds.append(KindWeek(kind, done))
+                continue
+            kinds.append(
+                KindWeek(
+                    kind,
+                    done,
+                    target,
+                    pace(done, target, days_elapsed=elapsed, away=away),
+                    expected_by(target, days_elapsed=elapsed, away=away),
+                )
+            )
+        teams.append(TeamWeek(team.name, away, tuple(kinds)))
+    return MyWeek(monday, 7 - elapsed, tuple(teams))
+
+
+def my_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> Diary:
+    """``/diary [period]``: the caller's dated entries, notes included (theirs alone).
+
+    Raises:
+        NotAMember: the person is in no team.
+        BadPeriod: the period could not be read.
+    """
+    person_id = require_member(actor)
+    period = _period(" ".join(args) or None, today=moment.today)
+    rows = activities.diary(
+        conn, person_id=person_id, start=period.start, end=period.end, limit=DIARY_LIMIT
+    )
+    slugs = {tr.team_id: tr.slug for tr in actor.teams}
+    several = len(slugs) > 1
+    entries = tuple(
+        DiaryEntry(
+            r.occurred_on,
+            r.occurred_at.astimezone(moment.tz),
+            r.count,
+            r.kind,
+            slugs.get(r.team_id) if several else None,
+            r.note,
+        )
+        for r in rows
+    )
+    return Diary(period, entries, len(rows) >= DIARY_LIMIT)
 
 
 def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTotals]:
@@ -130,9 +333,6 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
     absences = target_store.absences(conn, start=period.start, end=period.end, person_ids=ids)
     out = []
     for m in members:
-        base = effective_targets(
-            role=m.role, person_id=m.person_id, team_id=team_id, overrides=overrides
-        )
         mine = [a for a in absences if a.person_id == m.person_id]
         summed: dict[str, float] = defaultdict(float)
         away_total = 0.0
@@ -140,9 +340,16 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
             covered = sum(
                 1 for i in range(7) if period.start <= monday + timedelta(days=i) < period.end
             )
-            away = away_days(mine, monday)
+            week, away = week_targets(
+                role=m.role,
+                person_id=m.person_id,
+                team_id=team_id,
+                overrides=overrides,
+                absences=mine,
+                monday=monday,
+            )
             away_total += away / 7
-            for kind, n in pro_rate(base, away).items():
+            for kind, n in week.items():
                 summed[kind] += n * covered / 7
         out.append(
             MemberTotals(
@@ -157,47 +364,28 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
     return out
 
 
-def _format_totals(name: str, period: Period, rows: list[MemberTotals], kinds: KindRegistry) -> str:
-    lines = [f"{name} · {period.label}"]
-    team_done: dict[str, int] = defaultdict(int)
-    team_target: dict[str, int] = defaultdict(int)
-    for m in rows:
-        shown = list(dict.fromkeys([*m.targets, *m.totals]))
-        parts = []
-        for kind in shown:
-            done, target = m.totals.get(kind, 0), m.targets.get(kind)
-            team_done[kind] += done
-            if target:
-                team_target[kind] += target
-            label = kinds.get(kind).label
-            parts.append(f"{label} {done}/{target}" if target else f"{label} {done}")
-        lines.append(f"• {m.name} ({m.role.value}): " + (", ".join(parts) or "—"))
-    if rows:
-        summary = ", ".join(
-            f"{kinds.get(k).label} {team_done[k]}/{team_target[k]}"
-            if team_target.get(k)
-            else f"{kinds.get(k).label} {team_done[k]}"
-            for k in dict.fromkeys([*team_target, *team_done])
-        )
-        lines.append(f"Team: {summary or 'nothing logged'}")
-    else:
-        lines.append("No members yet.")
-    return "\n".join(lines)
-
-
 def totals(
-    conn: Connection,
-    actor: Actor,
-    args: list[str],
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    kinds: KindRegistry,
-) -> str:
-    """``/totals [team|all|@user] [period]`` for managers (their teams) and admins (all)."""
-    if not actor.is_manager:
-        return "Only managers and admins can see team totals. /week shows yours."
-    today = local_date(now, tz)
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> tuple[TeamTotals, ...]:
+    """``/totals [team|all|@user] [period]`` for managers (their teams) and admins (all).
+
+    Args:
+        args: Optionally a team's short name, ``all`` or an ``@username``, then a period; a
+            first word that names no team is read as the start of the period.
+
+    Returns:
+        One block per team shown; for an ``@username``, only the teams they are in, with
+        only them as members.
+
+    Raises:
+        NotPermitted: the person is neither a manager nor an admin.
+        BadPeriod: the period could not be read.
+        UnknownMember: no one has that ``@username``.
+        NotInManagedTeams: that person is in none of the teams the person manages.
+        UnknownTeam: the person manages no team of that name.
+        NoManagedTeam: the person manages no team at all.
+    """
+    require_manager(actor, Action.SEE_TOTALS)
     who = args[0] if args else None
     period_text = " ".join(args[1:]) or None
     if (
@@ -208,9 +396,7 @@ def totals(
     ):
         # Not a team: perhaps a period, e.g. "/totals 4w".
         period_text, who = " ".join(args), None
-    period = _period(period_text, today=today)
-    if isinstance(period, str):
-        return period
+    period = _period(period_text, today=moment.today)
     managed = [t for t in people.list_teams(conn) if actor.manages(t.id)]
     if who is None:
         chosen = actor.default_team
@@ -220,93 +406,89 @@ def totals(
     elif who.startswith("@"):
         found = people.find_person_by_username(conn, who)
         if found is None:
-            return f"No member {who}."
+            raise UnknownMember(who)
         blocks = []
         for team in managed:
             rows = [m for m in team_totals(conn, team.id, period) if m.person_id == found[0]]
             if rows:
-                blocks.append(_format_totals(team.name, period, rows, kinds))
-        return "\n\n".join(blocks) or f"{who} isn't in a team you manage."
+                blocks.append(TeamTotals(team.name, period, tuple(rows)))
+        if not blocks:
+            raise NotInManagedTeams(who)
+        return tuple(blocks)
     else:
         named = people.find_team(conn, slugify(who))
         if named is None or not actor.manages(named.id):
-            return f"You don't manage a team called {who}."
+            raise UnknownTeam(who)
         teams = [named]
     if not teams:
-        return "You don't manage any team yet."
-    return "\n\n".join(
-        _format_totals(t.name, period, team_totals(conn, t.id, period), kinds) for t in teams
-    )
+        raise NoManagedTeam()
+    return tuple(TeamTotals(t.name, period, tuple(team_totals(conn, t.id, period))) for t in teams)
 
 
-def team_listing(conn: Connection, actor: Actor, args: list[str]) -> str:
-    """``/team [team]``: members and roles (managers of that team and admins)."""
-    if not actor.is_manager:
-        return "Only managers and admins can list a team's members."
+def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamListing, ...]:
+    """``/team [team]``: members and roles (managers of that team and admins).
+
+    Returns:
+        The team named, or every team the person manages (none when there are no teams).
+
+    Raises:
+        NotPermitted: the person is neither a manager nor an admin.
+        UnknownTeam: the person manages no team of that name.
+    """
+    require_manager(actor, Action.LIST_MEMBERS)
     if args:
         team = people.find_team(conn, slugify(args[0]))
         if team is None or not actor.manages(team.id):
-            return f"You don't manage a team called {args[0]}."
+            raise UnknownTeam(args[0])
         teams = [team]
     else:
         teams = [t for t in people.list_teams(conn) if actor.manages(t.id)]
-    if not teams:
-        return "No teams yet. /newteam <name> creates one."
     bound = {team.id for team, _ in people.bound_chats(conn)}
-    blocks = []
-    for team in teams:
-        members = people.team_members(conn, team.id)
-        chat = (
-            "has a chat" if team.id in bound else (f"no chat yet: /bind {team.slug} in its group")
+    return tuple(
+        TeamListing(
+            team.name,
+            team.slug,
+            team.id in bound,
+            tuple(
+                ListedMember(m.display_name, m.username, m.role)
+                for m in people.team_members(conn, team.id)
+            ),
         )
-        lines = [f"{team.name} ({team.slug}) · {len(members)} members · {chat}"]
-        lines += [
-            f"• {m.display_name}" + (f" @{m.username}" if m.username else "") + f" — {m.role.value}"
-            for m in members
-        ]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
+        for team in teams
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class CsvExport:
-    """A CSV document, or a reason there is none."""
-
-    text: str
-    filename: str | None = None
-    content: bytes | None = None
+#: The CSV columns of ``/export``, in order.
+CSV_COLUMNS = ("date", "time", "team", "person", "kind", "count", "note", "recorded_at")
 
 
-def export_csv(
-    conn: Connection,
-    actor: Actor,
-    args: list[str],
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    kinds: KindRegistry,
-) -> CsvExport:
+def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> CsvExport:
     """``/export [period]``: entries of the teams the caller manages, notes included (only
-    managers of the team and admins ever receive notes)."""
-    if not actor.is_manager:
-        return CsvExport("Only managers and admins can export entries.")
-    period = _period(" ".join(args) or None, today=local_date(now, tz))
-    if isinstance(period, str):
-        return CsvExport(period)
+    managers of the team and admins ever receive notes).
+
+    Returns:
+        The CSV: one row per live entry, local date and time, kinds by label.
+
+    Raises:
+        NotPermitted: the person is neither a manager nor an admin.
+        BadPeriod: the period could not be read.
+    """
+    require_manager(actor, Action.EXPORT)
+    period = _period(" ".join(args) or None, today=moment.today)
     team_ids = [t.id for t in people.list_teams(conn) if actor.manages(t.id)]
     rows = activities.export_rows(conn, team_ids=team_ids, start=period.start, end=period.end)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["date", "time", "team", "person", "kind", "count", "note", "recorded_at"])
+    writer.writerow(CSV_COLUMNS)
     for row, person, team in rows:
-        at = row.occurred_at.astimezone(tz)
+        at = row.occurred_at.astimezone(moment.tz)
         writer.writerow(
             [
                 f"{row.occurred_on}",
                 f"{at:%H:%M}",
                 team,
                 person,
-                kinds.get(row.kind).label,
+                moment.kinds.get(row.kind).label,
                 row.count,
                 row.note or "",
                 "",
@@ -314,7 +496,7 @@ def export_csv(
         )
     audit.record(
         conn,
-        at=now,
+        at=moment.now,
         actor=actor.person_id,
         action="export",
         entity="activity",
@@ -322,58 +504,61 @@ def export_csv(
         rows=len(rows),
         period=period.label,
     )
-    name = f"entries-{period.start}-{period.end - timedelta(days=1)}.csv"
-    return CsvExport(
-        f"{len(rows)} entries · {period.label}. "
-        "Contains notes: keep it within the team's managers.",
-        name,
-        buf.getvalue().encode("utf-8"),
-    )
+    return CsvExport(period, len(rows), buf.getvalue().encode("utf-8"))
 
 
-def set_target(
-    conn: Connection, actor: Actor, args: list[str], *, now: datetime, kinds: KindRegistry
-) -> str:
-    """``/target <role|@user> <kind> <n> [team]``: override a weekly target."""
-    usage = (
-        "Usage: /target <role|@user> <kind> <n> [team], e.g. /target organiser 121 12 north-ward"
-    )
-    if not actor.is_manager:
-        return "Only managers and admins can set targets."
+def set_target(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> TargetSet:
+    """``/target <role|@user> <kind> <n> [team]``: override a weekly target.
+
+    Without a team, an admin sets the target for every team, and a manager for their default
+    team if they manage it, else the first team they manage.
+
+    Raises:
+        NotPermitted: the person is neither a manager nor an admin, or does not manage the team.
+        TargetUsage: fewer than three words, or no team to set it in.
+        UnknownKind: the second word names no kind.
+        TargetOutOfRange: the number is not a whole number from 0 to ``MAX_TARGET``.
+        NoTeamCalled: no team has that short name.
+        UnknownMember: no one has that ``@username``.
+        NotRoleOrMember: the first word is neither a role nor an ``@username``.
+    """
+    require_manager(actor, Action.SET_TARGET)
     if len(args) < 3:
-        return usage
+        raise TargetUsage()
     who, kind_word, n_text = args[0], args[1], args[2]
-    kind = kinds.lookup(kind_word)
+    kind = moment.kinds.lookup(kind_word)
     if kind is None:
-        return f"Unknown kind {kind_word!r}. " + usage
+        raise UnknownKind(kind_word)
     if not n_text.isdigit() or int(n_text) > MAX_TARGET:
-        return f"The target must be a whole number from 0 to {MAX_TARGET}."
+        raise TargetOutOfRange(MAX_TARGET)
     team_id: int | None = None
-    team_name = "every team"
+    team_name: str | None = None
     if len(args) > 3:
         team = people.find_team(conn, slugify(args[3]))
         if team is None:
-            return f"No team called {args[3]}."
+            raise NoTeamCalled(args[3])
         team_id, team_name = team.id, team.name
     if team_id is None and not actor.is_admin:
         default = actor.default_team
         managed = [tr for tr in actor.teams if tr.role is Role.MANAGER]
         pick = default if default and default.role is Role.MANAGER else next(iter(managed), None)
         if pick is None:
-            return usage
+            raise TargetUsage()
         team_id, team_name = pick.team_id, pick.name
-    if team_id is not None and not actor.manages(team_id):
-        return f"You don't manage {team_name}."
+    if team_id is not None and team_name is not None:
+        require_manages(actor, Action.SET_TARGET, team_id=team_id, team_name=team_name)
+    whose: Role | str
     if who.startswith("@"):
         found = people.find_person_by_username(conn, who)
         if found is None:
-            return f"No member {who}."
+            raise UnknownMember(who)
         scope, whose = f"person:{found[0]}", found[1]
     else:
         role = Role.parse(who)
         if role is None:
-            return f"{who!r} is neither a role nor an @user. " + usage
-        scope, whose = f"role:{role.value}", f"{role.value}s"
+            raise NotRoleOrMember(who)
+        scope, whose = f"role:{role.value}", role
+    now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
     weekly = int(n_text)
     previous = target_store.set_target(
@@ -391,22 +576,24 @@ def set_target(
         weekly=weekly,
         previous=previous,
     )
-    was = f" (was {previous})" if previous is not None else ""
-    return f"✓ Weekly {kind.label} target for {whose} in {team_name}: {weekly}{was}."
+    return TargetSet(kind, whose, team_name, weekly, previous)
 
 
-def my_data(conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo) -> str:
-    """``/mydata``: what the bot holds about the caller."""
+def my_data(conn: Connection, actor: Actor) -> MyData | None:
+    """``/mydata``: what the bot holds about the caller.
+
+    Returns:
+        None when the bot holds nothing about them (no person stored).
+    """
     if actor.person_id is None:
-        return "The bot holds nothing about you."
-    teams = ", ".join(f"{tr.name} ({tr.role.value})" for tr in actor.teams) or "none"
+        return None
     rows = activities.diary(
         conn, person_id=actor.person_id, start=date.min, end=date.max, limit=100_000
     )
-    notes = sum(1 for r in rows if r.note)
-    return (
-        f"Name: {actor.identity.display_name}\nTeams: {teams}\n"
-        f"Entries: {len(rows)} ({notes} with notes)\nNudges: "
-        f"{'paused' if actor.nudges_paused else 'on'}\n"
-        "/diary shows your entries; /undo removes the latest; /forgetme erases everything."
+    return MyData(
+        actor.identity.display_name,
+        actor.teams,
+        len(rows),
+        sum(1 for r in rows if r.note),
+        actor.nudges_paused,
     )

@@ -1,0 +1,193 @@
+"""What the bot says when people read: their week and diary, team totals and members, exports,
+targets, and what it holds about them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.texts import refusal_text
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.periods import Period
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import Pace
+from organiser_bot.usecases.reports import (
+    DIARY_LIMIT,
+    BadPeriod,
+    CsvExport,
+    Diary,
+    KindWeek,
+    MyData,
+    MyWeek,
+    NotInManagedTeams,
+    NotRoleOrMember,
+    TargetOutOfRange,
+    TargetSet,
+    TargetUsage,
+    TeamListing,
+    TeamTotals,
+    UnknownKind,
+    UnknownMember,
+)
+
+TARGET_USAGE = (
+    "Usage: /target <role|@user> <kind> <n> [team], e.g. /target organiser 121 12 north-ward"
+)
+
+
+def _count(label: str, done: int, target: int | None) -> str:
+    return f"{label} {done}/{target}" if target else f"{label} {done}"
+
+
+def _pace(kind: KindWeek) -> str:
+    if kind.pace is Pace.MET:
+        return "✓ met"
+    if kind.pace is Pace.ON_PACE:
+        return "on pace"
+    return f"behind pace (about {round(kind.expected)} by today)"
+
+
+def my_week(week: MyWeek, kinds: KindRegistry) -> str:
+    """The reply to ``/week``: a block per team, then the days left."""
+    blocks = []
+    for team in week.teams:
+        away = f" · away {team.away}d" if team.away else ""
+        lines = [f"{team.team_name} · week of {week.monday:%a %d %b}{away}"]
+        if not team.kinds:
+            lines.append("  nothing logged yet, no targets")
+        for kind in team.kinds:
+            label = kinds.get(kind.kind).label
+            if kind.target is None:
+                lines.append(f"  {label}: {kind.done}")
+            else:
+                lines.append(f"  {label}: {kind.done}/{kind.target} · {_pace(kind)}")
+        blocks.append("\n".join(lines))
+    days = week.days_left
+    footer = f"{days} day{'s' if days != 1 else ''} left this week."
+    return "\n\n".join(blocks) + "\n" + footer
+
+
+def diary(diary: Diary, kinds: KindRegistry) -> str:
+    """The reply to ``/diary``: entries grouped by day, with time, count, kind and note."""
+    if not diary.entries:
+        return f"No entries in {diary.period.label}."
+    lines = [f"Your diary · {diary.period.label}"]
+    day = None
+    for entry in diary.entries:
+        if entry.on != day:
+            day = entry.on
+            lines.append(f"{day:%a %d %b}")
+        count = f"{entry.count} × " if entry.count != 1 else ""
+        team = f" #{entry.team_slug}" if entry.team_slug else ""
+        note = f" — {entry.note}" if entry.note else ""
+        lines.append(f"  {entry.at:%H:%M} {count}{kinds.get(entry.kind).label}{team}{note}")
+    if diary.truncated:
+        lines.append(f"(first {DIARY_LIMIT} shown; use a shorter period)")
+    return "\n".join(lines)
+
+
+def _team_totals(block: TeamTotals, kinds: KindRegistry) -> str:
+    lines = [f"{block.team_name} · {block.period.label}"]
+    for m in block.members:
+        parts = [
+            _count(kinds.get(kind).label, m.totals.get(kind, 0), m.targets.get(kind))
+            for kind in dict.fromkeys([*m.targets, *m.totals])
+        ]
+        lines.append(f"• {m.name} ({m.role.value}): " + (", ".join(parts) or "—"))
+    if block.members:
+        summary = ", ".join(
+            _count(kinds.get(kind).label, done, target) for kind, done, target in block.summary()
+        )
+        lines.append(f"Team: {summary or 'nothing logged'}")
+    else:
+        lines.append("No members yet.")
+    return "\n".join(lines)
+
+
+def totals(blocks: tuple[TeamTotals, ...], kinds: KindRegistry) -> str:
+    """The reply to ``/totals``: each member against their targets, then the team's sums."""
+    return "\n\n".join(_team_totals(block, kinds) for block in blocks)
+
+
+def team_listing(teams: tuple[TeamListing, ...]) -> str:
+    """The reply to ``/team``: each team's chat and members with their roles."""
+    if not teams:
+        return "No teams yet. /newteam <name> creates one."
+    blocks = []
+    for team in teams:
+        chat = "has a chat" if team.has_chat else f"no chat yet: /bind {team.slug} in its group"
+        lines = [f"{team.name} ({team.slug}) · {len(team.members)} members · {chat}"]
+        lines += [
+            f"• {m.name}" + (f" @{m.username}" if m.username else "") + f" — {m.role.value}"
+            for m in team.members
+        ]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def export_filename(period: Period) -> str:
+    """The CSV's file name: ``entries-<first day>-<last day>.csv``."""
+    return f"entries-{period.start}-{period.end - timedelta(days=1)}.csv"
+
+
+def export_caption(export: CsvExport) -> str:
+    """The caption sent with the CSV, which warns that it holds notes."""
+    return (
+        f"{export.rows} entries · {export.period.label}. "
+        "Contains notes: keep it within the team's managers."
+    )
+
+
+def target_set(outcome: TargetSet) -> str:
+    """The reply to ``/target``, with the target it replaced."""
+    whose = f"{outcome.whose.value}s" if isinstance(outcome.whose, Role) else outcome.whose
+    team = outcome.team_name or "every team"
+    was = f" (was {outcome.previous})" if outcome.previous is not None else ""
+    return f"✓ Weekly {outcome.kind.label} target for {whose} in {team}: {outcome.weekly}{was}."
+
+
+def my_data(data: MyData | None) -> str:
+    """The reply to ``/mydata``."""
+    if data is None:
+        return "The bot holds nothing about you."
+    teams = ", ".join(f"{tr.name} ({tr.role.value})" for tr in data.teams) or "none"
+    return (
+        f"Name: {data.name}\nTeams: {teams}\n"
+        f"Entries: {data.entries} ({data.with_notes} with notes)\nNudges: "
+        f"{'paused' if data.nudges_paused else 'on'}\n"
+        "/diary shows your entries; /undo removes the latest; /forgetme erases everything."
+    )
+
+
+@refusal_text.register
+def _(refusal: BadPeriod) -> str:
+    return str(refusal.error)
+
+
+@refusal_text.register
+def _(refusal: UnknownMember) -> str:
+    return f"No member {refusal.username}."
+
+
+@refusal_text.register
+def _(refusal: NotInManagedTeams) -> str:
+    return f"{refusal.username} isn't in a team you manage."
+
+
+@refusal_text.register
+def _(refusal: TargetUsage) -> str:
+    return TARGET_USAGE
+
+
+@refusal_text.register
+def _(refusal: UnknownKind) -> str:
+    return f"Unknown kind {refusal.word!r}. " + TARGET_USAGE
+
+
+@refusal_text.register
+def _(refusal: TargetOutOfRange) -> str:
+    return f"The target must be a whole number from 0 to {refusal.maximum}."
+
+
+@refusal_text.register
+def _(refusal: NotRoleOrMember) -> str:
+    return f"{refusal.word!r} is neither a role nor an @user. " + TARGET_USAGE
