@@ -7,10 +7,12 @@ import asyncio
 from telegram import Update
 from telegram.constants import ChatType
 
-from handlers import jobs
-from handlers.common import chunks, run_as_actor
+from handlers.common import chunks, moment, run_as_actor
+from handlers.posting import post_digest
+from handlers.rendering import render_digest
+from handlers.texts import digests as texts
 from organiser_bot.context import BotContext
-from organiser_bot.usecases import digests as digest
+from organiser_bot.usecases import digests
 
 
 async def cmd_digest(update: Update, context: BotContext) -> None:
@@ -18,41 +20,25 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
     if chat.type == ChatType.PRIVATE:
-        await msg.reply_text(
-            "/digest works in a team's group chat: it posts the week so far there, for everyone "
-            "in the team to see. /week shows your own week."
-        )
+        await msg.reply_text(texts.DIGEST_IN_PRIVATE)
         return
-    data = context.bot_data
-    result = await run_as_actor(
-        update,
-        context,
-        digest.preview_for_chat,
-        chat.id,
-        now=data.now(),
-        tz=data.settings.tz,
-        kinds=data.kinds,
-    )
-    if isinstance(result, str):
-        await msg.reply_text(result)
-        return
+    at = moment(context)
+    digest = await run_as_actor(update, context, digests.preview_for_chat, chat.id, moment=at)
     # Charts are CPU work: render them in a thread so other people's messages are not held up.
-    rendered = await asyncio.to_thread(digest.render_digest, result, data.kinds)
-    await jobs.post_digest(context.bot, chat.id, rendered)
+    rendered = await asyncio.to_thread(render_digest, digest, at.kinds)
+    await post_digest(context.bot, chat.id, rendered)
 
 
 async def cmd_ledger(update: Update, context: BotContext) -> None:
     """Show when each team's digest went out, and with which template version."""
     if not (msg := update.effective_message):
         return
-    data = context.bot_data
-    text = await run_as_actor(
+    report = await run_as_actor(
         update,
         context,
-        digest.ledger_report,
-        now=data.now(),
-        tz=data.settings.tz,
-        schedule=data.settings.digest_at,
+        digests.ledger_report,
+        moment=moment(context),
+        schedule=context.bot_data.settings.digest_at,
     )
-    for part in chunks(text):
+    for part in chunks(texts.ledger_text(report)):
         await msg.reply_text(part)

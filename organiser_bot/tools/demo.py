@@ -63,10 +63,8 @@ def run_demo(*, db_path: str, out_dir: str, now: datetime | None = None) -> int:
 
 
 def _render(engine: Engine, monday: date, out_dir: Path) -> list[Path]:
-    from organiser_bot.usecases.digests import write_week_digests
+    from organiser_bot.tools.digest_cli import write_week_digests
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
-        return write_week_digests(
-            conn, monday=monday, out_dir=out_dir, tz=DEMO_TZ, kinds=KindRegistry()
-        )
+        return write_week_digests(conn, monday=monday, out_dir=out_dir, kinds=KindRegistry())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from handlers.rendering import render_digest
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import (
     PeriodError,
@@ -18,7 +19,7 @@ from organiser_bot.domain.periods import (
     week_monday,
 )
 from organiser_bot.settings import Settings
-from organiser_bot.usecases.digests import write_week_digests
+from organiser_bot.usecases.digests import build_week_by_slug
 from storage import migrate
 
 
@@ -82,9 +83,7 @@ def run_digest_command(
     folder = Path(out_dir)
     try:
         with engine.connect() as conn:
-            files = write_week_digests(
-                conn, monday=monday, out_dir=folder, tz=tz, kinds=KindRegistry()
-            )
+            files = write_week_digests(conn, monday=monday, out_dir=folder, kinds=KindRegistry())
     except SQLAlchemyError as exc:
         print(f"organiser-bot digest: database error: {exc}", file=sys.stderr)
         return 1
@@ -96,3 +95,37 @@ def run_digest_command(
     for file in files:
         print(f"  {file.name}")
     return 0
+
+
+def write_week_digests(
+    conn: Connection, *, monday: date, out_dir: Path, kinds: KindRegistry
+) -> list[Path]:
+    """Render every live team's digest for a week into ``out_dir``, sending nothing.
+
+    For each team, in name order: ``<slug>-<week>-week.png`` (the diarised chart),
+    ``<slug>-<week>-trend.png`` and ``<slug>-<week>.txt`` (the text summary), rendered exactly as
+    the bot posts them. The ledger is not touched. Used by ``organiser-bot digest --dry-run`` and
+    ``organiser-bot demo``.
+
+    Args:
+        conn: A connection (only read from).
+        monday: The week's Monday (local date).
+        out_dir: The folder; created if missing; files of the same name are overwritten.
+        kinds: The kind registry.
+
+    Returns:
+        The files written, in order.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for slug, d in build_week_by_slug(conn, monday=monday, kinds=kinds).items():
+        rendered = render_digest(d, kinds)
+        stem = f"{slug}-{d.iso_week}"
+        for name, png in rendered.images:
+            path = out_dir / f"{stem}-{name}"
+            path.write_bytes(png)
+            written.append(path)
+        path = out_dir / f"{stem}.txt"
+        path.write_text(rendered.text + "\n", encoding="utf-8")
+        written.append(path)
+    return written

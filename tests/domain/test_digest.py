@@ -10,20 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from organiser_bot.domain.digest import MemberWeek, TeamDigest
+from organiser_bot.domain.digest import MemberWeek, TeamDigest, content_hash, render_digest_text
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.schedule import WeeklySchedule, due_week, scheduled_at
 from organiser_bot.settings import Settings
-from organiser_bot.tools.digest_cli import run_digest_command
-from organiser_bot.usecases.digests import (
-    TREND_WEEKS,
-    build_team_digest,
-    build_week,
-    content_hash,
-    render_digest_text,
-    write_week_digests,
-)
+from organiser_bot.tools.digest_cli import run_digest_command, write_week_digests
+from organiser_bot.usecases.digests import TREND_WEEKS, build_team_digest, build_week
 from storage import activities
 from storage.engine import Database
 from tests.digest_factories import LONDON, away, log, make_member, make_team, set_target
@@ -111,7 +104,7 @@ def _member(d: TeamDigest, name: str) -> MemberWeek:
 
 
 def test_members_daily_counts_targets_and_absence(db: Database, seeded: Ids) -> None:
-    d = db.call(build_team_digest, team_id=seeded.north, monday=MONDAY, tz=LONDON, kinds=KINDS)
+    d = db.call(build_team_digest, team_id=seeded.north, monday=MONDAY, kinds=KINDS)
     assert d.team_name == "North Ward" and d.iso_week == "2026-W47" and d.week_start == MONDAY
     # Display order by name; the manager without targets or entries is left out.
     assert [m.name for m in d.members] == ["Alex Jones", "Jo Brown", "Priya Shah", "Sam Patel"]
@@ -128,7 +121,7 @@ def test_members_daily_counts_targets_and_absence(db: Database, seeded: Ids) -> 
 
 
 def test_south_team_role_override_beats_all_teams_role_override(db: Database, seeded: Ids) -> None:
-    d = db.call(build_team_digest, team_id=seeded.south, monday=MONDAY, tz=LONDON, kinds=KINDS)
+    d = db.call(build_team_digest, team_id=seeded.south, monday=MONDAY, kinds=KINDS)
     [kim] = d.members
     assert (kim.targets, kim.total("one_to_one")) == ({"one_to_one": 10}, 9)
     assert d.attainment == pytest.approx(0.9)
@@ -137,7 +130,7 @@ def test_south_team_role_override_beats_all_teams_role_override(db: Database, se
 def test_trend_has_13_weeks_of_team_totals_against_summed_targets(
     db: Database, seeded: Ids
 ) -> None:
-    d = db.call(build_team_digest, team_id=seeded.north, monday=MONDAY, tz=LONDON, kinds=KINDS)
+    d = db.call(build_team_digest, team_id=seeded.north, monday=MONDAY, kinds=KINDS)
     assert len(d.trend) == TREND_WEEKS
     assert d.trend[0].iso_week == "2026-W35" and d.trend[-1].iso_week == "2026-W47"
     this_week, two_back, empty = d.trend[-1], d.trend[-3], d.trend[0]
@@ -150,13 +143,13 @@ def test_trend_has_13_weeks_of_team_totals_against_summed_targets(
 
 
 def test_build_week_shares_one_median_across_every_team(db: Database, seeded: Ids) -> None:
-    digests = _by_name(db.call(build_week, monday=MONDAY, tz=LONDON, kinds=KINDS))
+    digests = _by_name(db.call(build_week, monday=MONDAY, kinds=KINDS))
     assert list(digests) == ["East", "North Ward", "South", "West"]
     assert {(d.cross_team_median, d.teams_compared) for d in digests.values()} == {(0.9, 3)}
     assert digests["East"].attainment == pytest.approx(0.96)
     assert digests["West"].attainment is None and digests["West"].members == ()
     # Asking for one team still compares it with all of them.
-    [north] = db.call(build_week, monday=MONDAY, tz=LONDON, kinds=KINDS, team_ids=[seeded.north])
+    [north] = db.call(build_week, monday=MONDAY, kinds=KINDS, team_ids=[seeded.north])
     assert (north.team_name, north.cross_team_median, north.teams_compared) == (
         "North Ward",
         0.9,
@@ -167,7 +160,7 @@ def test_build_week_shares_one_median_across_every_team(db: Database, seeded: Id
 def test_text_summary_states_n_over_t_met_away_attainment_and_the_shared_line(
     db: Database, seeded: Ids
 ) -> None:
-    digests = _by_name(db.call(build_week, monday=MONDAY, tz=LONDON, kinds=KINDS))
+    digests = _by_name(db.call(build_week, monday=MONDAY, kinds=KINDS))
     text = render_digest_text(digests["North Ward"], KINDS)
     assert text.splitlines() == [
         "North Ward · 2026-W47",
@@ -191,9 +184,7 @@ def test_text_summary_states_n_over_t_met_away_attainment_and_the_shared_line(
 
 
 def test_preview_is_marked_in_header_and_footer(db: Database, seeded: Ids) -> None:
-    [north] = db.call(
-        build_week, monday=MONDAY, tz=LONDON, kinds=KINDS, team_ids=[seeded.north], preview=True
-    )
+    [north] = db.call(build_week, monday=MONDAY, kinds=KINDS, team_ids=[seeded.north], preview=True)
     text = render_digest_text(north, KINDS)
     assert text.splitlines()[0] == "North Ward · 2026-W47 · preview"
     assert text.splitlines()[-1] == (
@@ -211,7 +202,7 @@ def test_content_hash_is_sha256_of_all_parts() -> None:
 
 def test_week_files_are_written_for_every_team(db: Database, seeded: Ids, tmp_path: Path) -> None:
     with db.begin() as conn:
-        files = write_week_digests(conn, monday=MONDAY, out_dir=tmp_path, tz=LONDON, kinds=KINDS)
+        files = write_week_digests(conn, monday=MONDAY, out_dir=tmp_path, kinds=KINDS)
     names = [f.name for f in files]
     assert names[:3] == ["east-2026-W47-week.png", "east-2026-W47-trend.png", "east-2026-W47.txt"]
     assert len(files) == 12 and all(f.exists() for f in files)

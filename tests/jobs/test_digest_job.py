@@ -14,15 +14,24 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Connection
+from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
 
-from handlers import jobs
-from handlers.jobs import STALE_CLAIM, send_due_digests, send_nudges
+from handlers import jobs, posting
+from handlers.posting import TelegramPoster
 from organiser_bot.domain.digest import TEMPLATE_VERSION
 from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.schedule import WeeklySchedule, scheduled_at
 from organiser_bot.settings import Settings
+from organiser_bot.usecases import digest_run
+from organiser_bot.usecases.digest_run import (
+    NUDGE_WINDOW,
+    STALE_CLAIM,
+    DigestRunReport,
+    NudgeRunReport,
+)
 from storage import ledger, people
 from storage.engine import Database
 from tests.conftest import ADMIN_ID, BotHarness
@@ -76,10 +85,25 @@ async def _setup(bot: BotHarness, fn: Callable[[Connection], T]) -> T:
     return await _db(bot).run(fn)
 
 
-async def _run(bot: BotHarness, now: datetime, **kwargs: Any) -> jobs.DigestRunReport:
-    return await send_due_digests(
-        bot.app.bot, _db(bot), _settings(bot), now=now, kinds=KINDS, **kwargs
+def _poster(sender: Bot, settings: Settings) -> TelegramPoster:
+    return TelegramPoster(sender, admin_ids=settings.admin_telegram_ids)
+
+
+async def send_due_digests(
+    sender: Bot, db: Database, settings: Settings, *, now: datetime, **kwargs: Any
+) -> DigestRunReport:
+    """The digest run as the jobs wire it: Telegram poster, schedule and zone from settings."""
+    return await digest_run.send_due_digests(
+        _poster(sender, settings),
+        db,
+        schedule=settings.digest_at,
+        moment=Moment(now, settings.tz, KINDS),
+        **kwargs,
     )
+
+
+async def _run(bot: BotHarness, now: datetime, **kwargs: Any) -> DigestRunReport:
+    return await send_due_digests(bot.app.bot, _db(bot), _settings(bot), now=now, **kwargs)
 
 
 @pytest.fixture
@@ -142,7 +166,7 @@ async def test_restart_on_the_same_database_sends_nothing_twice(
 
     other_bot, other_db = second_instance
     report = await send_due_digests(
-        other_bot, other_db, _settings(bot), now=MONDAY_SLOT + timedelta(minutes=1), kinds=KINDS
+        other_bot, other_db, _settings(bot), now=MONDAY_SLOT + timedelta(minutes=1)
     )
     assert report.sent == [] and media_groups(bot.api) == Counter({-2001: 1, -2002: 1, -2003: 1})
 
@@ -161,7 +185,7 @@ async def test_catch_up_after_downtime_sends_the_missed_week_once_then_the_next_
     # Restarted again on Wednesday: nothing more for W47.
     other_bot, other_db = second_instance
     wednesday = await send_due_digests(
-        other_bot, other_db, _settings(bot), now=tuesday + timedelta(days=1), kinds=KINDS
+        other_bot, other_db, _settings(bot), now=tuesday + timedelta(days=1)
     )
     assert wednesday.sent == []
 
@@ -182,7 +206,7 @@ async def test_two_runs_racing_send_each_team_once(
     other_bot, other_db = second_instance
     first, second = await asyncio.gather(
         _run(bot, MONDAY_SLOT),
-        send_due_digests(other_bot, other_db, _settings(bot), now=MONDAY_SLOT, kinds=KINDS),
+        send_due_digests(other_bot, other_db, _settings(bot), now=MONDAY_SLOT),
     )
     assert sorted(first.sent + second.sent) == ["Alpha", "Bravo", "Charlie"]
     assert media_groups(bot.api) == Counter({-2001: 1, -2002: 1, -2003: 1})
@@ -330,7 +354,7 @@ async def test_dst_weekends_neither_drop_nor_double_a_digest(
     sent: list[tuple[str, str, datetime]] = []
     for i, now in enumerate(sorted(at for at in instants if at >= start)):
         sender, db = runners[i % 2]
-        report = await send_due_digests(sender, db, settings, now=now, kinds=KINDS)
+        report = await send_due_digests(sender, db, settings, now=now)
         assert report.failed == []
         sent += [(name, report.iso_week or "?", now) for name in report.sent]
 
@@ -483,8 +507,14 @@ def _private_texts(api: FakeBotAPI) -> list[tuple[int, str]]:
     ]
 
 
-async def _nudge(bot: BotHarness, now: datetime) -> jobs.NudgeRunReport:
-    return await send_nudges(bot.app.bot, _db(bot), _settings(bot), now=now, kinds=KINDS)
+async def _nudge(bot: BotHarness, now: datetime) -> NudgeRunReport:
+    settings = _settings(bot)
+    return await digest_run.send_nudges(
+        _poster(bot.app.bot, settings),
+        _db(bot),
+        schedule=settings.nudge_at,
+        moment=Moment(now, settings.tz, KINDS),
+    )
 
 
 async def test_nudge_goes_privately_once_a_week_to_members_behind_pace_only(
@@ -508,8 +538,8 @@ async def test_nudge_goes_privately_once_a_week_to_members_behind_pace_only(
 
 async def test_nudge_is_not_sent_long_after_its_slot(bot: BotHarness) -> None:
     await _setup(bot, nudge_team)
-    assert (await _nudge(bot, NUDGE_SLOT + jobs.NUDGE_WINDOW)).sent == []
-    assert (await _nudge(bot, NUDGE_SLOT + jobs.NUDGE_WINDOW - timedelta(minutes=1))).sent != []
+    assert (await _nudge(bot, NUDGE_SLOT + NUDGE_WINDOW)).sent == []
+    assert (await _nudge(bot, NUDGE_SLOT + NUDGE_WINDOW - timedelta(minutes=1))).sent != []
 
 
 async def test_a_failed_nudge_is_retried_by_the_next_run(bot: BotHarness) -> None:
@@ -538,8 +568,7 @@ async def test_tall_charts_go_as_documents_so_telegram_does_not_shrink_them(
 ) -> None:
     from telegram import Bot
 
-    from organiser_bot.domain.digest import TeamDigest
-    from organiser_bot.usecases.digests import RenderedDigest
+    from organiser_bot.domain.digest import RenderedDigest, TeamDigest
 
     digest = TeamDigest("North", "2026-W47", date(2026, 11, 16), (), {}, ())
     rendered = RenderedDigest(
@@ -549,7 +578,20 @@ async def test_tall_charts_go_as_documents_so_telegram_does_not_shrink_them(
         "hash",
     )
     async with FakeBotAPI() as api, Bot(api.token, base_url=api.base_url) as bot:
-        parts = await jobs.post_digest(bot, -100, rendered)
+        parts = await posting.post_digest(bot, -100, rendered)
         [album] = api.calls("sendMediaGroup")
     assert [m["type"] for m in album["media"]] == [kind, kind]
     assert set(parts) == {"charts", "text"}
+
+
+def test_the_run_knows_neither_telegram_nor_the_adapter_nor_charts() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, organiser_bot.usecases.digest_run, organiser_bot.usecases.digests\n"
+        "bad = {'telegram', 'handlers', 'charts', 'matplotlib'}\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in bad)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,152 @@
+"""Posting digests and nudges to Telegram: the Telegram side of the digest run.
+
+:class:`TelegramPoster` is the :class:`~organiser_bot.usecases.digest_run.Poster` the scheduled
+jobs hand to the run: it renders digests, posts them as an album of both charts and a text message,
+sends nudges privately and tells admins about failures. Telegram's errors become
+:class:`~organiser_bot.usecases.digest_run.DeliveryFailed` here, so the run never sees Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+from telegram import Bot, InputMediaDocument, InputMediaPhoto
+from telegram.error import Forbidden, TelegramError
+
+from handlers.rendering import render_digest
+from handlers.texts.digests import failure_summary, nudge_text
+from organiser_bot.domain.digest import RenderedDigest, TeamDigest, digest_title
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.usecases.digest_run import (
+    DeliveryFailed,
+    DigestRunReport,
+    PartCallback,
+    Poster,
+)
+from organiser_bot.usecases.digests import Nudge
+
+log = logging.getLogger(__name__)
+
+#: Telegram's limit on a text message.
+MAX_TEXT = 4096
+#: Telegram keeps photos at most this many pixels on their longest side.
+MAX_PHOTO_SIDE = 2560
+
+
+def fit_text(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` cut at a line break to fit one Telegram message (the charts show everyone)."""
+    if len(text) <= limit:
+        return text
+    lines = text.splitlines()
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        tail = f"… and {len(lines) - i} more lines: see the charts."
+        if len("\n".join([*kept, line, tail])) > limit:
+            return "\n".join([*kept, tail])
+        kept.append(line)
+    return "\n".join(kept)  # pragma: no cover - the loop always returns for long text
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def describe(exc: TelegramError) -> str:
+    """``RetryAfter: Flood control exceeded...``: the error's type and Telegram's message."""
+    return f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
+
+
+async def post_digest(
+    bot: Bot,
+    chat_id: int,
+    rendered: RenderedDigest,
+    *,
+    done: Mapping[str, tuple[int, ...]] | None = None,
+    on_part: PartCallback | None = None,
+) -> dict[str, tuple[int, ...]]:
+    """Post a digest to a chat: both charts as one album, then the text. Three messages.
+
+    Args:
+        bot: The bot (with the rate limiter when it is the application's).
+        chat_id: The team chat.
+        rendered: What to post.
+        done: Parts an earlier attempt already delivered (``charts``, ``text``); skipped.
+        on_part: Awaited with (part, message ids) as soon as each part is delivered, so the
+            ledger knows about it even if the next part fails.
+
+    Returns:
+        Part name -> message ids, including ``done``.
+
+    Raises:
+        telegram.error.TelegramError: A part could not be delivered.
+    """
+    parts = dict(done or {})
+    if "charts" not in parts:
+        # Telegram scales photos down to MAX_PHOTO_SIDE on their longest side; a large team's
+        # chart would become unreadable, so such charts go as documents, at full resolution.
+        as_documents = any(png_size(png)[1] > MAX_PHOTO_SIDE for _, png in rendered.images)
+        kind = InputMediaDocument if as_documents else InputMediaPhoto
+        media = [
+            kind(png, filename=name, caption=digest_title(rendered.digest) if i == 0 else None)
+            for i, (name, png) in enumerate(rendered.images)
+        ]
+        messages = await bot.send_media_group(chat_id, media)
+        parts["charts"] = tuple(m.message_id for m in messages)
+        if on_part is not None:
+            await on_part("charts", parts["charts"])
+    if "text" not in parts:
+        message = await bot.send_message(chat_id, fit_text(rendered.text))
+        parts["text"] = (message.message_id,)
+        if on_part is not None:
+            await on_part("text", parts["text"])
+    return parts
+
+
+class TelegramPoster(Poster):
+    """Digests and nudges through a Telegram bot.
+
+    Args:
+        bot: The bot to send with (the application's, so its rate limiter paces the sending and
+            retries a 429 after its ``retry_after``).
+        admin_ids: Telegram user ids told privately about a run with failures.
+    """
+
+    def __init__(self, bot: Bot, *, admin_ids: Iterable[int] = ()) -> None:
+        self._bot = bot
+        self._admin_ids = sorted(admin_ids)
+
+    def render(self, digest: TeamDigest, kinds: KindRegistry) -> RenderedDigest:
+        """See :func:`handlers.rendering.render_digest`."""
+        return render_digest(digest, kinds)
+
+    async def post_digest(
+        self,
+        chat_id: int,
+        rendered: RenderedDigest,
+        *,
+        done: Mapping[str, tuple[int, ...]] | None = None,
+        on_part: PartCallback | None = None,
+    ) -> dict[str, tuple[int, ...]]:
+        """:func:`post_digest`, with Telegram's errors as ``DeliveryFailed``."""
+        try:
+            return await post_digest(self._bot, chat_id, rendered, done=done, on_part=on_part)
+        except TelegramError as exc:
+            raise DeliveryFailed(describe(exc), permanent=isinstance(exc, Forbidden)) from exc
+
+    async def send_nudge(self, nudge: Nudge) -> None:
+        """Send the nudge privately; a person who blocked the bot fails permanently."""
+        try:
+            await self._bot.send_message(nudge.telegram_user_id, nudge_text(nudge))
+        except TelegramError as exc:
+            raise DeliveryFailed(describe(exc), permanent=isinstance(exc, Forbidden)) from exc
+
+    async def tell_admins(self, report: DigestRunReport) -> None:
+        """Send each admin the failure summary privately; a failure to do so is only logged."""
+        text = fit_text(failure_summary(report))
+        for admin_id in self._admin_ids:
+            try:
+                await self._bot.send_message(admin_id, text)
+            except Exception:  # telling admins must never break the run; it is logged instead
+                log.warning("Could not tell admin %s about failed digests", admin_id, exc_info=True)
