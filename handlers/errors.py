@@ -1,10 +1,21 @@
-"""The one error handler: log first, then tell the user briefly."""
+"""The one error handler: log first, then tell the user briefly and the admins privately.
+
+Admins hear of each distinct error at most once an hour, so a fault that hits every update cannot
+flood their chats. Two errors are the same when they have the same exception type and the same
+message (``error_key``): the message tells apart failures that share a line of code, such as two
+different refusals from the Bot API; the full traceback of every occurrence stays in the log.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import traceback
+from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from telegram import Update
+from telegram.constants import MessageLimit
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from organiser_bot.context import BotContext
@@ -13,17 +24,137 @@ log = logging.getLogger(__name__)
 
 SORRY = "Sorry — something went wrong on my side and that wasn't done. Please try again shortly."
 
+# How long admins are spared a repeat of an error they have been told about.
+ADMIN_NOTICE_EVERY = timedelta(hours=1)
+# The error's own text is cut to this many characters: the notice is a pointer to the log.
+MAX_ERROR_TEXT = 500
+REDACTED = "[redacted]"
+
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the error (the token is redacted by the logging filter) and apologise to the user."""
+    """Log the error (the token is redacted by the logging filter), apologise, tell the admins."""
     error = context.error
     if isinstance(error, NetworkError | TimedOut | RetryAfter) and not isinstance(update, Update):
         # Polling hiccups: PTB retries on its own; a warning is enough.
         log.warning("Telegram network problem: %s", error)
         return
     log.error("Error while handling an update", exc_info=error)
+    # Decided before any await, at the time of the error, so that errors arriving together
+    # send one notice.
+    notice = admin_notice_due(update, error, context)
     if isinstance(update, Update) and (msg := update.effective_message):
         try:
             await msg.reply_text(SORRY)
         except Exception:  # the network may be what failed; the error is already logged
             log.warning("Could not tell the user about the error", exc_info=True)
+    if notice is not None:
+        await tell_admins(notice, context)
+
+
+def error_key(error: BaseException) -> str:
+    """What makes two errors "the same" for the admins' notices: type and message.
+
+    Args:
+        error: The exception raised.
+
+    Returns:
+        ``"<module>.<qualified class name>: <message>"``.
+    """
+    kind = type(error)
+    return f"{kind.__module__}.{kind.__qualname__}: {error}"
+
+
+def due_for_notice(notices: dict[str, datetime], key: str, now: datetime) -> bool:
+    """Whether the admins should hear of the error ``key`` now; if so, record that they did.
+
+    Checks and records in one step with no ``await`` in between, so two updates failing at the
+    same moment send one notice. Entries older than ``ADMIN_NOTICE_EVERY`` are dropped, so the
+    record holds at most the errors of the last hour.
+
+    Args:
+        notices: When each error key was last reported (``BotData.error_notices``), updated here.
+        key: The error's ``error_key``.
+        now: The bot's current time (aware).
+
+    Returns:
+        True if the error was not reported in the last ``ADMIN_NOTICE_EVERY``.
+    """
+    for old in [k for k, at in notices.items() if now - at >= ADMIN_NOTICE_EVERY]:
+        del notices[old]
+    if key in notices:
+        return False
+    notices[key] = now
+    return True
+
+
+def admin_notice(update: object, error: BaseException, token: str) -> str:
+    """The admins' plain-text notice of an error: what, where, during what, with the token hidden.
+
+    Args:
+        update: What was being handled (an ``Update``, or None for a job).
+        error: The exception raised.
+        token: The bot token; it, and its secret part after the colon, never appear in the text.
+
+    Returns:
+        Plain text (no markup: the error's text may hold anything), at most 4,096 characters.
+    """
+    what = f"{type(error).__name__}: {error}"
+    if len(what) > MAX_ERROR_TEXT:
+        what = what[: MAX_ERROR_TEXT - 1] + "…"
+    lines = [f"The bot hit an error: {what}"]
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        last = frames[-1]
+        # The last three parts of the path name the module without the install location.
+        where = "/".join(PurePath(last.filename).parts[-3:])
+        lines.append(f"Raised at {where}:{last.lineno} in {last.name}.")
+    if isinstance(update, Update):
+        chat = update.effective_chat
+        during = f"update {update.update_id}" + (f" in chat {chat.id}" if chat else "")
+        lines.append(f"While handling {during}.")
+    lines.append(
+        "The full traceback is in the bot's log. "
+        "The same error is reported here at most once an hour."
+    )
+    text = "\n".join(lines)
+    # Case-blind: PTB capitalises the Bot API's error descriptions, which lowercases the rest.
+    for secret in sorted({token, token.partition(":")[2]} - {""}, key=len, reverse=True):
+        text = re.sub(re.escape(secret), REDACTED, text, flags=re.IGNORECASE)
+    return text[: MessageLimit.MAX_TEXT_LENGTH]
+
+
+def admin_notice_due(
+    update: object, error: BaseException | None, context: BotContext
+) -> str | None:
+    """The notice to send the admins about ``error``, or None if they heard of it this hour.
+
+    Records the notice as sent (``BotData.error_notices``, by the bot's clock).
+
+    Args:
+        update: What was being handled (an ``Update``, or None for a job).
+        error: The exception raised (None only if PTB called the handler without one).
+        context: The handler's context: settings, bot data, the bot and its token.
+
+    Returns:
+        The notice's text (see ``admin_notice``), or None when there is nothing to send: no
+        error, no admins configured, or the same error was reported less than an hour ago.
+    """
+    data = context.bot_data
+    if error is None or not data.settings.admin_telegram_ids:
+        return None
+    if not due_for_notice(data.error_notices, error_key(error), data.now()):
+        return None
+    return admin_notice(update, error, context.bot.token)
+
+
+async def tell_admins(text: str, context: BotContext) -> None:
+    """Send each admin ``text`` privately, as plain text.
+
+    A failure to reach an admin (they never started the bot, the network) is logged and ends
+    there: the error handler must not raise.
+    """
+    for admin_id in sorted(context.bot_data.settings.admin_telegram_ids):
+        try:
+            await context.bot.send_message(admin_id, text)
+        except Exception:
+            log.warning("Could not tell admin %s about the error", admin_id, exc_info=True)

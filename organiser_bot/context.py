@@ -28,11 +28,14 @@ class BotData:
     clock: Callable[[], datetime]
     kinds: KindRegistry
     bot_username: str
+    # When each distinct error was last reported to the admins (``handlers.errors``).
+    error_notices: dict[str, datetime]
 
     def __init__(self) -> None:
         self.clock = utc_now
         self.kinds = KindRegistry()
         self.bot_username = "organiser_bot"
+        self.error_notices = {}
 
     def now(self) -> datetime:
         """The bot's notion of now (a test can replace the clock)."""

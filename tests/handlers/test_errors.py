@@ -1,13 +1,16 @@
-"""The error handler logs (without the token) and tells the user briefly."""
+"""The error handler logs (without the token), tells the user briefly, and tells the admins
+privately at most once an hour per distinct error."""
 
 from __future__ import annotations
 
 import logging
 
 import pytest
+from telegram.constants import MessageLimit
 
 from handlers.errors import SORRY
-from tests.conftest import BotHarness
+from tests.conftest import ADMIN_ID, BotHarness
+from tests.fakebot import Recorded
 
 STRANGER = 3001
 
@@ -26,3 +29,71 @@ async def test_a_failed_reply_is_logged_and_the_user_told(
     assert apology.params["text"] == SORRY
     assert "Error while handling an update" in caplog.text
     assert api.token not in caplog.text
+
+
+async def _fail_help(bot: BotHarness, *, status: int, description: str | None = None) -> None:
+    """Make the reply to a stranger's /help fail with ``status`` and wait for the apology."""
+    api = bot.api
+    api.fail_next("sendMessage", status=status, description=description)
+    since = len(api.requests)
+    api.user_message(STRANGER, "/help")
+    [_, apology] = await api.wait_for(
+        "sendMessage", lambda p: p["chat_id"] == STRANGER, count=2, since=since
+    )
+    assert apology.params["text"] == SORRY
+
+
+async def _admin_notices(bot: BotHarness, count: int) -> list[Recorded]:
+    return await bot.api.wait_for("sendMessage", lambda p: p["chat_id"] == ADMIN_ID, count=count)
+
+
+async def test_admins_hear_of_each_distinct_error_at_most_once_an_hour(bot: BotHarness) -> None:
+    await _fail_help(bot, status=502)
+    [first] = await _admin_notices(bot, 1)
+    assert first.params["text"].startswith("The bot hit an error: NetworkError: Bad Gateway\n")
+
+    bot.clock.advance(minutes=59)
+    await _fail_help(bot, status=502)  # the same error within the hour: the user only
+
+    bot.clock.advance(minutes=1)
+    await _fail_help(bot, status=502)  # an hour after the notice: the admins again
+    await _admin_notices(bot, 2)
+    await _fail_help(bot, status=400, description="Bad Request: chat not found")  # distinct
+
+    notices = await _admin_notices(bot, 3)
+    assert [n.params["text"].splitlines()[0] for n in notices] == [
+        "The bot hit an error: NetworkError: Bad Gateway",
+        "The bot hit an error: NetworkError: Bad Gateway",
+        "The bot hit an error: BadRequest: Chat not found",
+    ]
+    assert len([r for r in bot.api.requests if r.params.get("chat_id") == ADMIN_ID]) == 3
+
+
+async def test_the_admin_notice_is_short_plain_text_without_the_token(bot: BotHarness) -> None:
+    token = bot.api.token
+    await _fail_help(bot, status=400, description=f"Bad Request: <b>{token}</b> " + "x" * 9000)
+    [notice] = await _admin_notices(bot, 1)
+    text = notice.params["text"]
+    # PTB capitalises the API's description, lowercasing the token: it is hidden all the same.
+    assert token.partition(":")[2].lower() not in text.lower()
+    assert "<b>[redacted]</b>" in text  # sent as written, not as markup
+    assert "parse_mode" not in notice.params
+    assert len(text) <= MessageLimit.MAX_TEXT_LENGTH
+    assert "update " in text and f"in chat {STRANGER}" in text
+
+
+async def test_a_failure_to_reach_an_admin_is_logged_not_raised(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = bot.api
+    api.fail_next("sendMessage", status=502)  # the reply to /help
+    api.slow_next("sendMessage", 0)  # the apology goes through
+    api.fail_next("sendMessage", status=403, description="Forbidden: bot was blocked by the user")
+    with caplog.at_level(logging.WARNING):
+        api.user_message(STRANGER, "/help")
+        [notice] = await _admin_notices(bot, 1)
+        assert notice.fault is not None
+        # The bot carries on: the next /help is answered.
+        assert await bot.say(STRANGER, "/help") != SORRY
+    assert f"Could not tell admin {ADMIN_ID} about the error" in caplog.text
+    assert "uncaught" not in caplog.text
