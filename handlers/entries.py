@@ -7,16 +7,15 @@ from datetime import datetime
 from telegram import Message, ReplyKeyboardRemove, Update
 
 from handlers import texts as help_texts
-from handlers.common import load, run_as_actor
+from handlers.common import load, moment, run_as_actor
 from handlers.keyboards import one_tap_keyboard, parse_undo, undo_button
+from handlers.texts import entries as texts
 from organiser_bot.context import BotContext
-from organiser_bot.domain.periods import local_date
 from organiser_bot.usecases import logbook, members
 
 
 async def _log(msg: Message, text: str, update: Update, context: BotContext) -> None:
-    data = context.bot_data
-    now = data.now()
+    at = moment(context)
     outcome = await run_as_actor(
         update,
         context,
@@ -24,17 +23,15 @@ async def _log(msg: Message, text: str, update: Update, context: BotContext) -> 
         text,
         chat_id=msg.chat_id,
         message_id=msg.message_id,
-        sent_at=_sent_at(msg, now),
-        now=now,
-        tz=data.settings.tz,
-        kinds=data.kinds,
+        sent_at=_sent_at(msg, at.now),
+        moment=at,
     )
-    await _reply_outcome(msg, outcome)
+    await _reply_logged(msg, outcome)
 
 
-async def _reply_outcome(msg: Message, outcome: logbook.LogOutcome) -> None:
-    markup = undo_button(*outcome.undo) if outcome.undo else None
-    await msg.reply_text(outcome.text, reply_markup=markup)
+async def _reply_logged(msg: Message, outcome: logbook.Logged | logbook.ReplayOfUndone) -> None:
+    markup = undo_button(outcome.source) if isinstance(outcome, logbook.Logged) else None
+    await msg.reply_text(texts.logged(outcome), reply_markup=markup)
 
 
 def _sent_at(msg: Message, now: datetime) -> datetime:
@@ -56,9 +53,7 @@ async def cmd_log(update: Update, context: BotContext) -> None:
         return
     _, _, rest = msg.text.partition(" ")
     if not rest.strip():
-        await msg.reply_text(
-            "Usage: /log <kind> [count] [when] [note], e.g. /log doors 14 yesterday"
-        )
+        await msg.reply_text(texts.LOG_USAGE)
         return
     await _log(msg, rest.strip(), update, context)
 
@@ -72,8 +67,7 @@ async def on_edit(update: Update, context: BotContext) -> None:
         command, _, text = text.partition(" ")
         if command.split("@")[0] != "/log":
             return
-    data = context.bot_data
-    now = data.now()
+    at = moment(context)
     outcome = await run_as_actor(
         update,
         context,
@@ -81,24 +75,19 @@ async def on_edit(update: Update, context: BotContext) -> None:
         text,
         chat_id=msg.chat_id,
         message_id=msg.message_id,
-        sent_at=_sent_at(msg, now),
-        now=now,
-        tz=data.settings.tz,
-        kinds=data.kinds,
+        sent_at=_sent_at(msg, at.now),
+        moment=at,
     )
     if outcome is not None:
-        await _reply_outcome(msg, outcome)
+        await _reply_logged(msg, outcome)
 
 
 async def cmd_undo(update: Update, context: BotContext) -> None:
     """Remove the caller's most recent entry."""
     if not (msg := update.effective_message):
         return
-    data = context.bot_data
-    text = await run_as_actor(
-        update, context, logbook.undo_last, now=data.now(), tz=data.settings.tz, kinds=data.kinds
-    )
-    await msg.reply_text(text)
+    outcome = await run_as_actor(update, context, logbook.undo_last, moment=moment(context))
+    await msg.reply_text(texts.undone(outcome))
 
 
 async def on_undo_button(update: Update, context: BotContext) -> None:
@@ -107,20 +96,15 @@ async def on_undo_button(update: Update, context: BotContext) -> None:
         return
     source = parse_undo(query.data or "")
     if source is None:
-        await query.answer("That button has expired.")
+        await query.answer(texts.BUTTON_EXPIRED)
         return
-    data = context.bot_data
-    text = await run_as_actor(
-        update,
-        context,
-        logbook.undo_source,
-        *source,
-        now=data.now(),
-        tz=data.settings.tz,
-        kinds=data.kinds,
+    outcome = await run_as_actor(
+        update, context, logbook.undo_source, *source, moment=moment(context)
     )
+    text = texts.undone(outcome)
+    # The popup shows the first line; the confirmation itself becomes the full account.
     await query.answer(text.splitlines()[0][:190])
-    if isinstance(query.message, Message) and text.startswith("Removed"):
+    if isinstance(query.message, Message):
         await query.edit_message_text(text)
 
 
@@ -128,40 +112,35 @@ async def cmd_away(update: Update, context: BotContext) -> None:
     """Record, list or cancel an absence."""
     if not (msg := update.effective_message):
         return
-    data = context.bot_data
-    now = data.now()
-    text = await run_as_actor(
-        update,
-        context,
-        members.away,
-        list(context.args or []),
-        today=local_date(now, data.settings.tz),
-        now=now,
+    outcome = await run_as_actor(
+        update, context, members.away, list(context.args or []), moment=moment(context)
     )
-    await msg.reply_text(text)
+    await msg.reply_text(texts.away(outcome))
 
 
 async def cmd_pause(update: Update, context: BotContext) -> None:
     """Mute mid-week nudges."""
     if msg := update.effective_message:
-        await msg.reply_text(await run_as_actor(update, context, members.set_paused, True))
+        outcome = await run_as_actor(update, context, members.set_paused, True)
+        await msg.reply_text(texts.nudges(outcome))
 
 
 async def cmd_resume(update: Update, context: BotContext) -> None:
     """Unmute mid-week nudges."""
     if msg := update.effective_message:
-        await msg.reply_text(await run_as_actor(update, context, members.set_paused, False))
+        outcome = await run_as_actor(update, context, members.set_paused, False)
+        await msg.reply_text(texts.nudges(outcome))
 
 
 async def cmd_forgetme(update: Update, context: BotContext) -> None:
     """Erase the caller's data, after asking them to confirm."""
     if msg := update.effective_message:
-        text = await run_as_actor(
-            update, context, members.forget_me, list(context.args or []), now=context.bot_data.now()
+        outcome = await run_as_actor(
+            update, context, members.forget_me, list(context.args or []), moment=moment(context)
         )
-        await msg.reply_text(
-            text, reply_markup=ReplyKeyboardRemove() if text.startswith("Done") else None
-        )
+        # Someone who has left every team has no buttons to tap any more.
+        markup = ReplyKeyboardRemove() if isinstance(outcome, members.Forgotten) else None
+        await msg.reply_text(texts.forget(outcome), reply_markup=markup)
 
 
 async def on_other_private(update: Update, context: BotContext) -> None:
@@ -173,6 +152,6 @@ async def on_other_private(update: Update, context: BotContext) -> None:
         await msg.reply_text(help_texts.NOT_A_MEMBER)
         return
     await msg.reply_text(
-        "I only understand text logs and commands. /help lists them.",
+        texts.OTHER_PRIVATE,
         reply_markup=one_tap_keyboard(actor, context.bot_data.kinds),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
+from handlers.texts.entries import UNDO_BUTTON
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.kinds import ROLE_KINDS, KindRegistry
 from organiser_bot.domain.roles import Role
@@ -28,10 +29,11 @@ def one_tap_keyboard(actor: Actor, kinds: KindRegistry) -> ReplyKeyboardMarkup |
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 
-def undo_button(chat_id: int, message_id: int) -> InlineKeyboardMarkup:
-    """An inline Undo button for the entries of one message."""
+def undo_button(source: tuple[int, int]) -> InlineKeyboardMarkup:
+    """An inline Undo button for the entries of one message, ``source`` = (chat id, message id)."""
+    chat_id, message_id = source
     data = f"{UNDO_PREFIX}{chat_id}:{message_id}"
-    return InlineKeyboardMarkup([[InlineKeyboardButton("Undo", callback_data=data)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(UNDO_BUTTON, callback_data=data)]])
 
 
 def parse_undo(data: str) -> tuple[int, int] | None:

@@ -1,90 +1,226 @@
-"""Use cases for logging: record quick logs, confirm them, undo and correct them."""
+"""Use cases for logging: record quick logs, confirm them, undo and correct them.
+
+Each returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`; the
+refusals particular to logging are defined here and worded by the adapter.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from handlers import texts as help_texts
 from organiser_bot.domain.access import Actor, TeamRole
-from organiser_bot.domain.kinds import KindRegistry
-from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
+from organiser_bot.domain.kinds import Kind
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.periods import local_date, week_monday
 from organiser_bot.domain.quicklog import LineError, ParsedEntry, parse_quick_log
-from organiser_bot.domain.targets import away_days, effective_targets, pro_rate
+from organiser_bot.domain.refusals import NotAMember, Refusal
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import week_targets
 from organiser_bot.domain.teams import slugify
+from organiser_bot.usecases.guards import require_member
 from storage import activities, audit
 from storage.activities import EntryRow, NewEntry
 
+# Outcomes.
+
 
 @dataclass(frozen=True, slots=True)
-class LogOutcome:
-    """The reply to a log attempt. ``undo`` is (chat id, message id) when entries exist."""
+class TeamRef:
+    """The team an entry counts in."""
 
-    text: str
-    undo: tuple[int, int] | None = None
+    id: int
+    name: str
 
 
-def day_label(day: date) -> str:
-    """``Mon 23 Nov``."""
-    return f"{day:%a} {day.day} {day:%b}"
+@dataclass(frozen=True, slots=True)
+class WeekTally:
+    """Where the person stands in an entry's ISO week, in the entry's team, after the change.
+
+    Attributes:
+        monday: The Monday of the entry's week.
+        current: True when that week is this week.
+        done: The week's total of the entry's kind.
+        target: The week's target for that kind (pro-rated for absence), or None without one.
+    """
+
+    monday: date
+    current: bool
+    done: int
+    target: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """One entry as a confirmation shows it.
+
+    Attributes:
+        kind: The kind of activity.
+        count: How many.
+        day: The local day it happened.
+        team: The team it counts in, or None when the person is no longer in that team.
+        week: The running week total and target, or None when ``team`` is None.
+    """
+
+    kind: Kind
+    count: int
+    day: date
+    team: TeamRef | None
+    week: WeekTally | None
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    """The entries of one message, recorded (or found recorded) and confirmed.
+
+    Attributes:
+        entries: The message's live entries, in line order.
+        source: (chat id, message id) of the message: what its Undo button undoes.
+        several_teams: True when the person is in more than one team (confirmations then name it).
+        replayed: True when the message had been logged before and nothing was added.
+        updated: True when an edit of the message corrected its entries.
+    """
+
+    entries: tuple[Confirmed, ...]
+    source: tuple[int, int]
+    several_teams: bool
+    replayed: bool = False
+    updated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOfUndone:
+    """A message logged before comes again, but its entries have been undone since."""
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """The entries of one message, withdrawn; each tally is the week after the withdrawal."""
+
+    entries: tuple[Confirmed, ...]
+    several_teams: bool
+
+
+# Refusals particular to logging. Each leaves the database as it was.
+
+
+@dataclass
+class UnreadableLine(Refusal):
+    """A line of a quick log (or of an edit of one) could not be read; nothing was logged.
+
+    Attributes:
+        error: The first line that failed, and why.
+        lines: How many non-blank lines the message has.
+        editing: True for an edit of a logged message (its entries stay as they were).
+    """
+
+    error: LineError
+    lines: int
+    editing: bool = False
+
+
+@dataclass
+class UnknownTeamTag(Refusal):
+    """A line's ``#team`` tag names none of the person's teams; nothing was logged.
+
+    Attributes:
+        line_no: 1-based line number of the tagged line.
+        tag: The tag as typed, without ``#``.
+        slugs: The short names of the teams the person is in.
+        editing: True for an edit of a logged message (its entries stay as they were).
+    """
+
+    line_no: int
+    tag: str
+    slugs: tuple[str, ...]
+    editing: bool = False
+
+
+@dataclass
+class NotYourEntries(Refusal):
+    """The message's entries belong to someone else; ``editing`` for an edit, else an undo."""
+
+    editing: bool = False
+
+
+@dataclass
+class NothingToUndo(Refusal):
+    """No live entries to undo: from that message when ``from_message``, else from the person."""
+
+    from_message: bool = False
+
+
+class AlreadyUndone(Refusal):
+    """The message's entries were undone before."""
 
 
 def week_status(
     conn: Connection, actor: Actor, team: TeamRole, *, monday: date
 ) -> tuple[dict[str, int], dict[str, int], int]:
-    """(totals per kind, effective targets per kind, days away) for the actor's week in a team."""
+    """A member's standing for one ISO week in one team, read in one statement.
+
+    Args:
+        actor: A member (``person_id`` set).
+        team: One of the actor's memberships.
+        monday: The Monday of the week.
+
+    Returns:
+        (total per kind key; target per kind key, pro-rated for absence and without zeros;
+        days away that week, 0-7).
+    """
     assert actor.person_id is not None
+    return _week_status(conn, actor.person_id, team.team_id, team.role, monday)
+
+
+def _week_status(
+    conn: Connection, person_id: int, team_id: int, role: Role, monday: date
+) -> tuple[dict[str, int], dict[str, int], int]:
     snap = activities.week_snapshot(
-        conn, person_id=actor.person_id, team_id=team.team_id, role=team.role.value, monday=monday
+        conn, person_id=person_id, team_id=team_id, role=role.value, monday=monday
     )
-    base = effective_targets(
-        role=team.role, person_id=actor.person_id, team_id=team.team_id, overrides=snap.overrides
+    targets, away = week_targets(
+        role=role,
+        person_id=person_id,
+        team_id=team_id,
+        overrides=snap.overrides,
+        absences=snap.absences,
+        monday=monday,
     )
-    away = away_days(snap.absences, monday)
-    return snap.totals, pro_rate(base, away), away
+    return snap.totals, targets, away
 
 
-def _confirmation(
-    conn: Connection,
-    actor: Actor,
-    rows: Sequence[EntryRow],
-    *,
-    kinds: KindRegistry,
-    today: date,
-    mark: str = "✓",
-) -> str:
+def _confirm(
+    conn: Connection, actor: Actor, rows: Sequence[EntryRow], moment: Moment
+) -> tuple[Confirmed, ...]:
+    assert actor.person_id is not None
     teams = {tr.team_id: tr for tr in actor.teams}
-    this_monday = week_monday(today)
-    cache: dict[tuple[int, date], tuple[dict[str, int], dict[str, int], int]] = {}
-    lines = []
+    this_monday = moment.this_monday
+    kinds = moment.kinds
+    # One read per (team, week), however many lines of the message fall in it.
+    weeks: dict[tuple[int, date], tuple[dict[str, int], dict[str, int], int]] = {}
+    out: list[Confirmed] = []
     for row in rows:
+        kind = kinds.get(row.kind)
         team = teams.get(row.team_id)
-        label = kinds.get(row.kind).label
-        what = f"{row.count} × {label}" if row.count != 1 else label
-        parts = [f"{mark} {what}", day_label(row.occurred_on)]
-        if team is not None:
-            monday = week_monday(row.occurred_on)
-            if (team.team_id, monday) not in cache:
-                cache[(team.team_id, monday)] = week_status(conn, actor, team, monday=monday)
-            totals, targets, _ = cache[(team.team_id, monday)]
-            week = "week" if monday == this_monday else iso_week_label(monday)
-            done = totals.get(row.kind, 0)
-            target = targets.get(row.kind)
-            parts.append(f"{week} {done}/{target}" if target else f"{week} {done}")
-            if len(actor.teams) > 1:
-                parts.append(team.name)
-        lines.append(" · ".join(parts))
-    return "\n".join(lines)
-
-
-def _line_error_text(error: LineError, *, lines: int, kinds: KindRegistry) -> str:
-    where = f"Line {error.line_no}" if lines > 1 else "That"
-    tail = "\nNothing from this message was logged." if lines > 1 else ""
-    return f"{where} couldn't be logged: {error.message}\nExample: {error.example}{tail}"
+        if team is None:
+            out.append(Confirmed(kind, row.count, row.occurred_on, None, None))
+            continue
+        monday = week_monday(row.occurred_on)
+        status = weeks.get((team.team_id, monday))
+        if status is None:
+            status = _week_status(conn, actor.person_id, team.team_id, team.role, monday)
+            weeks[(team.team_id, monday)] = status
+        totals, targets, _ = status
+        tally = WeekTally(
+            monday, monday == this_monday, totals.get(row.kind, 0), targets.get(row.kind)
+        )
+        out.append(
+            Confirmed(kind, row.count, row.occurred_on, TeamRef(team.team_id, team.name), tally)
+        )
+    return tuple(out)
 
 
 def _resolve(
@@ -93,22 +229,25 @@ def _resolve(
     *,
     chat_id: int,
     message_id: int,
-    tz: ZoneInfo,
-) -> list[NewEntry] | str:
-    """Entries ready to store, or an error naming the line whose #team is not the actor's."""
+    moment: Moment,
+    editing: bool,
+) -> list[NewEntry]:
+    """Entries ready to store, each in its tagged team or the actor's default one.
+
+    Raises:
+        UnknownTeamTag: a line's ``#team`` is not one of the actor's teams.
+    """
     default = actor.default_team
     assert actor.person_id is not None and default is not None
+    tz = moment.tz
     out: list[NewEntry] = []
     for i, entry in enumerate(parsed):
         team = default
         if entry.team:
             tagged = actor.team_by_slug(slugify(entry.team))
             if tagged is None:
-                names = ", ".join(f"#{tr.slug}" for tr in actor.teams)
-                return (
-                    f"Line {i + 1}: #{entry.team} isn't one of your teams ({names}). "
-                    "Nothing logged."
-                )
+                slugs = tuple(tr.slug for tr in actor.teams)
+                raise UnknownTeamTag(i + 1, entry.team, slugs, editing)
             team = tagged
         out.append(
             NewEntry(
@@ -127,6 +266,22 @@ def _resolve(
     return out
 
 
+def _parse(
+    text: str, *, sent_at: datetime, moment: Moment, editing: bool
+) -> tuple[ParsedEntry, ...]:
+    """Every entry of ``text``, read relative to when it was sent.
+
+    Raises:
+        UnreadableLine: a line could not be read.
+    """
+    # Parsed relative to when the message was sent, so a replay parses exactly as the original.
+    parsed = parse_quick_log(text, now=min(sent_at, moment.now), tz=moment.tz, kinds=moment.kinds)
+    if parsed.error is not None:
+        lines = sum(1 for line in text.splitlines() if line.strip())
+        raise UnreadableLine(parsed.error, lines, editing)
+    return parsed.entries
+
+
 def log_text(
     conn: Connection,
     actor: Actor,
@@ -135,10 +290,8 @@ def log_text(
     chat_id: int,
     message_id: int,
     sent_at: datetime,
-    now: datetime,
-    tz: ZoneInfo,
-    kinds: KindRegistry,
-) -> LogOutcome:
+    moment: Moment,
+) -> Logged | ReplayOfUndone:
     """Record every entry of a quick-log message, all or nothing, and confirm.
 
     Args:
@@ -146,25 +299,32 @@ def log_text(
         chat_id, message_id: Where it came from; together they key the entries, so a
             redelivered or replayed message is confirmed again without counting twice.
         sent_at: When the message was sent; ``yesterday`` and weekdays are relative to it.
-        now: The time of recording.
+        moment: The time of recording, the zone and the kinds in force.
+
+    Returns:
+        :class:`Logged` with each entry and its week's running total, or
+        :class:`ReplayOfUndone` for a replayed message whose entries were undone since.
+
+    Raises:
+        NotAMember: the actor is in no team.
+        UnreadableLine: a line could not be read; nothing was logged.
+        UnknownTeamTag: a ``#team`` is not one of the actor's teams; nothing was logged.
     """
-    if not actor.is_member or actor.person_id is None:
-        return LogOutcome(help_texts.NOT_A_MEMBER)
-    today = local_date(now, tz)
-    # Parsed relative to when the message was sent, so a replay parses exactly as the original.
-    parsed = parse_quick_log(text, now=min(sent_at, now), tz=tz, kinds=kinds)
-    if parsed.error is not None:
-        n_lines = sum(1 for line in text.splitlines() if line.strip())
-        return LogOutcome(_line_error_text(parsed.error, lines=n_lines, kinds=kinds))
-    resolved = _resolve(actor, parsed.entries, chat_id=chat_id, message_id=message_id, tz=tz)
-    if isinstance(resolved, str):
-        return LogOutcome(resolved)
+    require_member(actor)
+    entries = _parse(text, sent_at=sent_at, moment=moment, editing=False)
+    resolved = _resolve(
+        actor, entries, chat_id=chat_id, message_id=message_id, moment=moment, editing=False
+    )
     # The entry row itself records who logged what, when and from which message; the audit
     # trail records later changes (edits, undo), keeping the hot path to a few statements.
-    ids = activities.record(conn, resolved, now=now)
+    ids = activities.record(conn, resolved, now=moment.now)
+    several = len(actor.teams) > 1
     if not ids:
         # A redelivered or replayed message (its entries exist): confirm them, add nothing.
-        return _replay(conn, actor, chat_id, message_id, kinds=kinds, today=today)
+        live = _live(conn, chat_id, message_id)
+        if not live:
+            return ReplayOfUndone()
+        return Logged(_confirm(conn, actor, live, moment), (chat_id, message_id), several, True)
     if len(ids) == len(resolved):
         rows = [
             EntryRow(
@@ -184,75 +344,64 @@ def log_text(
             for new_id, e in zip(ids, resolved, strict=True)
         ]
     else:  # a concurrent copy of this message got there first
-        rows = [
-            r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted
-        ]
-    return LogOutcome(
-        _confirmation(conn, actor, rows, kinds=kinds, today=today), (chat_id, message_id)
-    )
+        rows = _live(conn, chat_id, message_id)
+    return Logged(_confirm(conn, actor, rows, moment), (chat_id, message_id), several)
 
 
-def _replay(
-    conn: Connection,
-    actor: Actor,
-    chat_id: int,
-    message_id: int,
-    *,
-    kinds: KindRegistry,
-    today: date,
-) -> LogOutcome:
-    live = [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
-    if not live:
-        return LogOutcome("Those entries were undone.")
-    return LogOutcome(
-        _confirmation(conn, actor, live, kinds=kinds, today=today), (chat_id, message_id)
-    )
+def _live(conn: Connection, chat_id: int, message_id: int) -> list[EntryRow]:
+    return [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
 
 
 def undo_source(
-    conn: Connection,
-    actor: Actor,
-    chat_id: int,
-    message_id: int,
-    *,
-    now: datetime,
-    tz: ZoneInfo,
-    kinds: KindRegistry,
-) -> str:
-    """Remove the entries that came from one message; only their owner may."""
+    conn: Connection, actor: Actor, chat_id: int, message_id: int, *, moment: Moment
+) -> Undone:
+    """Withdraw the entries that came from one message; only their owner may.
+
+    Someone who has since left every team may still undo their own entries.
+
+    Returns:
+        :class:`Undone` with each withdrawn entry and its week's total after the withdrawal.
+
+    Raises:
+        NotAMember: the bot holds nothing about the actor.
+        NothingToUndo: no entries came from that message.
+        NotYourEntries: they are someone else's.
+        AlreadyUndone: they were undone before.
+    """
     if actor.person_id is None:
-        return help_texts.NOT_A_MEMBER
+        raise NotAMember()
     rows = activities.entries_from_source(conn, chat_id, message_id)
     if not rows:
-        return "Nothing to undo there."
+        raise NothingToUndo(from_message=True)
     if any(r.person_id != actor.person_id for r in rows):
-        return "You can only undo your own entries."
-    removed = activities.soft_delete(conn, rows, now=now)
+        raise NotYourEntries()
+    removed = activities.soft_delete(conn, rows, now=moment.now)
     if not removed:
-        return "Already undone."
+        raise AlreadyUndone()
     audit.record(
         conn,
-        at=now,
+        at=moment.now,
         actor=actor.person_id,
         action="undo",
         entity="activity",
         entity_id=removed[0].id,
         ids=[r.id for r in removed],
     )
-    today = local_date(now, tz)
-    return "Removed:\n" + _confirmation(conn, actor, removed, kinds=kinds, today=today, mark="↩")
+    return Undone(_confirm(conn, actor, removed, moment), len(actor.teams) > 1)
 
 
-def undo_last(
-    conn: Connection, actor: Actor, *, now: datetime, tz: ZoneInfo, kinds: KindRegistry
-) -> str:
-    """``/undo``: remove the caller's most recent entry (all lines of that message)."""
-    if actor.person_id is None or not actor.is_member:
-        return help_texts.NOT_A_MEMBER
-    source = activities.last_live_source(conn, actor.person_id)
+def undo_last(conn: Connection, actor: Actor, *, moment: Moment) -> Undone:
+    """``/undo``: withdraw the actor's most recent entry (every line of that message).
+
+    Raises:
+        NotAMember: the actor is in no team.
+        NothingToUndo: the actor has no live entry.
+    """
+    person_id = require_member(actor)
+    source = activities.last_live_source(conn, person_id)
     if source is None:
-        return "Nothing to undo."
-    return undo_source(conn, actor, *source, now=now, tz=tz, kinds=kinds)
+        raise NothingToUndo()
+    return undo_source(conn, actor, *source, moment=moment)
 
 
 def edit_text(
@@ -263,13 +412,21 @@ def edit_text(
     chat_id: int,
     message_id: int,
     sent_at: datetime,
-    now: datetime,
-    tz: ZoneInfo,
-    kinds: KindRegistry,
-) -> LogOutcome | None:
+    moment: Moment,
+) -> Logged | ReplayOfUndone | None:
     """Correct the entries of an edited message; an unreadable edit changes nothing.
 
-    Returns None when the edit needs no reply (the person is not a member).
+    An edit of a message that was never logged (it did not parse, say) is logged as new.
+
+    Returns:
+        :class:`Logged` (``updated`` set when existing entries were corrected), the outcome of
+        :func:`log_text` for a message not logged before, or None when the edit needs no
+        reply (the person is not a member).
+
+    Raises:
+        NotYourEntries: the message's entries are someone else's.
+        UnreadableLine: a line of the edit could not be read; the entries are unchanged.
+        UnknownTeamTag: a ``#team`` is not one of the actor's teams; the entries are unchanged.
     """
     if not actor.is_member or actor.person_id is None:
         return None
@@ -283,23 +440,15 @@ def edit_text(
             chat_id=chat_id,
             message_id=message_id,
             sent_at=sent_at,
-            now=now,
-            tz=tz,
-            kinds=kinds,
+            moment=moment,
         )
     if any(r.person_id != actor.person_id for r in rows):
-        return LogOutcome("You can only change your own entries.")
-    parsed = parse_quick_log(text, now=min(sent_at, now), tz=tz, kinds=kinds)
-    if parsed.error is not None:
-        n_lines = sum(1 for line in text.splitlines() if line.strip())
-        where = f"line {parsed.error.line_no}" if n_lines > 1 else "it"
-        return LogOutcome(
-            f"I couldn't read your edit ({where}: {parsed.error.message}). "
-            f"Your entries are unchanged.\nExample: {parsed.error.example}"
-        )
-    resolved = _resolve(actor, parsed.entries, chat_id=chat_id, message_id=message_id, tz=tz)
-    if isinstance(resolved, str):
-        return LogOutcome(resolved + " Your entries are unchanged.")
+        raise NotYourEntries(editing=True)
+    entries = _parse(text, sent_at=sent_at, moment=moment, editing=True)
+    resolved = _resolve(
+        actor, entries, chat_id=chat_id, message_id=message_id, moment=moment, editing=True
+    )
+    now = moment.now
     by_line = {r.line: r for r in rows}
     for new in resolved:
         old = by_line.pop(new.line, None)
@@ -327,9 +476,10 @@ def edit_text(
         message_id=message_id,
         lines=len(resolved),
     )
-    live = [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
-    today = local_date(now, tz)
-    return LogOutcome(
-        "Updated:\n" + _confirmation(conn, actor, live, kinds=kinds, today=today),
+    live = _live(conn, chat_id, message_id)
+    return Logged(
+        _confirm(conn, actor, live, moment),
         (chat_id, message_id),
+        len(actor.teams) > 1,
+        updated=True,
     )

@@ -1,0 +1,251 @@
+"""Logging use cases return typed outcomes and raise typed refusals, without a word of English."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Connection, func, select
+
+from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.refusals import NotAMember
+from organiser_bot.domain.roles import Role
+from organiser_bot.usecases import logbook
+from organiser_bot.usecases.logbook import (
+    AlreadyUndone,
+    Confirmed,
+    Logged,
+    NothingToUndo,
+    NotYourEntries,
+    ReplayOfUndone,
+    TeamRef,
+    Undone,
+    UnknownTeamTag,
+    UnreadableLine,
+    WeekTally,
+)
+from storage import people
+from storage import tables as t
+from storage.engine import Database
+from tests.digest_factories import LONDON, away, make_member, make_team
+
+#: Thursday 26 Nov 2026, as in the handler tests.
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+THURSDAY = date(2026, 11, 26)
+MONDAY = date(2026, 11, 23)
+KINDS = KindRegistry()
+SAM, PRIYA, STRANGER = 11, 12, 99
+CHAT = 5000
+
+
+@pytest.fixture
+def north(db: Database) -> int:
+    """Team North Ward with Sam (organiser) and Priya (organiser)."""
+    with db.begin() as conn:
+        team = make_team(conn, "North Ward")
+        make_member(conn, team, SAM, "Sam", Role.ORGANISER)
+        make_member(conn, team, PRIYA, "Priya", Role.ORGANISER)
+    return team
+
+
+def _as(user_id: int, fn: Callable[[Connection, Actor], object], db: Database) -> object:
+    with db.begin() as conn:
+        actor = people.load_actor(conn, Identity(user_id, str(user_id)), admin_ids=frozenset())
+        return fn(conn, actor)
+
+
+def _moment(now: datetime = NOW) -> Moment:
+    return Moment(now=now, tz=LONDON, kinds=KINDS)
+
+
+def _log(db: Database, user_id: int, text: str, message_id: int, **kw: object) -> object:
+    sent_at = kw.pop("sent_at", NOW)
+    now = kw.pop("now", NOW)
+    assert isinstance(sent_at, datetime) and isinstance(now, datetime)
+    return _as(
+        user_id,
+        lambda conn, actor: logbook.log_text(
+            conn,
+            actor,
+            text,
+            chat_id=CHAT + user_id,
+            message_id=message_id,
+            sent_at=sent_at,
+            moment=_moment(now),
+        ),
+        db,
+    )
+
+
+def _rows(db: Database) -> int:
+    with db.begin() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.activity)).scalar_one())
+
+
+def test_a_log_confirms_each_entry_with_its_week_tally(db: Database, north: int) -> None:
+    outcome = _log(db, SAM, "121 Sam Patel\ndoors 14 yesterday\n121 3 Priya 2026-11-20", 1)
+    team = TeamRef(north, "North Ward")
+    assert outcome == Logged(
+        entries=(
+            Confirmed(KINDS.get("one_to_one"), 1, THURSDAY, team, WeekTally(MONDAY, True, 1, 15)),
+            Confirmed(
+                KINDS.get("resident_contact"),
+                14,
+                date(2026, 11, 25),
+                team,
+                WeekTally(MONDAY, True, 14, None),
+            ),
+            Confirmed(
+                KINDS.get("one_to_one"),
+                3,
+                date(2026, 11, 20),
+                team,
+                WeekTally(date(2026, 11, 16), False, 3, 15),
+            ),
+        ),
+        source=(CHAT + SAM, 1),
+        several_teams=False,
+    )
+
+
+def test_a_replay_confirms_without_counting_twice_and_says_when_undone(
+    db: Database, north: int
+) -> None:
+    first = _log(db, SAM, "doors 5", 1)
+    again = _log(db, SAM, "doors 5", 1, now=NOW + timedelta(weeks=9))
+    assert isinstance(first, Logged) and isinstance(again, Logged)
+    assert again.replayed and not first.replayed
+    assert again.entries[0].count == 5 and again.entries[0].week == WeekTally(
+        MONDAY, False, 5, None
+    )
+    assert _rows(db) == 1
+    _as(SAM, lambda conn, actor: logbook.undo_last(conn, actor, moment=_moment()), db)
+    assert _log(db, SAM, "doors 5", 1) == ReplayOfUndone()
+
+
+def test_an_unreadable_line_refuses_with_the_line_and_logs_nothing(
+    db: Database, north: int
+) -> None:
+    with pytest.raises(UnreadableLine) as caught:
+        _log(db, SAM, "121 Sam\n\nhello there\ndoors 3", 1)
+    assert caught.value.error.line_no == 3 and caught.value.error.example
+    assert caught.value.lines == 3 and not caught.value.editing
+    assert _rows(db) == 0
+
+
+def test_an_unknown_team_tag_refuses_with_the_tag_and_the_persons_teams(
+    db: Database, north: int
+) -> None:
+    with db.begin() as conn:
+        south = make_team(conn, "South Ward")
+        make_member(conn, south, SAM, "Sam", Role.COUNCILLOR)
+    with pytest.raises(UnknownTeamTag) as caught:
+        _log(db, SAM, "doors 2\ndoors 1 #nowhere", 1)
+    assert caught.value == UnknownTeamTag(2, "nowhere", ("north-ward", "south-ward"))
+    assert _rows(db) == 0
+    tagged = _log(db, SAM, "doors 4 #south-ward", 2)
+    assert isinstance(tagged, Logged) and tagged.several_teams
+    assert tagged.entries[0].team == TeamRef(south, "South Ward")
+
+
+def test_someone_in_no_team_is_refused(db: Database, north: int) -> None:
+    with pytest.raises(NotAMember):
+        _log(db, STRANGER, "121 Sam", 1)
+    with pytest.raises(NotAMember):
+        _as(STRANGER, lambda conn, actor: logbook.undo_last(conn, actor, moment=_moment()), db)
+
+
+def test_undo_is_for_the_owner_once_and_reports_the_week_after(db: Database, north: int) -> None:
+    _log(db, SAM, "121 2 Sam", 1)
+    _log(db, SAM, "121 Sam", 2)
+
+    def undo(user_id: int, message_id: int) -> object:
+        return _as(
+            user_id,
+            lambda conn, actor: logbook.undo_source(
+                conn, actor, CHAT + SAM, message_id, moment=_moment()
+            ),
+            db,
+        )
+
+    with pytest.raises(NotYourEntries) as caught:
+        undo(PRIYA, 1)
+    assert not caught.value.editing
+    removed = undo(SAM, 1)
+    assert isinstance(removed, Undone) and not removed.several_teams
+    [entry] = removed.entries
+    assert (entry.count, entry.week) == (2, WeekTally(MONDAY, True, 1, 15))
+    with pytest.raises(AlreadyUndone):
+        undo(SAM, 1)
+    with pytest.raises(NothingToUndo) as nothing:
+        undo(SAM, 99)
+    assert nothing.value.from_message
+
+    last = _as(SAM, lambda conn, actor: logbook.undo_last(conn, actor, moment=_moment()), db)
+    assert isinstance(last, Undone) and last.entries[0].week == WeekTally(MONDAY, True, 0, 15)
+    with pytest.raises(NothingToUndo) as none_left:
+        _as(SAM, lambda conn, actor: logbook.undo_last(conn, actor, moment=_moment()), db)
+    assert not none_left.value.from_message
+
+
+def _edit(db: Database, user_id: int, text: str, message_id: int) -> object:
+    return _as(
+        user_id,
+        lambda conn, actor: logbook.edit_text(
+            conn,
+            actor,
+            text,
+            chat_id=CHAT + SAM,
+            message_id=message_id,
+            sent_at=NOW,
+            moment=_moment(),
+        ),
+        db,
+    )
+
+
+def test_an_edit_corrects_the_entries_or_changes_nothing(db: Database, north: int) -> None:
+    _log(db, SAM, "121 Sam", 1)
+    fixed = _edit(db, SAM, "doors 5 Elm Road", 1)
+    assert isinstance(fixed, Logged) and fixed.updated and fixed.source == (CHAT + SAM, 1)
+    assert [(e.kind.key, e.count) for e in fixed.entries] == [("resident_contact", 5)]
+    with pytest.raises(UnreadableLine) as caught:
+        _edit(db, SAM, "lunch with Sam", 1)
+    assert caught.value.editing and caught.value.lines == 1
+    with pytest.raises(UnknownTeamTag) as tag:
+        _edit(db, SAM, "doors 5 #nowhere", 1)
+    assert tag.value.editing
+    with pytest.raises(NotYourEntries) as theirs:
+        _edit(db, PRIYA, "doors 6", 1)
+    assert theirs.value.editing
+    assert _edit(db, STRANGER, "doors 6", 1) is None
+    # An edit of a message that was never logged is logged as new.
+    new = _edit(db, SAM, "case 2", 7)
+    assert isinstance(new, Logged) and not new.updated
+
+
+def test_week_status_pro_rates_targets_by_days_away(db: Database, north: int) -> None:
+    _log(db, SAM, "121 4 Sam", 1)
+    with db.begin() as conn:
+        actor = people.load_actor(conn, Identity(SAM, "Sam"), admin_ids=frozenset())
+        assert actor.person_id is not None
+        away(conn, actor.person_id, MONDAY, MONDAY + timedelta(days=2))
+        [team] = actor.teams
+        totals, targets, days_away = logbook.week_status(conn, actor, team, monday=MONDAY)
+    # Away Mon-Wed: 15 one-to-ones × 4/7 rounds to 9.
+    assert (totals, targets["one_to_one"], days_away) == ({"one_to_one": 4}, 9, 3)
+
+
+def test_logging_use_cases_do_not_import_the_telegram_adapter() -> None:
+    code = (
+        "import sys; import organiser_bot.usecases.logbook, organiser_bot.usecases.members; "
+        "bad = sorted(m for m in sys.modules if m == 'handlers' or m.startswith('handlers.') "
+        "or m == 'telegram' or m.startswith('telegram.')); print(bad); sys.exit(bool(bad))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
