@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
-from handlers.jobs import send_due_digests
+from handlers.posting import TelegramPoster
 from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.roles import Role
+from organiser_bot.usecases.digest_run import send_due_digests
 from storage import ledger
 from storage.engine import Database
 from tests.conftest import ADMIN_ID, BotHarness
@@ -81,8 +83,12 @@ async def test_digest_is_refused_to_members_and_explained_elsewhere(bot: BotHarn
 async def test_ledger_lists_sent_and_missing_digests_per_team(bot: BotHarness) -> None:
     await _db(bot).run(two_teams)
     app = bot.app
+    settings = app.bot_data.settings
     await send_due_digests(
-        app.bot, _db(bot), app.bot_data.settings, now=bot.clock.now, kinds=KindRegistry()
+        TelegramPoster(app.bot, admin_ids=settings.admin_telegram_ids),
+        _db(bot),
+        schedule=settings.digest_at,
+        moment=Moment(bot.clock.now, settings.tz, KindRegistry()),
     )
 
     text = await bot.say(ADMIN_ID, "/ledger")
