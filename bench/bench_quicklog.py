@@ -20,17 +20,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Run as ``python bench/bench_quicklog.py`` from a checkout: the repository root holds the
+# packages and ``tests``, whose in-process Bot API the tests share.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bench.offline import OfflineRequest, message_update
 from organiser_bot.app import build_application
 from organiser_bot.domain.access import Identity
 from organiser_bot.domain.roles import Role
 from organiser_bot.settings import Settings
 from storage import people
+from tests.offline import OfflineRequest, Updates
 
 USERS = 50
 
@@ -79,22 +81,23 @@ async def _drive(app: Any, updates: list[dict[str, Any]], *, concurrency: int) -
     }
 
 
-def _updates(n: int, text: str, first_id: int) -> list[dict[str, Any]]:
-    return [
-        message_update(first_id + i, 10_000 + i % USERS, text, message_id=first_id + i)
-        for i in range(n)
-    ]
+def _messages(updates: Updates, n: int, text: str) -> list[dict[str, Any]]:
+    # Fresh update and message ids every time: a repeated message id would be a replay.
+    users = [10_000 + i % USERS for i in range(n)]
+    return [updates.private(user, text, first_name=f"U{user}") for user in users]
 
 
 async def _baseline(n: int, *, limiter: bool) -> dict[str, float]:
-    builder = ApplicationBuilder().token("1:BENCH").request(OfflineRequest())
+    request = OfflineRequest()
+    updates = Updates(chats=request.chats)
+    builder = ApplicationBuilder().token("1:BENCH").request(request).get_updates_request(request)
     if limiter:
         builder = builder.rate_limiter(_unthrottled())
     app = builder.build()
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     async with app:
-        await _drive(app, _updates(200, "warm up", 1), concurrency=1)
-        sequential = await _drive(app, _updates(n, "hello", 10_000), concurrency=1)
+        await _drive(app, _messages(updates, 200, "warm up"), concurrency=1)
+        sequential = await _drive(app, _messages(updates, n, "hello"), concurrency=1)
     return sequential
 
 
@@ -104,8 +107,10 @@ async def _quicklog(n: int, url: str) -> tuple[dict[str, float], dict[str, float
         database_url=url,
         _env_file=None,  # type: ignore[call-arg]
     )
+    request = OfflineRequest()
+    updates = Updates(chats=request.chats)
     app = build_application(
-        settings, schedule_jobs=False, request=OfflineRequest(), rate_limiter=_unthrottled()
+        settings, schedule_jobs=False, request=request, rate_limiter=_unthrottled()
     )
     async with app:
         await app.post_init(app)
@@ -121,11 +126,11 @@ async def _quicklog(n: int, url: str) -> tuple[dict[str, float], dict[str, float
                 )
 
         await db.run(setup)
-        await _drive(app, _updates(200, "121 warm up", 1), concurrency=1)
+        await _drive(app, _messages(updates, 200, "121 warm up"), concurrency=1)
         sequential = await _drive(
-            app, _updates(n, "121 Sam Patel tenants assoc", 10_000), concurrency=1
+            app, _messages(updates, n, "121 Sam Patel tenants assoc"), concurrency=1
         )
-        concurrent = await _drive(app, _updates(n, "doors 3 Elm Road", 10_000 + n), concurrency=8)
+        concurrent = await _drive(app, _messages(updates, n, "doors 3 Elm Road"), concurrency=8)
         await app.post_shutdown(app)
     return sequential, concurrent
 

@@ -45,7 +45,8 @@ def build_application(
         settings: Validated settings; ``telegram_bot_token`` must be set.
         clock: Where "now" comes from (tests pass a controllable clock).
         schedule_jobs: Whether to schedule the weekly digest and nudges.
-        request: The HTTP transport for Bot API calls (benchmarks inject an offline one).
+        request: The HTTP transport for every Bot API call, ``getUpdates`` included (tests and
+            benchmarks inject an in-process one).
         rate_limiter: Overrides the default limiter (Telegram's limits, 3 retries on 429).
     """
     if settings.telegram_bot_token is None:
@@ -77,7 +78,8 @@ def build_application(
 
     builder = ApplicationBuilder()
     if request is not None:
-        builder = builder.request(request)
+        # getUpdates too: an injected transport answers every call, so nothing reaches the network.
+        builder = builder.request(request).get_updates_request(request)
     app = (
         builder.token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
