@@ -1,8 +1,9 @@
-"""Shared fixtures: real SQLite and PostgreSQL databases, a controllable clock, and the real bot
-running against the fake Bot API server."""
+"""Shared fixtures: real SQLite and PostgreSQL databases, a controllable clock, and the real bot,
+fed updates in process (``offline_bot``) or polling the loopback fake Bot API server (``bot``)."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import uuid
@@ -15,12 +16,15 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from telegram import Update
+from telegram.ext import AIORateLimiter
 
 from organiser_bot.app import build_application
 from organiser_bot.settings import Settings
 from storage import migrate
 from storage.engine import Database, make_engine
 from tests.fakebot import FakeBotAPI
+from tests.offline import Call, OfflineRequest, Updates
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -167,3 +171,103 @@ async def bot(db_url: str, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Bo
                 await app.updater.stop()
                 await app.stop()
                 await app.post_shutdown(app)
+
+
+@dataclass
+class OfflineBot:
+    """The real Application fed updates in process: no server, no polling, no waiting.
+
+    :meth:`process` runs an update through ``Application.process_update``; when it returns,
+    every Bot API call the update caused is in ``request.calls``. For polling, injected faults
+    and rate limits use the ``bot`` fixture (the loopback fake Bot API server) instead.
+    """
+
+    app: Any
+    request: OfflineRequest
+    updates: Updates
+    clock: FakeClock
+    db_url: str
+
+    def message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """A message update from ``user_id``: in their private chat, or in group ``chat_id``."""
+        if chat_type == "private":
+            return self.updates.private(user_id, text, **kwargs)
+        assert chat_id is not None, f"a {chat_type} message needs a chat_id"
+        return self.updates.group(user_id, chat_id, text, chat_type=chat_type, **kwargs)
+
+    async def process(self, update: dict[str, Any]) -> list[Call]:
+        """Run ``update`` through the bot; return the Bot API calls it made, in order."""
+        since = len(self.request.calls)
+        # A copy: PTB keeps the dicts it parses, and tests may process the same update again.
+        await self.app.process_update(Update.de_json(copy.deepcopy(update), self.app.bot))
+        return self.request.calls[since:]
+
+    async def replies(self, update: dict[str, Any], method: str = "sendMessage") -> list[Call]:
+        """Run ``update``; return its calls to ``method`` that go to the update's chat."""
+        body = update.get("message") or update.get("edited_message")
+        if body is None:
+            body = update["callback_query"]["message"]
+        chat_id = body["chat"]["id"]
+        return [
+            c
+            for c in await self.process(update)
+            if c.method == method and c.params.get("chat_id", chat_id) == chat_id
+        ]
+
+    async def send(self, user_id: int, text: str, **kwargs: Any) -> dict[str, Any]:
+        """Send a message as ``user_id`` and return the bot's first reply to that chat."""
+        update = self.message(user_id, text, **kwargs)
+        replies = await self.replies(update)
+        if not replies:
+            made = "\n".join(f"  {c.method} {c.params!r}" for c in self.request.calls)
+            raise AssertionError(f"no reply to {text!r}; calls so far:\n{made or '  (none)'}")
+        return replies[0].params
+
+    async def say(self, user_id: int, text: str, **kwargs: Any) -> str:
+        """Send a message and return the text of the bot's reply."""
+        return str((await self.send(user_id, text, **kwargs))["text"])
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Params of every call to ``method`` so far (refused ones included)."""
+        return [c.params for c in self.request.calls_to(method)]
+
+
+@pytest.fixture
+async def offline_bot(db_url: str, clock: FakeClock) -> AsyncIterator[OfflineBot]:
+    """The real bot on a migrated database, answered in process by an ``OfflineRequest``."""
+    request = OfflineRequest(now=clock)
+    settings = Settings(
+        telegram_bot_token="123456:TEST-TOKEN",  # type: ignore[arg-type]
+        database_url=db_url,
+        admin_telegram_ids=frozenset({ADMIN_ID}),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    # The limiter's code path without Telegram's caps: rate limits are tested on the loopback
+    # server, and capping here would only make quick tests wait.
+    limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+    app = build_application(
+        settings, clock=clock, schedule_jobs=False, request=request, rate_limiter=limiter
+    )
+    async with app:
+        await app.post_init(app)
+        try:
+            yield OfflineBot(
+                app=app,
+                request=request,
+                updates=Updates(chats=request.chats, now=clock),
+                clock=clock,
+                db_url=db_url,
+            )
+        finally:
+            await app.post_shutdown(app)
+    assert not request.unexpected, (
+        f"the bot made calls the offline fake refuses: {request.unexpected}"
+    )

@@ -22,8 +22,8 @@ Refusals
     Telegram's JSON body, so PTB raises ``BadRequest``): an empty or whitespace-only text, a text
     over 4,096 characters, a caption over 1,024, a callback answer over 200, callback data over
     64 bytes, an edit that changes nothing or of a message the bot never sent, a media group
-    of fewer than 2 or more than 10 items, an invalid command in a menu. Lengths count
-    characters as Python does: Telegram counts code points, not UTF-16 units, for these.
+    of fewer than 2 or more than 10 items, an invalid command in a menu. Lengths are counted in
+    code points (Python's ``len``), after trimming surrounding whitespace as Telegram does.
 
 Anything else fails the test
     A method this class does not answer, or anything that would need the network (``getUpdates``,

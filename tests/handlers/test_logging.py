@@ -1,4 +1,4 @@
-"""Field logging end to end: quick logs, buttons, /log, confirmations, undo, edits, replays."""
+"""Field logging: quick logs, buttons, /log, confirmations, undo, edits, replays."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from sqlalchemy import func, select
 
 from storage import tables as t
 from storage.engine import make_engine
-from tests.conftest import ADMIN_ID, BotHarness
+from tests.conftest import ADMIN_ID, OfflineBot
 
 ORGANISER = 2001
 OTHER = 2002
 STRANGER = 3001
 
 
-async def _join(bot: BotHarness, user_id: int, team: str, role: str, name: str = "Sam") -> None:
+async def _join(bot: OfflineBot, user_id: int, team: str, role: str, name: str = "Sam") -> None:
     reply = await bot.say(ADMIN_ID, f"/invite {team} {role}")
     code = re.search(r"start=([\w-]+)", reply)
     assert code, reply
@@ -25,11 +25,11 @@ async def _join(bot: BotHarness, user_id: int, team: str, role: str, name: str =
 
 
 @pytest.fixture
-async def team_bot(bot: BotHarness) -> BotHarness:
+async def team_bot(offline_bot: OfflineBot) -> OfflineBot:
     """A bot with team North Ward and one organiser in it."""
-    await bot.say(ADMIN_ID, "/newteam North Ward")
-    await _join(bot, ORGANISER, "north-ward", "organiser")
-    return bot
+    await offline_bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(offline_bot, ORGANISER, "north-ward", "organiser")
+    return offline_bot
 
 
 def _count_rows(url: str) -> int:
@@ -40,7 +40,7 @@ def _count_rows(url: str) -> int:
     return int(n)
 
 
-async def test_quick_log_confirms_with_week_total_against_target(team_bot: BotHarness) -> None:
+async def test_quick_log_confirms_with_week_total_against_target(team_bot: OfflineBot) -> None:
     reply = await team_bot.send(ORGANISER, "121 Sam Patel tenants assoc")
     assert reply["text"] == "✓ one-to-one · Thu 26 Nov · week 1/15"
     [[button]] = reply["reply_markup"]["inline_keyboard"]
@@ -50,7 +50,7 @@ async def test_quick_log_confirms_with_week_total_against_target(team_bot: BotHa
     assert second == "✓ 3 × one-to-one · Thu 26 Nov · week 4/15"
 
 
-async def test_all_design_examples_log_in_one_message(team_bot: BotHarness) -> None:
+async def test_all_design_examples_log_in_one_message(team_bot: OfflineBot) -> None:
     text = "121 Sam Patel tenants assoc\ncase 2 housing repair\ndoors 14 yesterday\n121 Priya mon"
     reply = await team_bot.say(ORGANISER, text)
     lines = reply.splitlines()
@@ -62,14 +62,14 @@ async def test_all_design_examples_log_in_one_message(team_bot: BotHarness) -> N
     ]
 
 
-async def test_a_bad_line_logs_nothing_and_names_the_line(team_bot: BotHarness) -> None:
+async def test_a_bad_line_logs_nothing_and_names_the_line(team_bot: OfflineBot) -> None:
     reply = await team_bot.say(ORGANISER, "121 Sam\nhello there\ndoors 3")
     assert reply.startswith("Line 2")
     assert "Example:" in reply and "Nothing from this message was logged" in reply
     assert _count_rows(team_bot.db_url) == 0
 
 
-async def test_one_tap_button_and_log_command(team_bot: BotHarness) -> None:
+async def test_one_tap_button_and_log_command(team_bot: OfflineBot) -> None:
     assert (await team_bot.say(ORGANISER, "+1 one-to-one")).startswith("✓ one-to-one")
     reply = await team_bot.say(ORGANISER, "/log doors 14 yesterday")
     assert reply.startswith("✓ 14 × resident contact · Wed 25 Nov")
@@ -77,15 +77,11 @@ async def test_one_tap_button_and_log_command(team_bot: BotHarness) -> None:
 
 
 async def test_redelivered_update_confirms_again_without_counting_twice(
-    team_bot: BotHarness,
+    team_bot: OfflineBot,
 ) -> None:
-    api = team_bot.api
-    since = len(api.requests)
-    update = api.user_message(ORGANISER, "doors 5")
-    [first] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
-    since = len(api.requests)
-    api.redeliver(update)
-    [again] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+    update = team_bot.message(ORGANISER, "doors 5")
+    [first] = await team_bot.replies(update)
+    [again] = await team_bot.replies(update)  # Telegram delivers the very same update again
     assert (
         again.params["text"]
         == first.params["text"]
@@ -95,49 +91,40 @@ async def test_redelivered_update_confirms_again_without_counting_twice(
     assert "resident contact: 5" in await team_bot.say(ORGANISER, "/week")
 
 
-async def test_editing_the_message_corrects_its_entries(team_bot: BotHarness) -> None:
-    api = team_bot.api
-    since = len(api.requests)
-    original = api.user_message(ORGANISER, "121 Sam")
-    await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
-    since = len(api.requests)
-    api.edited_message(original, "doors 5 Sam's street")
-    [fixed] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+async def test_editing_the_message_corrects_its_entries(team_bot: OfflineBot) -> None:
+    original = team_bot.message(ORGANISER, "121 Sam")
+    assert await team_bot.replies(original)
+    [fixed] = await team_bot.replies(team_bot.updates.edited(original, "doors 5 Sam's street"))
     assert fixed.params["text"] == "Updated:\n✓ 5 × resident contact · Thu 26 Nov · week 5"
     week = await team_bot.say(ORGANISER, "/week")
     assert "one-to-one: 0/15" in week and "resident contact: 5" in week
 
 
-async def test_an_unreadable_edit_leaves_entries_as_they_were(team_bot: BotHarness) -> None:
-    api = team_bot.api
-    since = len(api.requests)
-    original = api.user_message(ORGANISER, "121 Sam")
-    await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
-    since = len(api.requests)
-    api.edited_message(original, "lunch with Sam")
-    [reply] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+async def test_an_unreadable_edit_leaves_entries_as_they_were(team_bot: OfflineBot) -> None:
+    original = team_bot.message(ORGANISER, "121 Sam")
+    assert await team_bot.replies(original)
+    [reply] = await team_bot.replies(team_bot.updates.edited(original, "lunch with Sam"))
     assert "unchanged" in reply.params["text"]
     assert "one-to-one: 1/15" in await team_bot.say(ORGANISER, "/week")
 
 
-async def test_undo_command_and_button_only_for_the_owner(team_bot: BotHarness) -> None:
+async def test_undo_command_and_button_only_for_the_owner(team_bot: OfflineBot) -> None:
     await _join(team_bot, OTHER, "north-ward", "organiser", name="Priya")
-    api = team_bot.api
-    confirm = await team_bot.send(ORGANISER, "121 Sam")
+    [sent] = await team_bot.replies(team_bot.message(ORGANISER, "121 Sam"))
+    confirm = sent.params
     data = confirm["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    [sent] = [r for r in api.requests if r.method == "sendMessage" and r.params is confirm]
     message = sent.response["result"]
 
-    since = len(api.requests)
-    api.callback_query(OTHER, data, message=message)
-    [answer] = await api.wait_for("answerCallbackQuery", since=since)
+    tap = team_bot.updates.callback_query(OTHER, data, message=message)
+    [answer] = await team_bot.replies(tap, "answerCallbackQuery")
     assert "only undo your own" in answer.params["text"]
 
-    since = len(api.requests)
-    api.callback_query(ORGANISER, data, message=message)
-    [answer] = await api.wait_for("answerCallbackQuery", since=since)
+    calls = await team_bot.process(
+        team_bot.updates.callback_query(ORGANISER, data, message=message)
+    )
+    [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert answer.params["text"] == "Removed:"
-    [edit] = await api.wait_for("editMessageText", since=since)
+    [edit] = [c for c in calls if c.method == "editMessageText"]
     assert "↩ one-to-one · Thu 26 Nov · week 0/15" in edit.params["text"]
 
     await team_bot.say(ORGANISER, "doors 4")
@@ -145,7 +132,7 @@ async def test_undo_command_and_button_only_for_the_owner(team_bot: BotHarness) 
     assert await team_bot.say(ORGANISER, "/undo") == "Nothing to undo."
 
 
-async def test_late_message_counts_in_the_week_it_was_sent(team_bot: BotHarness) -> None:
+async def test_late_message_counts_in_the_week_it_was_sent(team_bot: OfflineBot) -> None:
     # Typed on Sunday 22 Nov without signal; Telegram stamped it then, it arrives on Thursday.
     sunday = int(datetime(2026, 11, 22, 19, 0, tzinfo=UTC).timestamp())
     reply = await team_bot.say(ORGANISER, "121 Sam yesterday", date=sunday)
@@ -153,13 +140,13 @@ async def test_late_message_counts_in_the_week_it_was_sent(team_bot: BotHarness)
     assert "one-to-one: 0/15" in await team_bot.say(ORGANISER, "/week")
 
 
-async def test_future_and_too_old_entries_are_refused(team_bot: BotHarness) -> None:
+async def test_future_and_too_old_entries_are_refused(team_bot: OfflineBot) -> None:
     assert "future" in await team_bot.say(ORGANISER, "121 Sam at 23:00")
     assert "8 weeks" in await team_bot.say(ORGANISER, "121 Sam 2026-08-01")
     assert _count_rows(team_bot.db_url) == 0
 
 
-async def test_several_teams_default_use_and_tags(team_bot: BotHarness) -> None:
+async def test_several_teams_default_use_and_tags(team_bot: OfflineBot) -> None:
     await team_bot.say(ADMIN_ID, "/newteam South Ward")
     await _join(team_bot, ORGANISER, "south-ward", "councillor")
     first = await team_bot.say(ORGANISER, "doors 3")
@@ -171,7 +158,7 @@ async def test_several_teams_default_use_and_tags(team_bot: BotHarness) -> None:
     assert "isn't one of your teams" in await team_bot.say(ORGANISER, "doors 1 #nowhere")
 
 
-async def test_week_and_diary(team_bot: BotHarness) -> None:
+async def test_week_and_diary(team_bot: OfflineBot) -> None:
     await team_bot.say(ORGANISER, "121 Sam Patel tenants assoc\n121 Priya mon")
     week = await team_bot.say(ORGANISER, "/week")
     # Thursday: 4 of 7 days gone, 15 * 4/7 ≈ 8.6 expected, 2 done.
@@ -182,26 +169,22 @@ async def test_week_and_diary(team_bot: BotHarness) -> None:
     assert not bad.startswith("Your diary") and "4w" in bad
 
 
-async def test_stranger_gets_an_explanation_and_nothing_is_stored(bot: BotHarness) -> None:
-    assert "invite" in await bot.say(STRANGER, "121 Sam")
-    assert "invite" in await bot.say(STRANGER, "/week")
-    engine = make_engine(bot.db_url)
+async def test_stranger_gets_an_explanation_and_nothing_is_stored(offline_bot: OfflineBot) -> None:
+    assert "invite" in await offline_bot.say(STRANGER, "121 Sam")
+    assert "invite" in await offline_bot.say(STRANGER, "/week")
+    engine = make_engine(offline_bot.db_url)
     with engine.connect() as conn:
         people = conn.execute(select(func.count()).select_from(t.person)).scalar_one()
     engine.dispose()
     assert people == 0
 
 
-async def test_a_replay_weeks_later_confirms_instead_of_refusing(team_bot: BotHarness) -> None:
-    api = team_bot.api
+async def test_a_replay_weeks_later_confirms_instead_of_refusing(team_bot: OfflineBot) -> None:
     thursday = int(datetime(2026, 11, 26, 11, 0, tzinfo=UTC).timestamp())
-    since = len(api.requests)
-    update = api.user_message(ORGANISER, "121 Sam yesterday", date=thursday)
-    [first] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+    update = team_bot.message(ORGANISER, "121 Sam yesterday", date=thursday)
+    [first] = await team_bot.replies(update)
     team_bot.clock.advance(weeks=9)
-    since = len(api.requests)
-    api.redeliver(update)
-    [again] = await api.wait_for("sendMessage", lambda p: p["chat_id"] == ORGANISER, since=since)
+    [again] = await team_bot.replies(update)  # Telegram delivers the very same update again
     assert first.params["text"].startswith("✓ one-to-one · Wed 25 Nov")
     assert again.params["text"].startswith("✓ one-to-one · Wed 25 Nov")
     assert _count_rows(team_bot.db_url) == 1

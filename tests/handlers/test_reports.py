@@ -1,4 +1,4 @@
-"""Managers' and members' reading commands end to end: /totals, /target, /export, /away, /pause."""
+"""Managers' and members' reading commands: /totals, /target, /export, /away, /pause."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.conftest import ADMIN_ID, BotHarness
+from tests.conftest import ADMIN_ID, OfflineBot
 
 MANAGER = 1500
 ORGANISER = 2001
@@ -16,7 +16,7 @@ COUNCILLOR = 2002
 
 
 async def _join(
-    bot: BotHarness,
+    bot: OfflineBot,
     user_id: int,
     role: str,
     name: str,
@@ -32,18 +32,18 @@ async def _join(
 
 
 @pytest.fixture
-async def org(bot: BotHarness) -> BotHarness:
+async def org(offline_bot: OfflineBot) -> OfflineBot:
     """North Ward with a manager, an organiser (@sam) and a councillor, and a few entries."""
-    await bot.say(ADMIN_ID, "/newteam North Ward")
-    await _join(bot, MANAGER, "manager", "Mia")
-    await _join(bot, ORGANISER, "organiser", "Sam", inviter=MANAGER, username="sam")
-    await _join(bot, COUNCILLOR, "councillor", "Cleo", inviter=MANAGER)
-    await bot.say(ORGANISER, "121 4 tenants assoc\n121 Priya mon")
-    await bot.say(COUNCILLOR, "doors 12 yesterday\ncase 2 damp flat")
-    return bot
+    await offline_bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(offline_bot, MANAGER, "manager", "Mia")
+    await _join(offline_bot, ORGANISER, "organiser", "Sam", inviter=MANAGER, username="sam")
+    await _join(offline_bot, COUNCILLOR, "councillor", "Cleo", inviter=MANAGER)
+    await offline_bot.say(ORGANISER, "121 4 tenants assoc\n121 Priya mon")
+    await offline_bot.say(COUNCILLOR, "doors 12 yesterday\ncase 2 damp flat")
+    return offline_bot
 
 
-async def test_manager_totals_show_every_member_against_targets(org: BotHarness) -> None:
+async def test_manager_totals_show_every_member_against_targets(org: OfflineBot) -> None:
     text = await org.say(MANAGER, "/totals")
     assert "North Ward · week" in text
     assert "• Sam (organiser): one-to-one 5/15" in text
@@ -54,12 +54,12 @@ async def test_manager_totals_show_every_member_against_targets(org: BotHarness)
     assert "Only managers" in await org.say(ORGANISER, "/totals")
 
 
-async def test_a_bad_period_gets_a_helpful_reply(org: BotHarness) -> None:
+async def test_a_bad_period_gets_a_helpful_reply(org: OfflineBot) -> None:
     reply = await org.say(MANAGER, "/totals north-ward fortnight")
     assert "4w" in reply and "North Ward" not in reply
 
 
-async def test_targets_follow_person_over_team_role_over_default(org: BotHarness) -> None:
+async def test_targets_follow_person_over_team_role_over_default(org: OfflineBot) -> None:
     reply = await org.say(MANAGER, "/target organiser 121 10 north-ward")
     assert reply == "✓ Weekly one-to-one target for organisers in North Ward: 10."
     assert "one-to-one: 5/10" in await org.say(ORGANISER, "/week")
@@ -71,18 +71,15 @@ async def test_targets_follow_person_over_team_role_over_default(org: BotHarness
     assert "Unknown kind" in await org.say(MANAGER, "/target organiser lunch 3")
 
 
-async def test_export_is_a_csv_with_notes_for_managers_only(org: BotHarness) -> None:
-    api = org.api
-    since = len(api.requests)
-    api.user_message(MANAGER, "/export")
-    [doc] = await api.wait_for("sendDocument", since=since)
+async def test_export_is_a_csv_with_notes_for_managers_only(org: OfflineBot) -> None:
+    [doc] = await org.replies(org.message(MANAGER, "/export"), "sendDocument")
     rows = list(csv.DictReader(io.StringIO(next(iter(doc.files.values())).decode())))
     assert {r["person"] for r in rows} == {"Sam", "Cleo"}
     assert "tenants assoc" in {r["note"] for r in rows}
     assert "Only managers" in await org.say(ORGANISER, "/export")
 
 
-async def test_away_pro_rates_targets_and_can_be_cancelled(org: BotHarness) -> None:
+async def test_away_pro_rates_targets_and_can_be_cancelled(org: OfflineBot) -> None:
     # The clock is Thursday 26 Nov 2026: away Mon-Wed leaves 4 of 7 days.
     reply = await org.say(ORGANISER, "/away 2026-11-23 2026-11-25")
     assert reply.startswith("✓ Away Mon 23 Nov – Wed 25 Nov (3 days)")
@@ -95,21 +92,21 @@ async def test_away_pro_rates_targets_and_can_be_cancelled(org: BotHarness) -> N
     assert "Usage" in await org.say(ORGANISER, "/away someday")
 
 
-async def test_pause_and_resume_nudges(org: BotHarness) -> None:
+async def test_pause_and_resume_nudges(org: OfflineBot) -> None:
     assert "paused" in await org.say(ORGANISER, "/pause")
     assert "Nudges: paused" in await org.say(ORGANISER, "/mydata")
     assert "back on" in await org.say(ORGANISER, "/resume")
     assert "Nudges: on" in await org.say(ORGANISER, "/mydata")
 
 
-async def test_team_listing_and_use_for_a_single_team(org: BotHarness) -> None:
+async def test_team_listing_and_use_for_a_single_team(org: OfflineBot) -> None:
     listing = await org.say(MANAGER, "/team")
     assert "North Ward (north-ward) · 3 members" in listing
     assert "• Sam @sam — organiser" in listing
     assert "You log to North Ward" in await org.say(ORGANISER, "/use")
 
 
-async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: BotHarness) -> None:
+async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: OfflineBot) -> None:
     from sqlalchemy import select
 
     from storage import tables as t
