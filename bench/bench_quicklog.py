@@ -1,12 +1,14 @@
 """Quick-log hot path: cost per update and event-loop lag, against an echo bot in the same run.
 
-    python bench/bench_quicklog.py [--updates 2000] [--database-url URL]
+    python bench/bench_quicklog.py [--updates 2000] [--database-url URL] [--grammar-only]
 
 Each update goes through the real ``Application.process_update`` with an in-process Bot API
 transport, so the figures are PTB + handler + database, without network. The baseline is an
 echo handler through the same path (DESIGN.md: PTB costs ~0.2-0.3 ms per update; the quick-log
 path should cost no more than ~3x that). Loop lag is how late a 1 ms ticker fires while
 updates are processed 8 at a time: database work runs in a thread, so it should stay small.
+The grammar's own share is timed alone too (``parse_quick_log`` on typical lines, no I/O);
+``--grammar-only`` prints just that.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import os
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 # Run as ``python bench/bench_quicklog.py`` from a checkout: the repository root holds the
 # packages and ``tests``, whose in-process Bot API the tests share.
@@ -29,12 +33,26 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Messa
 
 from organiser_bot.app import build_application
 from organiser_bot.domain.access import Identity
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.quicklog import parse_quick_log
 from organiser_bot.domain.roles import Role
 from organiser_bot.settings import Settings
 from storage import people
 from tests.offline import OfflineRequest, Updates
 
 USERS = 50
+
+#: Typical lines for the grammar-only timing: plain, counted, dated, tagged, and refused.
+GRAMMAR_LINES = (
+    "121 Sam Patel tenants assoc",
+    "doors 3 Elm Road",
+    "doors 14 yesterday at 18:30",
+    "121 Jo yesterday evening",
+    "case 2 housing repair last tue #north",
+    "2x121 Sam and Jo",
+    "121 Jo tomorrow",
+    "thanks!",
+)
 
 
 def _unthrottled() -> AIORateLimiter:
@@ -135,11 +153,31 @@ async def _quicklog(n: int, url: str) -> tuple[dict[str, float], dict[str, float
     return sequential, concurrent
 
 
+def _grammar(n: int) -> float:
+    """Microseconds per line of ``parse_quick_log`` alone, best of five rounds."""
+    kinds = KindRegistry()
+    tz = ZoneInfo("Europe/London")
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    lines = [GRAMMAR_LINES[i % len(GRAMMAR_LINES)] for i in range(n)]
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for line in lines:
+            parse_quick_log(line, now=now, tz=tz, kinds=kinds)
+        best = min(best, time.perf_counter() - started)
+    return best * 1e6 / n
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--grammar-only", action="store_true", help="time the grammar alone")
     args = parser.parse_args()
+    grammar_us = _grammar(args.updates)
+    if args.grammar_only:
+        print(f"grammar alone (parse_quick_log)     {grammar_us:.1f} us/line")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         echo = asyncio.run(_baseline(args.updates, limiter=False))
@@ -161,6 +199,10 @@ def main() -> None:
     print(
         f"event-loop lag during quick logs    p99 {conc['lag_p99_ms']:.2f} ms, "
         f"max {conc['lag_max_ms']:.2f} ms (echo max {echo['lag_max_ms']:.2f} ms)"
+    )
+    print(
+        f"grammar alone (parse_quick_log)     {grammar_us:.1f} us/line "
+        f"({grammar_us / 10 / seq['ms_per_update']:.1f}% of a quick log)"
     )
     print("budget: quick log <= ~3x PTB's own cost per update; loop lag < 5 ms")
 
