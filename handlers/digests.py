@@ -7,9 +7,9 @@ import asyncio
 from telegram import Update
 from telegram.constants import ChatType
 
+from charts.rendering import render_digest
 from handlers.common import chunks, moment, run_as_actor
 from handlers.posting import post_digest
-from handlers.rendering import render_digest
 from handlers.texts import digests as texts
 from organiser_bot.context import BotContext
 from organiser_bot.usecases import digests

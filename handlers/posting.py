@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from telegram import Bot, InputMediaDocument, InputMediaPhoto
 from telegram.error import Forbidden, TelegramError
 
-from handlers.rendering import render_digest
+from charts.rendering import render_digest
 from handlers.texts.digests import failure_summary, nudge_text
 from organiser_bot.domain.digest import RenderedDigest, TeamDigest, digest_title
 from organiser_bot.domain.kinds import KindRegistry

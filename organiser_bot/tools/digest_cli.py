@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from handlers.rendering import render_digest
+from charts.rendering import render_digest
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import (
     PeriodError,

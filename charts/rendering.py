@@ -1,8 +1,8 @@
 """A digest rendered for posting or for files: the domain's text summary, both charts, their hash.
 
 Shared by the Telegram poster and the offline ``organiser-bot digest`` and ``demo`` commands, so
-a digest written to a folder is byte for byte the one a team would get. Nothing here talks to
-Telegram.
+a digest written to a folder is byte for byte the one a team would get. Pure: of this project it
+imports only the domain and the charts beside it.
 """
 
 from __future__ import annotations
