@@ -1,12 +1,15 @@
-"""Week and period totals at scale: the daily-total rollup against a straight aggregate.
+"""Week and period totals at scale: the running totals against a straight aggregate.
 
     python bench/bench_totals.py [--teams 40 --members 25 --weeks 52] [--database-url URL]
 
 Seeds a database (default: a temporary SQLite file; about a million entries with the default
-sizes), then times, in the same run, the reads the bot makes constantly — one person's week
-(every confirmation and /week), one team's 13 weeks (digest trend, /totals 13w) and every
-team's week (the cross-team median) — once from ``daily_total`` and once as a straight
-aggregate over ``activity`` with a covering index.
+sizes), then times, in the same run, the reads the bot makes constantly, each through the
+storage function production calls — one person's week (every confirmation and /week), one
+team's 13 weeks (the digest's trend), every team's week day by day (the digest and its
+cross-team median, the nudges) and every member's 13 weeks team by team (``/totals all 13w``)
+— once from ``daily_total``/``weekly_total`` and once as a straight aggregate over ``activity``
+with a covering index. Then it times two whole use cases a user waits for: ``/totals all 13w``
+for an admin, and every team's digest for last week.
 """
 
 from __future__ import annotations
@@ -27,11 +30,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Connection, func, select, text
 
+from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import local_date, week_monday
 from organiser_bot.tools.seed import seed
+from organiser_bot.usecases import digests, reports
 from storage import activities, migrate
-from storage import tables as t
 from storage.engine import make_engine
+from storage.models import Activity, Membership, Team
+from storage.query import table_of
+
+activity = table_of(Activity)
 
 TZ = ZoneInfo("Europe/London")
 
@@ -48,32 +58,30 @@ def _time(fn: Callable[[], Any], repeat: int = 30) -> float:
 
 def _straight_person_week(conn: Connection, person: int, team: int, monday: Any) -> Any:
     return conn.execute(
-        select(t.activity.c.kind, func.sum(t.activity.c.count))
+        select(activity.c.kind, func.sum(activity.c.count))
         .where(
-            t.activity.c.person_id == person,
-            t.activity.c.team_id == team,
-            t.activity.c.deleted_at.is_(None),
-            t.activity.c.occurred_on >= monday,
-            t.activity.c.occurred_on < monday + timedelta(days=7),
+            activity.c.person_id == person,
+            activity.c.team_id == team,
+            activity.c.deleted_at.is_(None),
+            activity.c.occurred_on >= monday,
+            activity.c.occurred_on < monday + timedelta(days=7),
         )
-        .group_by(t.activity.c.kind)
+        .group_by(activity.c.kind)
     ).all()
 
 
-def _straight_team(
-    conn: Connection, team_ids: list[int] | None, start: Any, end: Any, *, by_day: bool = False
-) -> Any:
-    # A straight aggregate cannot group by ISO week portably, so the trend's version groups by
-    # day (the caller would fold days into weeks); the others group by person and kind.
-    cols = [t.activity.c.occurred_on] if by_day else [t.activity.c.person_id]
-    stmt = select(*cols, t.activity.c.kind, func.sum(t.activity.c.count)).where(
-        t.activity.c.deleted_at.is_(None),
-        t.activity.c.occurred_on >= start,
-        t.activity.c.occurred_on < end,
-    )
-    if team_ids is not None:
-        stmt = stmt.where(t.activity.c.team_id.in_(team_ids))
-    return conn.execute(stmt.group_by(*cols, t.activity.c.kind)).all()
+def _straight(conn: Connection, team_ids: list[int], start: Any, end: Any, *by: Any) -> Any:
+    """Live entries of ``team_ids`` over [start, end) summed per ``by`` and kind."""
+    return conn.execute(
+        select(*by, activity.c.kind, func.sum(activity.c.count))
+        .where(
+            activity.c.team_id.in_(team_ids),
+            activity.c.deleted_at.is_(None),
+            activity.c.occurred_on >= start,
+            activity.c.occurred_on < end,
+        )
+        .group_by(*by, activity.c.kind)
+    ).all()
 
 
 def main() -> None:
@@ -116,9 +124,12 @@ def main() -> None:
             else:
                 conn.execute(text("ANALYZE activity"))
                 conn.execute(text("ANALYZE daily_total"))
+                conn.execute(text("ANALYZE weekly_total"))
             person, team = conn.execute(
-                select(t.membership.c.person_id, t.membership.c.team_id).limit(1)
+                select(table_of(Membership).c.person_id, table_of(Membership).c.team_id).limit(1)
             ).one()
+            teams = list(conn.execute(select(table_of(Team).c.id)).scalars())
+            a = activity.c
             rows = [
                 (
                     "one person's week (each confirmation)",
@@ -128,29 +139,52 @@ def main() -> None:
                     lambda: _straight_person_week(conn, person, team, monday),
                 ),
                 (
+                    # A straight aggregate cannot group by ISO week portably: it groups by day,
+                    # which the caller would fold into weeks.
                     "one team's 13-week trend (digest)",
                     lambda: activities.team_week_series(
                         conn, team_id=team, first_monday=start13, last_monday=monday
                     ),
-                    lambda: _straight_team(conn, [team], start13, end, by_day=True),
+                    lambda: _straight(conn, [team], start13, end, a.occurred_on),
                 ),
                 (
-                    "every team's week (cross-team median)",
-                    lambda: activities.period_totals(conn, first_monday=monday, last_monday=monday),
-                    lambda: _straight_team(conn, None, monday, end),
+                    "every team's week by day (digest, nudges)",
+                    lambda: activities.week_by_day(conn, monday=monday, team_ids=teams),
+                    lambda: _straight(
+                        conn, teams, monday, end, a.team_id, a.person_id, a.occurred_on
+                    ),
                 ),
                 (
                     "every member, 13 weeks (/totals all 13w)",
-                    lambda: activities.period_totals(
-                        conn, first_monday=start13, last_monday=monday
-                    ),
-                    lambda: _straight_team(conn, None, start13, end),
+                    lambda: [
+                        activities.totals_by_member(conn, team_id=i, start=start13, end=end)
+                        for i in teams
+                    ],
+                    lambda: [_straight(conn, [i], start13, end, a.person_id) for i in teams],
                 ),
             ]
             print(f"{'read':45} {'rollup ms':>10} {'straight ms':>12} {'speed-up':>9}")
             for name, rollup, straight in rows:
                 fast, slow = _time(rollup), _time(straight, repeat=5)
                 print(f"{name:45} {fast:10.2f} {slow:12.2f} {slow / fast:8.1f}x")
+
+            admin = Actor(identity=Identity(1, "Admin"), person_id=None, is_admin=True)
+            moment = Moment(now, TZ, KindRegistry())
+            cases = [
+                (
+                    "/totals all 13w (admin, every team)",
+                    lambda: reports.totals(conn, admin, ["all", "13w"], moment=moment),
+                ),
+                (
+                    "every team's digest for last week",
+                    lambda: digests.build_week_by_team(
+                        conn, monday=monday - timedelta(weeks=1), kinds=moment.kinds
+                    ),
+                ),
+            ]
+            print(f"\n{'use case, end to end':45} {'ms':>10}")
+            for name, case in cases:
+                print(f"{name:45} {_time(case, repeat=10):10.2f}")
         engine.dispose()
 
 

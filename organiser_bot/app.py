@@ -15,7 +15,6 @@ from telegram.request import BaseRequest
 from handlers import register_handlers
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
-from organiser_bot.domain.kinds import Kind
 from organiser_bot.settings import Settings
 from storage import migrate, people
 from storage.engine import Database
@@ -62,8 +61,8 @@ def build_application(
         await asyncio.to_thread(migrate.upgrade, db.engine)
         data.db = db
         data.bot_username = app.bot.username
-        for key, label, aliases in await db.run(people.custom_kinds):
-            data.kinds.add(Kind(key, label, aliases))
+        for kind in await db.run(people.custom_kinds):
+            data.kinds.add(kind)
         managers = await db.run(people.manager_user_ids)
         await register_menus(app.bot, settings.admin_telegram_ids, managers)
         if schedule_jobs:

@@ -1,7 +1,7 @@
-"""Activity entries and the daily totals kept in step with them.
+"""Activity entries and the running totals kept in step with them.
 
-Every change to ``activity`` goes through this module, which adjusts ``daily_total`` in the same
-transaction, so totals read from ``daily_total`` always equal the live entries.
+Every change to ``activity`` goes through this module, which adjusts ``daily_total`` and
+``weekly_total`` in the same transaction, so totals read from them always equal the live entries.
 """
 
 from __future__ import annotations
@@ -16,25 +16,35 @@ from sqlalchemy import (
     Connection,
     Date,
     Integer,
-    Row,
     String,
-    and_,
     bindparam,
-    column,
+    cast,
     func,
+    literal_column,
+    null,
     select,
-    text,
+    union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+from sqlmodel import select as select_model
 
 from organiser_bot.domain.targets import AbsenceRow, TargetRow
-from storage import tables as t
-from storage.types import UTCDateTime
+from storage.models import Absence, Activity, DailyTotal, Person, Target, Team, WeeklyTotal
+from storage.query import fetch_all, table_of
+
+_activity = table_of(Activity)
+_daily = table_of(DailyTotal)
+_weekly = table_of(WeeklyTotal)
+_target = table_of(Target)
+_absence = table_of(Absence)
 
 
 @dataclass(frozen=True, slots=True)
 class NewEntry:
-    """An entry to record, keyed by the chat, message and line it came from."""
+    """The columns a quick log supplies for a new ``activity`` row, named as the columns are;
+    :func:`record` adds ``recorded_at`` and the database the ``id``."""
 
     person_id: int
     team_id: int
@@ -43,111 +53,81 @@ class NewEntry:
     occurred_at: datetime
     occurred_on: date
     note: str | None
-    chat_id: int
-    message_id: int
-    line: int
+    source_chat_id: int
+    source_message_id: int
+    source_line: int
 
 
-@dataclass(frozen=True, slots=True)
-class EntryRow:
-    """A stored entry."""
-
-    id: int
-    person_id: int
-    team_id: int
-    kind: str
-    count: int
-    occurred_at: datetime
-    occurred_on: date
-    note: str | None
-    chat_id: int
-    message_id: int
-    line: int
-    deleted: bool
+# The hot path (every quick log and confirmation) runs statements built once, here: building a
+# Core statement per call costs ~300-900 µs on these machines, one built once ~40-100 µs, within
+# ~25 µs of the same SQL written as text() (bench/bench_statements.py). ON CONFLICT needs each
+# dialect's own insert(), so those are built once per dialect.
+_DIALECTS: dict[str, Any] = {"sqlite": sqlite, "postgresql": postgresql}
 
 
-_ENTRY_COLUMNS = (
-    t.activity.c.id,
-    t.activity.c.person_id,
-    t.activity.c.team_id,
-    t.activity.c.kind,
-    t.activity.c.count,
-    t.activity.c.occurred_at,
-    t.activity.c.occurred_on,
-    t.activity.c.note,
-    t.activity.c.source_chat_id,
-    t.activity.c.source_message_id,
-    t.activity.c.source_line,
-    t.activity.c.deleted_at,
-)
-
-
-def _row(r: Row[*tuple[Any, ...]]) -> EntryRow:
-    return EntryRow(
-        int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11] is not None
+def _insert_entry(dialect: Any) -> Any:
+    return (
+        dialect.insert(_activity)
+        .on_conflict_do_nothing(
+            index_elements=["source_chat_id", "source_message_id", "source_line"]
+        )
+        .returning(_activity.c.id)
     )
 
 
+def _add_to_total(dialect: Any, totals: Any, period: str) -> Any:
+    stmt = dialect.insert(totals).values(
+        person_id=bindparam("person_id"),
+        team_id=bindparam("team_id"),
+        kind=bindparam("kind"),
+        **{period: bindparam(period)},
+        total=bindparam("delta"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id", "team_id", "kind", period],
+        set_={"total": totals.c.total + stmt.excluded.total},
+    )
+
+
+_INSERT_ENTRY = {name: _insert_entry(d) for name, d in _DIALECTS.items()}
+_BUMP_DAY = {name: _add_to_total(d, _daily, "day") for name, d in _DIALECTS.items()}
+_BUMP_WEEK = {name: _add_to_total(d, _weekly, "week") for name, d in _DIALECTS.items()}
+
+
 def _bump(conn: Connection, person_id: int, team_id: int, kind: str, day: date, delta: int) -> None:
+    dialect = conn.dialect.name
     key = {"person_id": person_id, "team_id": team_id, "kind": kind, "delta": delta}
-    conn.execute(_BUMP_DAY, {**key, "day": day})
-    conn.execute(_BUMP_WEEK, {**key, "week": day - timedelta(days=day.weekday())})
+    conn.execute(_BUMP_DAY[dialect], {**key, "day": day})
+    conn.execute(_BUMP_WEEK[dialect], {**key, "week": day - timedelta(days=day.weekday())})
 
 
-def entries_from_source(conn: Connection, chat_id: int, message_id: int) -> list[EntryRow]:
-    """Entries recorded from one message (deleted ones included), by line."""
-    rows = conn.execute(
-        select(*_ENTRY_COLUMNS)
-        .where(t.activity.c.source_chat_id == chat_id, t.activity.c.source_message_id == message_id)
-        .order_by(t.activity.c.source_line)
-    ).all()
-    return [_row(r) for r in rows]
-
-
-# The hot path (every quick log and confirmation) uses prepared text statements: building a Core
-# statement per call costs ~170 µs on these machines, a cached text() ~65 µs. Both dialects share
-# the syntax (SQLite >= 3.35 has RETURNING and ON CONFLICT).
-_INSERT_ENTRY = text(
-    "INSERT INTO activity (person_id, team_id, kind, count, occurred_at, occurred_on, note,"
-    " source_chat_id, source_message_id, source_line, recorded_at)"
-    " VALUES (:person_id, :team_id, :kind, :count, :occurred_at, :occurred_on, :note,"
-    " :source_chat_id, :source_message_id, :source_line, :recorded_at)"
-    " ON CONFLICT (source_chat_id, source_message_id, source_line) DO NOTHING RETURNING id"
-).bindparams(
-    bindparam("occurred_at", type_=UTCDateTime()),
-    bindparam("recorded_at", type_=UTCDateTime()),
-    bindparam("occurred_on", type_=Date()),
+_FROM_SOURCE = (
+    select_model(Activity)
+    .where(
+        col(Activity.source_chat_id) == bindparam("chat_id"),
+        col(Activity.source_message_id) == bindparam("message_id"),
+    )
+    .order_by(col(Activity.source_line))
 )
-_BUMP_DAY = text(
-    "INSERT INTO daily_total (person_id, team_id, kind, day, total)"
-    " VALUES (:person_id, :team_id, :kind, :day, :delta)"
-    " ON CONFLICT (person_id, team_id, kind, day)"
-    " DO UPDATE SET total = daily_total.total + excluded.total"
-).bindparams(bindparam("day", type_=Date()))
-_BUMP_WEEK = text(
-    "INSERT INTO weekly_total (person_id, team_id, kind, week, total)"
-    " VALUES (:person_id, :team_id, :kind, :week, :delta)"
-    " ON CONFLICT (person_id, team_id, kind, week)"
-    " DO UPDATE SET total = weekly_total.total + excluded.total"
-).bindparams(bindparam("week", type_=Date()))
-_KIND_TOTALS = text(
-    "SELECT kind, SUM(total) FROM daily_total"
-    " WHERE person_id = :person_id AND team_id = :team_id AND day >= :start AND day < :end"
-    " GROUP BY kind"
-).bindparams(bindparam("start", type_=Date()), bindparam("end", type_=Date()))
+
+
+def entries_from_source(conn: Connection, chat_id: int, message_id: int) -> list[Activity]:
+    """Entries recorded from one message (deleted ones included), by line."""
+    return fetch_all(conn, _FROM_SOURCE, {"chat_id": chat_id, "message_id": message_id})
 
 
 def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> list[int]:
     """Insert entries, skipping any whose (chat, message, line) already exists.
 
     Returns:
-        Ids of the rows actually inserted; daily totals are bumped for those only, so a
+        Ids of the rows actually inserted; running totals are bumped for those only, so a
         replayed message can never count twice, even when two copies race.
     """
+    insert_entry = _INSERT_ENTRY[conn.dialect.name]
     inserted: list[int] = []
     for e in entries:
         new_id = conn.execute(
-            _INSERT_ENTRY,
+            insert_entry,
             {
                 "person_id": e.person_id,
                 "team_id": e.team_id,
@@ -156,9 +136,9 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
                 "occurred_at": e.occurred_at,
                 "occurred_on": e.occurred_on,
                 "note": e.note,
-                "source_chat_id": e.chat_id,
-                "source_message_id": e.message_id,
-                "source_line": e.line,
+                "source_chat_id": e.source_chat_id,
+                "source_message_id": e.source_message_id,
+                "source_line": e.source_line,
                 "recorded_at": now,
             },
         ).scalar()
@@ -168,15 +148,16 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
     return inserted
 
 
-def soft_delete(conn: Connection, rows: Iterable[EntryRow], *, now: datetime) -> list[EntryRow]:
-    """Mark live entries deleted and take them out of the totals; returns those deleted."""
-    done: list[EntryRow] = []
+def soft_delete(conn: Connection, rows: Iterable[Activity], *, now: datetime) -> list[Activity]:
+    """Mark live entries deleted and take them out of the totals; returns those deleted (as they
+    were read, still live)."""
+    done: list[Activity] = []
     for row in rows:
         if row.deleted:
             continue
         result = conn.execute(
-            update(t.activity)
-            .where(t.activity.c.id == row.id, t.activity.c.deleted_at.is_(None))
+            update(_activity)
+            .where(_activity.c.id == row.id, _activity.c.deleted_at.is_(None))
             .values(deleted_at=now, updated_at=now)
         )
         if result.rowcount == 1:
@@ -185,13 +166,13 @@ def soft_delete(conn: Connection, rows: Iterable[EntryRow], *, now: datetime) ->
     return done
 
 
-def replace(conn: Connection, row: EntryRow, new: NewEntry, *, now: datetime) -> None:
+def replace(conn: Connection, row: Activity, new: NewEntry, *, now: datetime) -> None:
     """Overwrite an entry (live or deleted) with corrected values, keeping totals in step."""
     if not row.deleted:
         _bump(conn, row.person_id, row.team_id, row.kind, row.occurred_on, -row.count)
     conn.execute(
-        update(t.activity)
-        .where(t.activity.c.id == row.id)
+        update(_activity)
+        .where(_activity.c.id == row.id)
         .values(
             team_id=new.team_id,
             kind=new.kind,
@@ -209,126 +190,71 @@ def replace(conn: Connection, row: EntryRow, new: NewEntry, *, now: datetime) ->
 def last_live_source(conn: Connection, person_id: int) -> tuple[int, int] | None:
     """(chat id, message id) of the person's most recently recorded live entry."""
     row = conn.execute(
-        select(t.activity.c.source_chat_id, t.activity.c.source_message_id)
-        .where(t.activity.c.person_id == person_id, t.activity.c.deleted_at.is_(None))
-        .order_by(t.activity.c.recorded_at.desc(), t.activity.c.id.desc())
+        select(_activity.c.source_chat_id, _activity.c.source_message_id)
+        .where(_activity.c.person_id == person_id, _activity.c.deleted_at.is_(None))
+        .order_by(_activity.c.recorded_at.desc(), _activity.c.id.desc())
         .limit(1)
     ).first()
-    return (int(row[0]), int(row[1])) if row else None
+    return (row.source_chat_id, row.source_message_id) if row else None
 
 
-def kind_totals(
-    conn: Connection, *, person_id: int, team_id: int, start: date, end: date
-) -> dict[str, int]:
-    """A person's totals per kind in a team over [start, end), from the running totals."""
+def totals_by_member(
+    conn: Connection, *, team_id: int, start: date, end: date
+) -> dict[int, dict[str, int]]:
+    """Each member's totals per kind in a team over [start, end), summed in SQL from the daily
+    totals (``/totals``): person id -> kind -> total, without zeros."""
+    d = _daily
     rows = conn.execute(
-        _KIND_TOTALS, {"person_id": person_id, "team_id": team_id, "start": start, "end": end}
+        select(d.c.person_id, d.c.kind, func.sum(d.c.total).label("total"))
+        .where(d.c.team_id == team_id, d.c.day >= start, d.c.day < end)
+        .group_by(d.c.person_id, d.c.kind)
     ).all()
-    return {str(kind): int(total) for kind, total in rows if total}
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        if row.total:
+            out[row.person_id][row.kind] = int(row.total)
+    return dict(out)
 
 
-@dataclass(frozen=True, slots=True)
-class DayTotal:
-    """One person's total for one kind on one day in one team."""
+def week_by_day(
+    conn: Connection, *, monday: date, team_ids: Sequence[int]
+) -> dict[tuple[int, int], dict[str, list[int]]]:
+    """Some teams' daily totals for the week starting ``monday`` (the digest and nudges).
 
-    person_id: int
-    team_id: int
-    kind: str
-    day: date
-    total: int
-
-
-def day_totals(
-    conn: Connection,
-    *,
-    start: date,
-    end: date,
-    team_ids: Sequence[int] | None = None,
-    person_ids: Sequence[int] | None = None,
-) -> list[DayTotal]:
-    """Non-zero daily totals over [start, end), optionally for some teams or people."""
-    conds = [t.daily_total.c.day >= start, t.daily_total.c.day < end, t.daily_total.c.total != 0]
-    if team_ids is not None:
-        conds.append(t.daily_total.c.team_id.in_(list(team_ids)))
-    if person_ids is not None:
-        conds.append(t.daily_total.c.person_id.in_(list(person_ids)))
+    Returns:
+        (team id, person id) -> kind -> seven daily totals, Monday first; people and kinds with
+        nothing that week are absent.
+    """
+    d = _daily
     rows = conn.execute(
-        select(
-            t.daily_total.c.person_id,
-            t.daily_total.c.team_id,
-            t.daily_total.c.kind,
-            t.daily_total.c.day,
-            t.daily_total.c.total,
-        ).where(and_(*conds))
+        select(d.c.team_id, d.c.person_id, d.c.kind, d.c.day, d.c.total).where(
+            d.c.day >= monday,
+            d.c.day < monday + timedelta(days=7),
+            d.c.total != 0,
+            d.c.team_id.in_(list(team_ids)),
+        )
     ).all()
-    return [DayTotal(*r) for r in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class WeekTotal:
-    """One person's total for one kind in one ISO week (keyed by its Monday) in one team."""
-
-    person_id: int
-    team_id: int
-    kind: str
-    week: date
-    total: int
-
-
-def week_totals(
-    conn: Connection,
-    *,
-    first_monday: date,
-    last_monday: date,
-    team_ids: Sequence[int] | None = None,
-    person_ids: Sequence[int] | None = None,
-) -> list[WeekTotal]:
-    """Non-zero weekly totals for the weeks from ``first_monday`` to ``last_monday`` inclusive."""
-    w = t.weekly_total
-    conds = [w.c.week >= first_monday, w.c.week <= last_monday, w.c.total != 0]
-    if team_ids is not None:
-        conds.append(w.c.team_id.in_(list(team_ids)))
-    if person_ids is not None:
-        conds.append(w.c.person_id.in_(list(person_ids)))
-    rows = conn.execute(
-        select(w.c.person_id, w.c.team_id, w.c.kind, w.c.week, w.c.total).where(and_(*conds))
-    ).all()
-    return [WeekTotal(*r) for r in rows]
-
-
-def period_totals(
-    conn: Connection,
-    *,
-    first_monday: date,
-    last_monday: date,
-    team_ids: Sequence[int] | None = None,
-) -> list[tuple[int, int, str, int]]:
-    """(person, team, kind, total) summed in SQL over whole weeks ``first_monday`` to
-    ``last_monday`` inclusive: one row per person and kind however long the period."""
-    w = t.weekly_total
-    stmt = select(w.c.person_id, w.c.team_id, w.c.kind, func.sum(w.c.total)).where(
-        w.c.week >= first_monday, w.c.week <= last_monday
-    )
-    if team_ids is not None:
-        stmt = stmt.where(w.c.team_id.in_(list(team_ids)))
-    rows = conn.execute(stmt.group_by(w.c.person_id, w.c.team_id, w.c.kind)).all()
-    return [(int(p), int(tm), str(k), int(n)) for p, tm, k, n in rows if n]
+    out: dict[tuple[int, int], dict[str, list[int]]] = defaultdict(dict)
+    for row in rows:
+        days = out[(row.team_id, row.person_id)].setdefault(row.kind, [0] * 7)
+        days[(row.day - monday).days] += row.total
+    return dict(out)
 
 
 def team_week_series(
     conn: Connection, *, team_id: int, first_monday: date, last_monday: date
 ) -> dict[date, dict[str, int]]:
     """A team's totals per week and kind, summed in SQL (the digest's trend)."""
-    w = t.weekly_total
+    w = _weekly
     rows = conn.execute(
-        select(w.c.week, w.c.kind, func.sum(w.c.total))
+        select(w.c.week, w.c.kind, func.sum(w.c.total).label("total"))
         .where(w.c.team_id == team_id, w.c.week >= first_monday, w.c.week <= last_monday)
         .group_by(w.c.week, w.c.kind)
     ).all()
     out: dict[date, dict[str, int]] = defaultdict(dict)
-    for week, kind, total in rows:
-        if total:
-            out[week][str(kind)] = int(total)
+    for row in rows:
+        if row.total:
+            out[row.week][row.kind] = int(row.total)
     return dict(out)
 
 
@@ -346,39 +272,63 @@ def weekly_team_totals(
 
 def diary(
     conn: Connection, *, person_id: int, start: date, end: date, limit: int = 200
-) -> list[EntryRow]:
+) -> list[Activity]:
     """A person's live entries over [start, end), oldest first."""
-    rows = conn.execute(
-        select(*_ENTRY_COLUMNS)
+    return fetch_all(
+        conn,
+        select_model(Activity)
         .where(
-            t.activity.c.person_id == person_id,
-            t.activity.c.deleted_at.is_(None),
-            t.activity.c.occurred_on >= start,
-            t.activity.c.occurred_on < end,
+            col(Activity.person_id) == person_id,
+            col(Activity.deleted_at).is_(None),
+            col(Activity.occurred_on) >= start,
+            col(Activity.occurred_on) < end,
         )
-        .order_by(t.activity.c.occurred_at, t.activity.c.id)
-        .limit(limit)
-    ).all()
-    return [_row(r) for r in rows]
+        .order_by(col(Activity.occurred_at), col(Activity.id))
+        .limit(limit),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedEntry:
+    """One live entry as ``/export`` writes it: an ``activity`` row joined to its person's name
+    and its team's slug (no one table holds it, and a CSV of thousands of entries reads it
+    faster than it would load as many ``Activity`` instances)."""
+
+    occurred_at: datetime
+    occurred_on: date
+    kind: str
+    count: int
+    note: str | None
+    person_name: str
+    team_slug: str
 
 
 def export_rows(
     conn: Connection, *, team_ids: Sequence[int], start: date, end: date
-) -> list[tuple[EntryRow, str, str]]:
-    """Live entries of some teams over [start, end), with person and team names, for CSV."""
+) -> list[ExportedEntry]:
+    """Live entries of some teams over [start, end), oldest first, for CSV."""
+    person, team = table_of(Person), table_of(Team)
     rows = conn.execute(
-        select(*_ENTRY_COLUMNS, t.person.c.display_name, t.team.c.slug)
-        .join(t.person, t.person.c.id == t.activity.c.person_id)
-        .join(t.team, t.team.c.id == t.activity.c.team_id)
-        .where(
-            t.activity.c.team_id.in_(list(team_ids)),
-            t.activity.c.deleted_at.is_(None),
-            t.activity.c.occurred_on >= start,
-            t.activity.c.occurred_on < end,
+        select(
+            _activity.c.occurred_at,
+            _activity.c.occurred_on,
+            _activity.c.kind,
+            _activity.c.count,
+            _activity.c.note,
+            person.c.display_name.label("person_name"),
+            team.c.slug.label("team_slug"),
         )
-        .order_by(t.activity.c.occurred_at, t.activity.c.id)
+        .join(person, person.c.id == _activity.c.person_id)
+        .join(team, team.c.id == _activity.c.team_id)
+        .where(
+            _activity.c.team_id.in_(list(team_ids)),
+            _activity.c.deleted_at.is_(None),
+            _activity.c.occurred_on >= start,
+            _activity.c.occurred_on < end,
+        )
+        .order_by(_activity.c.occurred_at, _activity.c.id)
     ).all()
-    return [(_row(r), str(r[12]), str(r[13])) for r in rows]
+    return [ExportedEntry(**row._mapping) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,34 +340,54 @@ class WeekSnapshot:
     absences: list[AbsenceRow]
 
 
-# One round trip for every confirmation: the week's totals, the target overrides that can apply
-# to this person in this team, and their absences overlapping the week.
-_WEEK_SNAPSHOT = (
-    text(
-        # The NULLs are cast so PostgreSQL can type the UNION's columns.
-        "SELECT 'W', CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), kind, total,"
-        " CAST(NULL AS DATE), CAST(NULL AS DATE) FROM weekly_total"
-        " WHERE person_id = :person_id AND team_id = :team_id AND week = :week"
-        " UNION ALL"
-        " SELECT 'T', team_id, scope, kind, weekly, CAST(NULL AS DATE), CAST(NULL AS DATE)"
-        " FROM target"
-        " WHERE (team_id IS NULL OR team_id = :team_id) AND scope IN (:role_scope, :person_scope)"
-        " UNION ALL"
-        " SELECT 'A', id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER),"
-        " starts_on, ends_on FROM absence"
-        " WHERE person_id = :person_id AND deleted_at IS NULL"
-        " AND starts_on < :week_end AND ends_on >= :week"
-    )
-    .bindparams(bindparam("week", type_=Date()), bindparam("week_end", type_=Date()))
-    .columns(
-        column("part", String),
-        column("ref", Integer),
-        column("scope", String),
-        column("kind", String),
-        column("n", Integer),
-        column("starts_on", Date),
-        column("ends_on", Date),
-    )
+def _none(type_: Any) -> Any:
+    # Typed NULLs, so PostgreSQL can type the UNION's columns.
+    return cast(null(), type_)
+
+
+# One round trip for every confirmation: the week's totals ('W'), the target overrides that can
+# apply to this person in this team ('T'), and their absences overlapping the week ('A'). The
+# columns are named by the first SELECT; ``ref`` is a target's team or an absence's id.
+_WEEK_SNAPSHOT = union_all(
+    select(
+        literal_column("'W'").label("part"),
+        _none(Integer).label("ref"),
+        _none(String).label("scope"),
+        _weekly.c.kind,
+        _weekly.c.total.label("n"),
+        _none(Date).label("starts_on"),
+        _none(Date).label("ends_on"),
+    ).where(
+        _weekly.c.person_id == bindparam("person_id"),
+        _weekly.c.team_id == bindparam("team_id"),
+        _weekly.c.week == bindparam("week", type_=Date()),
+    ),
+    select(
+        literal_column("'T'"),
+        _target.c.team_id,
+        _target.c.scope,
+        _target.c.kind,
+        _target.c.weekly,
+        _none(Date),
+        _none(Date),
+    ).where(
+        _target.c.team_id.is_(None) | (_target.c.team_id == bindparam("team_id")),
+        _target.c.scope.in_([bindparam("role_scope"), bindparam("person_scope")]),
+    ),
+    select(
+        literal_column("'A'"),
+        _absence.c.id,
+        _none(String),
+        _none(String),
+        _none(Integer),
+        _absence.c.starts_on,
+        _absence.c.ends_on,
+    ).where(
+        _absence.c.person_id == bindparam("person_id"),
+        _absence.c.deleted_at.is_(None),
+        _absence.c.starts_on < bindparam("week_end", type_=Date()),
+        _absence.c.ends_on >= bindparam("week", type_=Date()),
+    ),
 )
 
 
@@ -439,11 +409,17 @@ def week_snapshot(
     totals: dict[str, int] = {}
     overrides: list[TargetRow] = []
     absences: list[AbsenceRow] = []
-    for part, ref, scope, kind, n, starts_on, ends_on in rows:
-        if part == "W" and n:
-            totals[str(kind)] = int(n)
-        elif part == "T":
-            overrides.append(TargetRow(ref, str(scope), str(kind), int(n)))
-        elif part == "A":
-            absences.append(AbsenceRow(int(ref), person_id, starts_on, ends_on))
+    for row in rows:
+        if row.part == "W" and row.n:
+            totals[row.kind] = int(row.n)
+        elif row.part == "T":
+            overrides.append(
+                TargetRow(team_id=row.ref, scope=row.scope, kind=row.kind, weekly=row.n)
+            )
+        elif row.part == "A":
+            absences.append(
+                AbsenceRow(
+                    id=row.ref, person_id=person_id, starts_on=row.starts_on, ends_on=row.ends_on
+                )
+            )
     return WeekSnapshot(totals, overrides, absences)

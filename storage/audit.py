@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert
 
-from storage import tables as t
+from storage.models import AuditEntry
+from storage.query import table_of
+
+_audit = table_of(AuditEntry)
 
 
 def record(
@@ -23,7 +26,7 @@ def record(
 ) -> None:
     """Append one audit entry in the caller's transaction."""
     conn.execute(
-        insert(t.audit).values(
+        insert(_audit).values(
             at=at,
             actor_person_id=actor,
             action=action,

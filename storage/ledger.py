@@ -23,14 +23,15 @@ limiter waits and retries included), so a slow send is never mistaken for a dead
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, case, delete, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, delete, or_, select, update
+from sqlmodel import col
+from sqlmodel import select as select_model
 
-from storage import tables as t
-from storage.people import TeamRow
+from storage.models import DigestLedger, NudgeLog, Team, TeamChat, format_parts
+from storage.query import fetch_all, fetch_rows, table_of
 from storage.upsert import insert_ignore
 
 SENDING = "sending"
@@ -43,87 +44,19 @@ MAX_ATTEMPTS = 8
 #: Longest error text kept in ``last_error``.
 MAX_ERROR = 500
 
-_L = t.digest_ledger
+_L = table_of(DigestLedger)
+_nudge_log = table_of(NudgeLog)
 
-
-@dataclass(frozen=True, slots=True)
-class LedgerRow:
-    """One team's digest for one week, as recorded.
-
-    Attributes:
-        parts: Part name (``charts``, ``text``) -> Telegram message ids already delivered.
-    """
-
-    team_id: int
-    iso_week: str
-    template_version: str
-    content_hash: str
-    status: str
-    attempts: int
-    last_error: str | None
-    chat_id: int | None
-    parts: Mapping[str, tuple[int, ...]]
-    claimed_at: datetime
-    sent_at: datetime | None
-
-    @property
-    def message_ids(self) -> tuple[int, ...]:
-        """Every message id delivered, in part order."""
-        return tuple(i for ids in self.parts.values() for i in ids)
-
-
-def format_parts(parts: Mapping[str, Sequence[int]]) -> str:
-    """``{"charts": [11, 12], "text": [13]}`` -> ``"charts:11,12;text:13"``."""
-    return ";".join(f"{name}:{','.join(str(i) for i in ids)}" for name, ids in parts.items())
-
-
-def parse_parts(text: str) -> dict[str, tuple[int, ...]]:
-    """The inverse of :func:`format_parts`; an empty string gives no parts."""
-    parts: dict[str, tuple[int, ...]] = {}
-    for chunk in filter(None, text.split(";")):
-        name, _, ids = chunk.partition(":")
-        parts[name] = tuple(int(i) for i in ids.split(",") if i)
-    return parts
-
-
-_COLUMNS = (
-    _L.c.team_id,
-    _L.c.iso_week,
-    _L.c.template_version,
-    _L.c.content_hash,
-    _L.c.status,
-    _L.c.attempts,
-    _L.c.last_error,
-    _L.c.chat_id,
-    _L.c.message_ids,
-    _L.c.claimed_at,
-    _L.c.sent_at,
+_ONE = select_model(DigestLedger).where(
+    col(DigestLedger.team_id) == bindparam("team_id"),
+    col(DigestLedger.iso_week) == bindparam("iso_week"),
 )
 
 
-def _row(r: Sequence[object]) -> LedgerRow:
-    team_id, week, version, digest, status, attempts, error, chat, ids, claimed, sent = r
-    return LedgerRow(
-        int(team_id),  # type: ignore[call-overload]
-        str(week),
-        str(version),
-        str(digest),
-        str(status),
-        int(attempts),  # type: ignore[call-overload]
-        None if error is None else str(error),
-        None if chat is None else int(chat),  # type: ignore[call-overload]
-        parse_parts(str(ids)),
-        claimed,  # type: ignore[arg-type]
-        sent,  # type: ignore[arg-type]
-    )
-
-
-def get(conn: Connection, *, team_id: int, iso_week: str) -> LedgerRow | None:
+def get(conn: Connection, *, team_id: int, iso_week: str) -> DigestLedger | None:
     """The row for one team and week, or None."""
-    row = conn.execute(
-        select(*_COLUMNS).where(_L.c.team_id == team_id, _L.c.iso_week == iso_week)
-    ).first()
-    return _row(tuple(row)) if row else None
+    found = fetch_all(conn, _ONE, {"team_id": team_id, "iso_week": iso_week})
+    return found[0] if found else None
 
 
 def _reclaimable(now: datetime, stale_after: timedelta, max_attempts: int) -> ColumnElement[bool]:
@@ -146,7 +79,7 @@ def claim(
     now: datetime,
     stale_after: timedelta,
     max_attempts: int = MAX_ATTEMPTS,
-) -> LedgerRow | None:
+) -> DigestLedger | None:
     """Take the right to send one team's digest for one week.
 
     Wins when there is no row yet, when the row ``failed`` (fewer than ``max_attempts`` times), or
@@ -233,7 +166,9 @@ def mark_sent(
     )
 
 
-def mark_failed(conn: Connection, *, team_id: int, iso_week: str, error: str) -> LedgerRow | None:
+def mark_failed(
+    conn: Connection, *, team_id: int, iso_week: str, error: str
+) -> DigestLedger | None:
     """Record a failed attempt; a later run may claim the row again.
 
     Returns:
@@ -249,13 +184,14 @@ def mark_failed(conn: Connection, *, team_id: int, iso_week: str, error: str) ->
 
 def entries(
     conn: Connection, *, iso_weeks: Sequence[str], team_ids: Sequence[int] | None = None
-) -> list[LedgerRow]:
+) -> list[DigestLedger]:
     """Rows for some weeks (and teams), newest week first, then by team id."""
-    stmt = select(*_COLUMNS).where(_L.c.iso_week.in_(list(iso_weeks)))
+    stmt = select_model(DigestLedger).where(col(DigestLedger.iso_week).in_(list(iso_weeks)))
     if team_ids is not None:
-        stmt = stmt.where(_L.c.team_id.in_(list(team_ids)))
-    rows = conn.execute(stmt.order_by(_L.c.iso_week.desc(), _L.c.team_id)).all()
-    return [_row(tuple(r)) for r in rows]
+        stmt = stmt.where(col(DigestLedger.team_id).in_(list(team_ids)))
+    return fetch_all(
+        conn, stmt.order_by(col(DigestLedger.iso_week).desc(), col(DigestLedger.team_id))
+    )
 
 
 def teams_to_send(
@@ -265,23 +201,24 @@ def teams_to_send(
     now: datetime,
     stale_after: timedelta,
     max_attempts: int = MAX_ATTEMPTS,
-) -> list[tuple[TeamRow, int]]:
-    """Bound teams whose digest for ``iso_week`` could be claimed now, by team name.
+) -> list[tuple[Team, int]]:
+    """Bound teams whose digest for ``iso_week`` could be claimed now, by team name, each with
+    its chat id.
 
     A cheap pre-check so a catch-up run with nothing to do costs one query; :func:`claim` remains
     the authority.
     """
-    rows = conn.execute(
-        select(t.team.c.id, t.team.c.name, t.team.c.slug, t.team_chat.c.chat_id)
-        .join(t.team_chat, t.team_chat.c.team_id == t.team.c.id)
-        .outerjoin(_L, and_(_L.c.team_id == t.team.c.id, _L.c.iso_week == iso_week))
+    return fetch_rows(
+        conn,
+        select_model(Team, col(TeamChat.chat_id))
+        .join(TeamChat, col(TeamChat.team_id) == col(Team.id))
+        .outerjoin(_L, and_(_L.c.team_id == col(Team.id), _L.c.iso_week == iso_week))
         .where(
-            t.team.c.archived_at.is_(None),
+            col(Team.archived_at).is_(None),
             or_(_L.c.id.is_(None), _reclaimable(now, stale_after, max_attempts)),
         )
-        .order_by(t.team.c.name, t.team.c.id)
-    ).all()
-    return [(TeamRow(r.id, r.name, r.slug), int(r.chat_id)) for r in rows]
+        .order_by(col(Team.name), col(Team.id)),
+    )
 
 
 # --- Nudges --------------------------------------------------------------------------------------
@@ -293,7 +230,7 @@ def claim_nudge(conn: Connection, *, person_id: int, iso_week: str, now: datetim
     return bool(
         insert_ignore(
             conn,
-            t.nudge_log,
+            _nudge_log,
             {"person_id": person_id, "iso_week": iso_week, "sent_at": now},
             conflict=("person_id", "iso_week"),
         )
@@ -303,15 +240,16 @@ def claim_nudge(conn: Connection, *, person_id: int, iso_week: str, now: datetim
 def release_nudge(conn: Connection, *, person_id: int, iso_week: str) -> None:
     """Give a claimed nudge back after it could not be delivered, so a later run may retry."""
     conn.execute(
-        delete(t.nudge_log).where(
-            t.nudge_log.c.person_id == person_id, t.nudge_log.c.iso_week == iso_week
+        delete(_nudge_log).where(
+            _nudge_log.c.person_id == person_id, _nudge_log.c.iso_week == iso_week
         )
     )
 
 
 def nudged(conn: Connection, *, iso_week: str) -> set[int]:
     """Ids of the people nudged in ``iso_week``."""
-    rows = conn.execute(
-        select(t.nudge_log.c.person_id).where(t.nudge_log.c.iso_week == iso_week)
-    ).all()
-    return {int(r[0]) for r in rows}
+    return set(
+        conn.execute(
+            select(_nudge_log.c.person_id).where(_nudge_log.c.iso_week == iso_week)
+        ).scalars()
+    )

@@ -1,17 +1,30 @@
-"""The tables. Schema changes go through Alembic (``storage/migrations``), never ``create_all``."""
+"""The tables, each stored entity defined once. Schema changes go through Alembic
+(``storage/migrations``), never ``create_all``.
+
+Queries use these classes' tables (:func:`storage.query.table_of`) and hand back instances of
+them, or domain values built from their columns by name. Rows are inserted with Core statements
+and only ever read back as models, so an instance always has its ``id``: the ids are typed
+``int``, not ``int | None``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
+from organiser_bot.domain.roles import Role
+from storage.types import RoleType, UTCDateTime
 
 
 def _utc_column(*, nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
+
+
+def _role_column() -> Column[Role]:
+    return Column(RoleType(), nullable=False)
 
 
 class Person(SQLModel, table=True):
@@ -19,7 +32,7 @@ class Person(SQLModel, table=True):
 
     __tablename__ = "person"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     telegram_user_id: int = Field(sa_type=BigInteger, unique=True, index=True)
     display_name: str = Field(max_length=128)
     username: str | None = Field(default=None, max_length=64, index=True)
@@ -33,7 +46,7 @@ class Team(SQLModel, table=True):
 
     __tablename__ = "team"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     name: str = Field(max_length=64)
     slug: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(sa_column=_utc_column())
@@ -46,10 +59,10 @@ class Membership(SQLModel, table=True):
     __tablename__ = "membership"
     __table_args__ = (UniqueConstraint("person_id", "team_id", name="uq_membership_person_team"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     team_id: int = Field(foreign_key="team.id", index=True)
-    role: str = Field(max_length=16)
+    role: Role = Field(sa_column=_role_column())
     created_at: datetime = Field(sa_column=_utc_column())
 
 
@@ -58,15 +71,20 @@ class Invite(SQLModel, table=True):
 
     __tablename__ = "invite"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
     team_id: int = Field(foreign_key="team.id")
-    role: str = Field(max_length=16)
+    role: Role = Field(sa_column=_role_column())
     created_by: int | None = Field(default=None, foreign_key="person.id")
     created_at: datetime = Field(sa_column=_utc_column())
     expires_at: datetime = Field(sa_column=_utc_column())
     uses_left: int = Field(default=1)
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+    @property
+    def revoked(self) -> bool:
+        """True once a manager revoked the invite."""
+        return self.revoked_at is not None
 
 
 class TeamChat(SQLModel, table=True):
@@ -74,7 +92,7 @@ class TeamChat(SQLModel, table=True):
 
     __tablename__ = "team_chat"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     team_id: int = Field(foreign_key="team.id", unique=True)
     chat_id: int = Field(sa_type=BigInteger, unique=True)
     title: str | None = Field(default=None, max_length=256)
@@ -106,7 +124,7 @@ class Activity(SQLModel, table=True):
         Index("ix_activity_team_day", "team_id", "occurred_on"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id")
     team_id: int = Field(foreign_key="team.id")
     kind: str = Field(max_length=32)
@@ -120,6 +138,11 @@ class Activity(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+    @property
+    def deleted(self) -> bool:
+        """True once the entry was withdrawn (undone, or dropped from its edited message)."""
+        return self.deleted_at is not None
 
 
 class DailyTotal(SQLModel, table=True):
@@ -166,7 +189,7 @@ class Target(SQLModel, table=True):
 
     __tablename__ = "target"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     scope_key: str = Field(max_length=128, unique=True)
     team_id: int | None = Field(default=None, foreign_key="team.id")
     scope: str = Field(max_length=64)
@@ -181,7 +204,7 @@ class Absence(SQLModel, table=True):
 
     __tablename__ = "absence"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     starts_on: date
     ends_on: date  # inclusive
@@ -194,7 +217,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     at: datetime = Field(sa_column=_utc_column())
     actor_person_id: int | None = Field(default=None, foreign_key="person.id")
     action: str = Field(max_length=32)
@@ -209,7 +232,7 @@ class DigestLedger(SQLModel, table=True):
     __tablename__ = "digest_ledger"
     __table_args__ = (UniqueConstraint("team_id", "iso_week", name="uq_digest_team_week"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(primary_key=True)
     team_id: int = Field(foreign_key="team.id")
     iso_week: str = Field(max_length=10, index=True)
     template_version: str = Field(max_length=16)
@@ -218,9 +241,34 @@ class DigestLedger(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, sa_type=Text)
     chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The message ids delivered so far, by part: see format_parts.
     message_ids: str = Field(default="", max_length=256)
     claimed_at: datetime = Field(sa_column=_utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+    @property
+    def parts(self) -> dict[str, tuple[int, ...]]:
+        """Part name (``charts``, ``text``) -> Telegram message ids already delivered."""
+        return parse_parts(self.message_ids)
+
+    @property
+    def delivered_ids(self) -> tuple[int, ...]:
+        """Every message id delivered, in part order."""
+        return tuple(i for ids in self.parts.values() for i in ids)
+
+
+def format_parts(parts: Mapping[str, Sequence[int]]) -> str:
+    """``{"charts": [11, 12], "text": [13]}`` -> ``"charts:11,12;text:13"`` (``message_ids``)."""
+    return ";".join(f"{name}:{','.join(str(i) for i in ids)}" for name, ids in parts.items())
+
+
+def parse_parts(text: str) -> dict[str, tuple[int, ...]]:
+    """The inverse of :func:`format_parts`; an empty string gives no parts."""
+    parts: dict[str, tuple[int, ...]] = {}
+    for chunk in filter(None, text.split(";")):
+        name, _, ids = chunk.partition(":")
+        parts[name] = tuple(int(i) for i in ids.split(",") if i)
+    return parts
 
 
 class NudgeLog(SQLModel, table=True):

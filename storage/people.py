@@ -1,29 +1,50 @@
-"""People, teams, memberships, invites and team chats."""
+"""People, teams, memberships, invites, team chats and the kinds admins add."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlmodel import col
+from sqlmodel import select as select_model
 
 from organiser_bot.domain.access import Actor, Identity, TeamRole
+from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
-from storage import tables as t
+from storage.models import Activity, ActivityKind, Invite, Membership, Person, Team, TeamChat
+from storage.query import fetch_all, fetch_rows, table_of
 
-_LOAD_ACTOR = text(
-    "SELECT p.id, p.default_team_id, p.nudges_paused, m.team_id, t.slug, t.name, m.role"
-    " FROM person p"
-    " LEFT JOIN membership m ON m.person_id = p.id"
-    " LEFT JOIN team t ON t.id = m.team_id AND t.archived_at IS NULL"
-    " WHERE p.telegram_user_id = :user_id"
-    " ORDER BY t.name, t.id"
+_person = table_of(Person)
+_team = table_of(Team)
+_membership = table_of(Membership)
+_invite = table_of(Invite)
+_team_chat = table_of(TeamChat)
+_activity = table_of(Activity)
+_activity_kind = table_of(ActivityKind)
+
+# Every update loads its actor, so the statement is built once (bench/bench_statements.py: built
+# once it runs in ~40-60 µs on SQLite, built per call ~300-400 µs). The outer joins keep a person
+# who is in no live team: their row comes back with the team columns NULL.
+_LOAD_ACTOR = (
+    select(
+        _person.c.id.label("person_id"),
+        _person.c.default_team_id,
+        _person.c.nudges_paused,
+        _membership.c.team_id,
+        _team.c.slug,
+        _team.c.name,
+        _membership.c.role,
+    )
+    .outerjoin(_membership, _membership.c.person_id == _person.c.id)
+    .outerjoin(_team, (_team.c.id == _membership.c.team_id) & _team.c.archived_at.is_(None))
+    .where(_person.c.telegram_user_id == bindparam("user_id"))
+    .order_by(_team.c.name, _team.c.id)
 )
 
 
 def load_actor(conn: Connection, identity: Identity, *, admin_ids: frozenset[int]) -> Actor:
-    """Load the person behind ``identity`` with their memberships, in one query (every update
-    does this, so it is a prepared statement)."""
+    """Load the person behind ``identity`` with their memberships, in one query."""
     rows = conn.execute(_LOAD_ACTOR, {"user_id": identity.user_id}).all()
     is_admin = identity.user_id in admin_ids
     if not rows:
@@ -31,27 +52,29 @@ def load_actor(conn: Connection, identity: Identity, *, admin_ids: frozenset[int
     first = rows[0]
     return Actor(
         identity=identity,
-        person_id=int(first[0]),
+        person_id=first.person_id,
         is_admin=is_admin,
         teams=tuple(
-            TeamRole(int(r[3]), str(r[4]), str(r[5]), Role(r[6])) for r in rows if r[4] is not None
+            TeamRole(team_id=r.team_id, slug=r.slug, name=r.name, role=r.role)
+            for r in rows
+            if r.slug is not None
         ),
-        default_team_id=first[1],
-        nudges_paused=bool(first[2]),
+        default_team_id=first.default_team_id,
+        nudges_paused=bool(first.nudges_paused),
     )
 
 
 def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int:
     """Return the person id for ``identity``, creating or refreshing the row."""
     row = conn.execute(
-        select(t.person.c.id, t.person.c.display_name, t.person.c.username).where(
-            t.person.c.telegram_user_id == identity.user_id
+        select(_person.c.id, _person.c.display_name, _person.c.username).where(
+            _person.c.telegram_user_id == identity.user_id
         )
     ).first()
     if row is None:
         return int(
             conn.execute(
-                insert(t.person)
+                insert(_person)
                 .values(
                     telegram_user_id=identity.user_id,
                     display_name=identity.display_name[:128],
@@ -59,13 +82,13 @@ def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int
                     nudges_paused=False,
                     created_at=now,
                 )
-                .returning(t.person.c.id)
+                .returning(_person.c.id)
             ).scalar_one()
         )
     if (row.display_name, row.username) != (identity.display_name[:128], identity.username):
         conn.execute(
-            update(t.person)
-            .where(t.person.c.id == row.id)
+            update(_person)
+            .where(_person.c.id == row.id)
             .values(display_name=identity.display_name[:128], username=identity.username)
         )
     return int(row.id)
@@ -73,68 +96,57 @@ def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int
 
 def set_default_team(conn: Connection, person_id: int, team_id: int) -> None:
     """Make ``team_id`` where the person's entries go by default."""
-    conn.execute(update(t.person).where(t.person.c.id == person_id).values(default_team_id=team_id))
+    conn.execute(update(_person).where(_person.c.id == person_id).values(default_team_id=team_id))
 
 
 def set_nudges_paused(conn: Connection, person_id: int, paused: bool) -> None:
     """Mute or unmute mid-week nudges for a person."""
-    conn.execute(update(t.person).where(t.person.c.id == person_id).values(nudges_paused=paused))
+    conn.execute(update(_person).where(_person.c.id == person_id).values(nudges_paused=paused))
 
 
-def find_person_by_username(conn: Connection, username: str) -> tuple[int, str] | None:
-    """Return (person id, display name) for a Telegram @username, case-insensitive."""
-    row = conn.execute(
-        select(t.person.c.id, t.person.c.display_name).where(
-            func.lower(t.person.c.username) == username.lower().lstrip("@")
-        )
-    ).first()
-    return (int(row.id), str(row.display_name)) if row else None
+def find_person_by_username(conn: Connection, username: str) -> Person | None:
+    """The person with a Telegram @username (case-insensitive, ``@`` optional), or None."""
+    found = fetch_all(
+        conn,
+        select_model(Person).where(
+            func.lower(col(Person.username)) == username.lower().lstrip("@")
+        ),
+    )
+    return found[0] if found else None
 
 
-@dataclass(frozen=True, slots=True)
-class TeamRow:
-    """A team as stored."""
-
-    id: int
-    name: str
-    slug: str
+# Team reads run in most commands: their statements are built once (bench/bench_statements.py).
+_LIVE_TEAMS = select_model(Team).where(col(Team.archived_at).is_(None))
+_TEAM_BY_SLUG = _LIVE_TEAMS.where(col(Team.slug) == bindparam("slug"))
+_TEAMS_BY_NAME = _LIVE_TEAMS.order_by(col(Team.name))
 
 
-def find_team(conn: Connection, slug: str) -> TeamRow | None:
+def find_team(conn: Connection, slug: str) -> Team | None:
     """The live team with ``slug``, or None."""
-    row = conn.execute(
-        select(t.team.c.id, t.team.c.name, t.team.c.slug).where(
-            t.team.c.slug == slug, t.team.c.archived_at.is_(None)
-        )
-    ).first()
-    return TeamRow(row.id, row.name, row.slug) if row else None
+    found = fetch_all(conn, _TEAM_BY_SLUG, {"slug": slug})
+    return found[0] if found else None
+
+
+def list_teams(conn: Connection) -> list[Team]:
+    """Every live team, by name."""
+    return fetch_all(conn, _TEAMS_BY_NAME)
 
 
 def manager_user_ids(conn: Connection) -> frozenset[int]:
     """Telegram user ids of everyone who manages a team."""
     rows = conn.execute(
-        select(t.person.c.telegram_user_id)
-        .join(t.membership, t.membership.c.person_id == t.person.c.id)
-        .where(t.membership.c.role == Role.MANAGER.value)
+        select(_person.c.telegram_user_id)
+        .join(_membership, _membership.c.person_id == _person.c.id)
+        .where(_membership.c.role == Role.MANAGER)
     ).scalars()
     return frozenset(int(r) for r in rows)
-
-
-def list_teams(conn: Connection) -> list[TeamRow]:
-    """Every live team, by name."""
-    rows = conn.execute(
-        select(t.team.c.id, t.team.c.name, t.team.c.slug)
-        .where(t.team.c.archived_at.is_(None))
-        .order_by(t.team.c.name)
-    ).all()
-    return [TeamRow(r.id, r.name, r.slug) for r in rows]
 
 
 def create_team(conn: Connection, *, name: str, slug: str, now: datetime) -> int:
     """Insert a team; the caller has checked the slug is free."""
     return int(
         conn.execute(
-            insert(t.team).values(name=name, slug=slug, created_at=now).returning(t.team.c.id)
+            insert(_team).values(name=name, slug=slug, created_at=now).returning(_team.c.id)
         ).scalar_one()
     )
 
@@ -144,42 +156,26 @@ def add_membership(
 ) -> bool:
     """Add a person to a team in ``role``; returns False if they were already a member."""
     exists = conn.execute(
-        select(t.membership.c.id).where(
-            t.membership.c.person_id == person_id, t.membership.c.team_id == team_id
+        select(_membership.c.id).where(
+            _membership.c.person_id == person_id, _membership.c.team_id == team_id
         )
     ).first()
     if exists:
         return False
     conn.execute(
-        insert(t.membership).values(
-            person_id=person_id, team_id=team_id, role=role.value, created_at=now
-        )
+        insert(_membership).values(person_id=person_id, team_id=team_id, role=role, created_at=now)
     )
     return True
 
 
 def membership_role(conn: Connection, telegram_user_id: int, team_id: int) -> Role | None:
     """The role of the Telegram user in a team, or None."""
-    role = conn.execute(
-        select(t.membership.c.role)
-        .join(t.person, t.person.c.id == t.membership.c.person_id)
-        .where(t.person.c.telegram_user_id == telegram_user_id, t.membership.c.team_id == team_id)
+    role: Role | None = conn.execute(
+        select(_membership.c.role)
+        .join(_person, _person.c.id == _membership.c.person_id)
+        .where(_person.c.telegram_user_id == telegram_user_id, _membership.c.team_id == team_id)
     ).scalar_one_or_none()
-    return Role(role) if role else None
-
-
-@dataclass(frozen=True, slots=True)
-class InviteRow:
-    """An invite code as stored."""
-
-    id: int
-    code: str
-    team_id: int
-    team_name: str
-    role: Role
-    expires_at: datetime
-    uses_left: int
-    revoked: bool
+    return role
 
 
 def create_invite(
@@ -196,67 +192,50 @@ def create_invite(
     """Store a new invite code."""
     return int(
         conn.execute(
-            insert(t.invite)
+            insert(_invite)
             .values(
                 code=code,
                 team_id=team_id,
-                role=role.value,
+                role=role,
                 created_by=created_by,
                 created_at=now,
                 expires_at=expires_at,
                 uses_left=uses,
             )
-            .returning(t.invite.c.id)
+            .returning(_invite.c.id)
         ).scalar_one()
     )
 
 
-def find_invite(conn: Connection, code: str, *, for_update: bool = False) -> InviteRow | None:
-    """The invite with ``code``, locked for update where the backend supports it."""
+def find_invite(
+    conn: Connection, code: str, *, for_update: bool = False
+) -> tuple[Invite, Team] | None:
+    """The invite with ``code`` and its team, the invite locked for update where the backend
+    supports it."""
     stmt = (
-        select(
-            t.invite.c.id,
-            t.invite.c.code,
-            t.invite.c.team_id,
-            t.team.c.name,
-            t.invite.c.role,
-            t.invite.c.expires_at,
-            t.invite.c.uses_left,
-            t.invite.c.revoked_at,
-        )
-        .join(t.team, t.team.c.id == t.invite.c.team_id)
-        .where(t.invite.c.code == code)
+        select_model(Invite, Team)
+        .join(Team, col(Team.id) == col(Invite.team_id))
+        .where(col(Invite.code) == code)
     )
     if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=t.invite)
-    row = conn.execute(stmt).first()
-    if row is None:
-        return None
-    return InviteRow(
-        row.id,
-        row.code,
-        row.team_id,
-        row.name,
-        Role(row.role),
-        row.expires_at,
-        row.uses_left,
-        row.revoked_at is not None,
-    )
+        stmt = stmt.with_for_update(of=Invite)
+    found = fetch_rows(conn, stmt)
+    return found[0] if found else None
 
 
 def use_invite(conn: Connection, invite_id: int) -> bool:
     """Spend one use of an invite; False if none were left (a concurrent join took it)."""
     result = conn.execute(
-        update(t.invite)
-        .where(t.invite.c.id == invite_id, t.invite.c.uses_left > 0)
-        .values(uses_left=t.invite.c.uses_left - 1)
+        update(_invite)
+        .where(_invite.c.id == invite_id, _invite.c.uses_left > 0)
+        .values(uses_left=_invite.c.uses_left - 1)
     )
     return result.rowcount == 1
 
 
 def revoke_invite(conn: Connection, invite_id: int, *, now: datetime) -> None:
     """Revoke an invite so it can no longer be used."""
-    conn.execute(update(t.invite).where(t.invite.c.id == invite_id).values(revoked_at=now))
+    conn.execute(update(_invite).where(_invite.c.id == invite_id).values(revoked_at=now))
 
 
 def bind_chat(
@@ -271,42 +250,44 @@ def bind_chat(
     """Make ``chat_id`` the team's chat. Returns the team id the chat was bound to before, if any
     other; a chat serves one team and a team posts to one chat."""
     previous = conn.execute(
-        select(t.team_chat.c.team_id).where(t.team_chat.c.chat_id == chat_id)
+        select(_team_chat.c.team_id).where(_team_chat.c.chat_id == chat_id)
     ).scalar_one_or_none()
-    conn.execute(t.team_chat.delete().where(t.team_chat.c.chat_id == chat_id))
-    conn.execute(t.team_chat.delete().where(t.team_chat.c.team_id == team_id))
+    conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == chat_id))
+    conn.execute(delete(_team_chat).where(_team_chat.c.team_id == team_id))
     conn.execute(
-        insert(t.team_chat).values(
+        insert(_team_chat).values(
             team_id=team_id, chat_id=chat_id, title=title, bound_by=by, bound_at=now
         )
     )
     return int(previous) if previous is not None and previous != team_id else None
 
 
-def team_for_chat(conn: Connection, chat_id: int) -> TeamRow | None:
+def team_for_chat(conn: Connection, chat_id: int) -> Team | None:
     """The team bound to a group chat, or None."""
-    row = conn.execute(
-        select(t.team.c.id, t.team.c.name, t.team.c.slug)
-        .join(t.team_chat, t.team_chat.c.team_id == t.team.c.id)
-        .where(t.team_chat.c.chat_id == chat_id)
-    ).first()
-    return TeamRow(row.id, row.name, row.slug) if row else None
+    found = fetch_all(
+        conn,
+        select_model(Team)
+        .join(TeamChat, col(TeamChat.team_id) == col(Team.id))
+        .where(col(TeamChat.chat_id) == chat_id),
+    )
+    return found[0] if found else None
 
 
-def bound_chats(conn: Connection) -> list[tuple[TeamRow, int]]:
-    """Every live team that has a chat, with the chat id."""
-    rows = conn.execute(
-        select(t.team.c.id, t.team.c.name, t.team.c.slug, t.team_chat.c.chat_id)
-        .join(t.team_chat, t.team_chat.c.team_id == t.team.c.id)
-        .where(t.team.c.archived_at.is_(None))
-        .order_by(t.team.c.name)
-    ).all()
-    return [(TeamRow(r.id, r.name, r.slug), int(r.chat_id)) for r in rows]
+def bound_chats(conn: Connection) -> list[tuple[Team, int]]:
+    """Every live team that has a chat, by name, with the chat id."""
+    return fetch_rows(
+        conn,
+        select_model(Team, col(TeamChat.chat_id))
+        .join(TeamChat, col(TeamChat.team_id) == col(Team.id))
+        .where(col(Team.archived_at).is_(None))
+        .order_by(col(Team.name)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class MemberRow:
-    """A member of a team."""
+class TeamMember:
+    """A member of a team: the person, with their role in that team (a membership row joined to
+    its person, so no one table holds it)."""
 
     person_id: int
     telegram_user_id: int
@@ -316,37 +297,35 @@ class MemberRow:
     nudges_paused: bool
 
 
-def team_members(conn: Connection, team_id: int) -> list[MemberRow]:
+_TEAM_MEMBERS = (
+    select(
+        _person.c.id.label("person_id"),
+        _person.c.telegram_user_id,
+        _person.c.display_name,
+        _person.c.username,
+        _membership.c.role,
+        _person.c.nudges_paused,
+    )
+    .join(_membership, _membership.c.person_id == _person.c.id)
+    .where(_membership.c.team_id == bindparam("team_id"))
+    .order_by(_person.c.display_name, _person.c.id)
+)
+
+
+def team_members(conn: Connection, team_id: int) -> list[TeamMember]:
     """Members of a team, by name."""
-    rows = conn.execute(
-        select(
-            t.person.c.id,
-            t.person.c.telegram_user_id,
-            t.person.c.display_name,
-            t.person.c.username,
-            t.membership.c.role,
-            t.person.c.nudges_paused,
-        )
-        .join(t.membership, t.membership.c.person_id == t.person.c.id)
-        .where(t.membership.c.team_id == team_id)
-        .order_by(t.person.c.display_name, t.person.c.id)
-    ).all()
-    return [
-        MemberRow(
-            r.id, r.telegram_user_id, r.display_name, r.username, Role(r.role), r.nudges_paused
-        )
-        for r in rows
-    ]
+    rows = conn.execute(_TEAM_MEMBERS, {"team_id": team_id}).all()
+    return [TeamMember(**row._mapping) for row in rows]
 
 
 def chats_bound_at(conn: Connection) -> dict[int, datetime]:
     """When each live team's current chat was bound, by team id (teams without a chat absent)."""
     rows = conn.execute(
-        select(t.team_chat.c.team_id, t.team_chat.c.bound_at)
-        .join(t.team, t.team.c.id == t.team_chat.c.team_id)
-        .where(t.team.c.archived_at.is_(None))
+        select(_team_chat.c.team_id, _team_chat.c.bound_at)
+        .join(_team, _team.c.id == _team_chat.c.team_id)
+        .where(_team.c.archived_at.is_(None))
     ).all()
-    return {int(r.team_id): r.bound_at for r in rows}
+    return {row.team_id: row.bound_at for row in rows}
 
 
 def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
@@ -355,42 +334,39 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
     from storage import activities
 
     live = conn.execute(
-        select(t.activity.c.source_chat_id, t.activity.c.source_message_id)
-        .where(t.activity.c.person_id == person_id, t.activity.c.deleted_at.is_(None))
+        select(_activity.c.source_chat_id, _activity.c.source_message_id)
+        .where(_activity.c.person_id == person_id, _activity.c.deleted_at.is_(None))
         .distinct()
     ).all()
     withdrawn = 0
-    for chat_id, message_id in live:
-        rows = activities.entries_from_source(conn, chat_id, message_id)
+    for source in live:
+        rows = activities.entries_from_source(conn, source.source_chat_id, source.source_message_id)
         withdrawn += len(activities.soft_delete(conn, rows, now=now))
-    conn.execute(update(t.activity).where(t.activity.c.person_id == person_id).values(note=None))
-    conn.execute(t.membership.delete().where(t.membership.c.person_id == person_id))
+    conn.execute(update(_activity).where(_activity.c.person_id == person_id).values(note=None))
+    conn.execute(delete(_membership).where(_membership.c.person_id == person_id))
     conn.execute(
-        update(t.person)
-        .where(t.person.c.id == person_id)
+        update(_person)
+        .where(_person.c.id == person_id)
         .values(display_name="former member", username=None, default_team_id=None)
     )
     return withdrawn
 
 
-def custom_kinds(conn: Connection) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Kinds added by admins: (key, label, aliases)."""
+def custom_kinds(conn: Connection) -> list[Kind]:
+    """Kinds added by admins, oldest first."""
     rows = conn.execute(
-        select(t.activity_kind.c.key, t.activity_kind.c.label, t.activity_kind.c.aliases).order_by(
-            t.activity_kind.c.created_at
+        select(_activity_kind.c.key, _activity_kind.c.label, _activity_kind.c.aliases).order_by(
+            _activity_kind.c.created_at
         )
     ).all()
-    return [
-        (str(k), str(label), tuple(str(a) for a in aliases.split())) for k, label, aliases in rows
-    ]
+    # ``aliases`` is stored space-separated.
+    return [Kind(key=r.key, label=r.label, aliases=tuple(r.aliases.split())) for r in rows]
 
 
-def add_kind(
-    conn: Connection, *, key: str, label: str, aliases: tuple[str, ...], now: datetime
-) -> None:
+def add_kind(conn: Connection, kind: Kind, *, now: datetime) -> None:
     """Store a kind added by an admin."""
     conn.execute(
-        insert(t.activity_kind).values(
-            key=key, label=label, aliases=" ".join(aliases), created_at=now
+        insert(_activity_kind).values(
+            key=kind.key, label=kind.label, aliases=" ".join(kind.aliases), created_at=now
         )
     )

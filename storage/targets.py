@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, insert, or_, select, update
 
 from organiser_bot.domain.targets import AbsenceRow, TargetRow
-from storage import tables as t
+from storage.models import Absence, Target
+from storage.query import table_of
 from storage.upsert import insert_ignore
+
+_target = table_of(Target)
+_absence = table_of(Absence)
 
 
 def scope_key(team_id: int | None, scope: str, kind: str) -> str:
@@ -30,7 +34,7 @@ def set_target(
     """Create or change an override; returns the previous value, if any."""
     key = scope_key(team_id, scope, kind)
     previous = conn.execute(
-        select(t.target.c.weekly).where(t.target.c.scope_key == key)
+        select(_target.c.weekly).where(_target.c.scope_key == key)
     ).scalar_one_or_none()
     values = {
         "scope_key": key,
@@ -41,10 +45,10 @@ def set_target(
         "set_by": by,
         "set_at": now,
     }
-    if insert_ignore(conn, t.target, values, conflict=("scope_key",)) is None:
+    if insert_ignore(conn, _target, values, conflict=("scope_key",)) is None:
         conn.execute(
-            update(t.target)
-            .where(t.target.c.scope_key == key)
+            update(_target)
+            .where(_target.c.scope_key == key)
             .values(weekly=weekly, set_by=by, set_at=now)
         )
     return int(previous) if previous is not None else None
@@ -52,10 +56,10 @@ def set_target(
 
 def overrides(conn: Connection, *, team_ids: Sequence[int] | None = None) -> list[TargetRow]:
     """Overrides that apply to ``team_ids`` (plus the all-teams ones), or all of them."""
-    stmt = select(t.target.c.team_id, t.target.c.scope, t.target.c.kind, t.target.c.weekly)
+    stmt = select(_target.c.team_id, _target.c.scope, _target.c.kind, _target.c.weekly)
     if team_ids is not None:
-        stmt = stmt.where(or_(t.target.c.team_id.is_(None), t.target.c.team_id.in_(team_ids)))
-    return [TargetRow(*r) for r in conn.execute(stmt).all()]
+        stmt = stmt.where(or_(_target.c.team_id.is_(None), _target.c.team_id.in_(team_ids)))
+    return [TargetRow(**row._mapping) for row in conn.execute(stmt).all()]
 
 
 def add_absence(
@@ -64,16 +68,16 @@ def add_absence(
     """Record an absence."""
     return int(
         conn.execute(
-            t.absence.insert()
+            insert(_absence)
             .values(person_id=person_id, starts_on=starts_on, ends_on=ends_on, created_at=now)
-            .returning(t.absence.c.id)
+            .returning(_absence.c.id)
         ).scalar_one()
     )
 
 
 def cancel_absence(conn: Connection, absence_id: int, *, now: datetime) -> None:
     """Withdraw an absence."""
-    conn.execute(update(t.absence).where(t.absence.c.id == absence_id).values(deleted_at=now))
+    conn.execute(update(_absence).where(_absence.c.id == absence_id).values(deleted_at=now))
 
 
 def absences(
@@ -81,12 +85,13 @@ def absences(
 ) -> list[AbsenceRow]:
     """Live absences overlapping [start, end)."""
     stmt = select(
-        t.absence.c.id, t.absence.c.person_id, t.absence.c.starts_on, t.absence.c.ends_on
+        _absence.c.id, _absence.c.person_id, _absence.c.starts_on, _absence.c.ends_on
     ).where(
-        t.absence.c.deleted_at.is_(None),
-        t.absence.c.starts_on < end,
-        t.absence.c.ends_on >= start,
+        _absence.c.deleted_at.is_(None),
+        _absence.c.starts_on < end,
+        _absence.c.ends_on >= start,
     )
     if person_ids is not None:
-        stmt = stmt.where(t.absence.c.person_id.in_(list(person_ids)))
-    return [AbsenceRow(*r) for r in conn.execute(stmt.order_by(t.absence.c.starts_on)).all()]
+        stmt = stmt.where(_absence.c.person_id.in_(list(person_ids)))
+    rows = conn.execute(stmt.order_by(_absence.c.starts_on)).all()
+    return [AbsenceRow(**row._mapping) for row in rows]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from organiser_bot.domain.roles import Role
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,3 +36,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class RoleType(TypeDecorator[Role]):
+    """A :class:`~organiser_bot.domain.roles.Role`, stored as its value in ``VARCHAR(16)``.
+
+    Rows read back carry the enum itself, so a membership or an invite can be built by column
+    name into a value whose ``role`` is typed. An unknown value read back raises ``ValueError``.
+    """
+
+    impl = String(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: Role | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else Role(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Role | None:
+        return None if value is None else Role(value)

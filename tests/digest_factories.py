@@ -15,6 +15,7 @@ from organiser_bot.domain.roles import Role
 from storage import activities, people
 from storage import targets as target_store
 from storage.activities import NewEntry
+from storage.models import Activity
 
 LONDON = ZoneInfo("Europe/London")
 SETUP_AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -58,7 +59,7 @@ def log(
     *,
     note: str | None = None,
     at: time = time(12, 0),
-) -> activities.EntryRow:
+) -> Activity:
     """One entry on a local day, as a quick log would record it; returns the stored row."""
     occurred_at = to_utc(day, at, LONDON)
     chat_id, message_id = 7_000_000 + person_id, next(_message_ids)
@@ -73,9 +74,9 @@ def log(
                 occurred_at=occurred_at,
                 occurred_on=day,
                 note=note,
-                chat_id=chat_id,
-                message_id=message_id,
-                line=0,
+                source_chat_id=chat_id,
+                source_message_id=message_id,
+                source_line=0,
             )
         ],
         now=occurred_at,

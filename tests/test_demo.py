@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from organiser_bot.cli import main
-from storage import tables as t
 from storage.engine import make_engine
+from storage.models import Activity, Membership, Team
+from storage.query import table_of
 
 
 def test_demo_builds_an_organisation_and_renders_every_digest(
@@ -25,9 +26,9 @@ def test_demo_builds_an_organisation_and_renders_every_digest(
 
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        teams = conn.execute(select(func.count()).select_from(t.team)).scalar_one()
-        roles = {r for (r,) in conn.execute(select(t.membership.c.role).distinct())}
-        entries = conn.execute(select(func.count()).select_from(t.activity)).scalar_one()
+        teams = conn.execute(select(func.count()).select_from(table_of(Team))).scalar_one()
+        roles = {r for (r,) in conn.execute(select(table_of(Membership).c.role).distinct())}
+        entries = conn.execute(select(func.count()).select_from(table_of(Activity))).scalar_one()
     engine.dispose()
     assert teams >= 3 and {"organiser", "councillor", "caseworker"} <= roles and entries > 100
 

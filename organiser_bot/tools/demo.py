@@ -13,8 +13,9 @@ from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
 from organiser_bot.tools.seed import seed
 from storage import migrate
-from storage import tables as t
 from storage.engine import make_engine
+from storage.models import Membership, Team
+from storage.query import table_of
 
 DEMO_TZ = ZoneInfo("Europe/London")
 
@@ -43,8 +44,8 @@ def run_demo(*, db_path: str, out_dir: str, now: datetime | None = None) -> int:
         )
         last_monday = week_monday(local_date(now, DEMO_TZ)) - timedelta(days=7)
         with engine.connect() as conn:
-            roles = Counter(r for (r,) in conn.execute(select(t.membership.c.role)).all())
-            teams = conn.execute(select(func.count()).select_from(t.team)).scalar_one()
+            roles = Counter(conn.execute(select(table_of(Membership).c.role)).scalars())
+            teams = conn.execute(select(func.count()).select_from(table_of(Team))).scalar_one()
         print(f"Sample organisation in {path.resolve()}")
         print(f"  {summary}")
         print("  roles: " + ", ".join(f"{n} {role}s" for role, n in sorted(roles.items())))

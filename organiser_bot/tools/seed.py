@@ -13,8 +13,15 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from organiser_bot.domain.kinds import DEFAULT_TARGETS
 from organiser_bot.domain.periods import local_date, to_utc, week_monday
 from organiser_bot.domain.roles import Role
-from storage import tables as t
+from storage.models import Activity, DailyTotal, Membership, Person, Team, TeamChat, WeeklyTotal
+from storage.query import table_of
 from storage.upsert import add_to_counter_many
+
+_team = table_of(Team)
+_team_chat = table_of(TeamChat)
+_person = table_of(Person)
+_membership = table_of(Membership)
+_activity = table_of(Activity)
 
 FIRST = [
     "Sam",
@@ -94,19 +101,19 @@ def seed(
     today = local_date(now, tz)
     first_day = week_monday(today) - timedelta(weeks=weeks - 1)
     with engine.begin() as conn:
-        start_team = int(conn.execute(select(func.count()).select_from(t.team)).scalar_one())
-        start_person = int(conn.execute(select(func.count()).select_from(t.person)).scalar_one())
+        start_team = int(conn.execute(select(func.count()).select_from(_team)).scalar_one())
+        start_person = int(conn.execute(select(func.count()).select_from(_person)).scalar_one())
         team_ids: list[int] = []
         for i in range(teams):
             n = start_team + i
             name = WARDS[n] if realistic and n < len(WARDS) else f"Team {n + 1:03d}"
             slug = name.lower().replace(" ", "-")
             team_id = conn.execute(
-                insert(t.team).values(name=name, slug=slug, created_at=now).returning(t.team.c.id)
+                insert(_team).values(name=name, slug=slug, created_at=now).returning(_team.c.id)
             ).scalar_one()
             team_ids.append(int(team_id))
             conn.execute(
-                insert(t.team_chat).values(
+                insert(_team_chat).values(
                     team_id=team_id, chat_id=-1_000_000_000_000 - n, title=name, bound_at=now
                 )
             )
@@ -122,19 +129,19 @@ def seed(
                 person_n += 1
                 person_id = int(
                     conn.execute(
-                        insert(t.person)
+                        insert(_person)
                         .values(
                             telegram_user_id=user_id,
                             display_name=name,
                             nudges_paused=False,
                             created_at=now,
                         )
-                        .returning(t.person.c.id)
+                        .returning(_person.c.id)
                     ).scalar_one()
                 )
                 conn.execute(
-                    insert(t.membership).values(
-                        person_id=person_id, team_id=team_id, role=role.value, created_at=now
+                    insert(_membership).values(
+                        person_id=person_id, team_id=team_id, role=role, created_at=now
                     )
                 )
                 targets = DEFAULT_TARGETS.get(role) or {"resident_contact": 5}
@@ -186,21 +193,25 @@ def _flush(
     """Write buffered entries and their daily totals; return how many entries were written."""
     written = len(entries)
     if entries:
-        conn.execute(insert(t.activity), entries)
+        conn.execute(insert(_activity), entries)
     rows = [
         {"person_id": p, "team_id": tm, "kind": k, "day": d, "total": n}
         for (p, tm, k, d), n in daily.items()
     ]
     if rows:
         add_to_counter_many(
-            conn, t.daily_total, rows, key=("person_id", "team_id", "kind", "day"), column="total"
+            conn,
+            table_of(DailyTotal),
+            rows,
+            key=("person_id", "team_id", "kind", "day"),
+            column="total",
         )
         weeks: dict[tuple[int, int, str, date], int] = defaultdict(int)
         for (p, tm, k, d), n in daily.items():
             weeks[(p, tm, k, d - timedelta(days=d.weekday()))] += n
         add_to_counter_many(
             conn,
-            t.weekly_total,
+            table_of(WeeklyTotal),
             [
                 {"person_id": p, "team_id": tm, "kind": k, "week": w, "total": n}
                 for (p, tm, k, w), n in weeks.items()

@@ -39,7 +39,7 @@ from organiser_bot.usecases import digests
 from organiser_bot.usecases.digests import Nudge
 from storage import ledger
 from storage.engine import Database
-from storage.people import TeamRow
+from storage.models import Team
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ async def send_week_digests(
     )
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def one(team: TeamRow, chat_id: int) -> None:
+    async def one(team: Team, chat_id: int) -> None:
         digest = built.get(team.id)
         if digest is None:  # archived between the two queries
             return
@@ -239,7 +239,7 @@ async def send_week_digests(
 async def _send_team(
     poster: Poster,
     db: Database,
-    team: TeamRow,
+    team: Team,
     chat_id: int,
     digest: TeamDigest,
     *,

@@ -48,7 +48,8 @@ from organiser_bot.domain.targets import (
 from organiser_bot.usecases.guards import require_manager, require_manages
 from storage import activities, ledger, people
 from storage import targets as target_store
-from storage.people import MemberRow, TeamRow
+from storage.models import DigestLedger, Team
+from storage.people import TeamMember
 
 __all__ = [
     "LEDGER_WEEKS",
@@ -85,8 +86,8 @@ _WEEK = timedelta(days=7)
 class _Loaded:
     """Everything a set of teams' digests are computed from, read in a handful of queries."""
 
-    teams: Mapping[int, TeamRow]
-    members: Mapping[int, list[MemberRow]]
+    teams: Mapping[int, Team]
+    members: Mapping[int, list[TeamMember]]
     # (team, person) -> kind -> seven daily counts, Monday first.
     daily: Mapping[tuple[int, int], Mapping[str, list[int]]]
     overrides: list[TargetRow]
@@ -101,10 +102,7 @@ def _load(
     wanted = set(team_ids)
     teams = {t.id: t for t in people.list_teams(conn) if t.id in wanted}
     members = {team_id: people.team_members(conn, team_id) for team_id in teams}
-    daily: dict[tuple[int, int], dict[str, list[int]]] = defaultdict(dict)
-    for row in activities.day_totals(conn, start=monday, end=monday + _WEEK, team_ids=list(teams)):
-        counts = daily[(row.team_id, row.person_id)].setdefault(row.kind, [0] * 7)
-        counts[(row.day - monday).days] += row.total
+    daily = activities.week_by_day(conn, monday=monday, team_ids=list(teams))
     first = monday - (TREND_WEEKS - 1) * _WEEK
     person_ids = sorted({m.person_id for ms in members.values() for m in ms})
     absences: dict[int, list[AbsenceRow]] = defaultdict(list)
@@ -130,7 +128,7 @@ def _load(
 
 
 def _member_targets(
-    data: _Loaded, team_id: int, member: MemberRow, monday: date
+    data: _Loaded, team_id: int, member: TeamMember, monday: date
 ) -> tuple[dict[str, int], int]:
     """(pro-rated targets, days away) of one member in one week: the rule /week uses too."""
     return week_targets(
@@ -464,7 +462,7 @@ def ledger_report(
     return LedgerReport(tz, tuple(weeks), schedule, TEMPLATE_VERSION)
 
 
-def _ledger_entry(team_name: str, row: ledger.LedgerRow) -> LedgerEntry:
+def _ledger_entry(team_name: str, row: DigestLedger) -> LedgerEntry:
     if row.status == ledger.SENT and row.sent_at is not None:
         return LedgerEntry(
             team_name,
@@ -543,7 +541,7 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
         for m in ms:
             memberships[m.person_id] += 1
     behind: dict[int, list[Behind]] = defaultdict(list)
-    who: dict[int, MemberRow] = {}
+    who: dict[int, TeamMember] = {}
     for team in sorted(data.teams.values(), key=lambda t: (t.name, t.id)):
         for m in data.members.get(team.id, []):
             if m.nudges_paused or m.person_id in already:

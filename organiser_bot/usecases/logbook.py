@@ -23,7 +23,8 @@ from organiser_bot.domain.targets import week_targets
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import require_member
 from storage import activities, audit
-from storage.activities import EntryRow, NewEntry
+from storage.activities import NewEntry
+from storage.models import Activity
 
 # Outcomes.
 
@@ -193,7 +194,7 @@ def _week_status(
 
 
 def _confirm(
-    conn: Connection, actor: Actor, rows: Sequence[EntryRow], moment: Moment
+    conn: Connection, actor: Actor, rows: Sequence[Activity | NewEntry], moment: Moment
 ) -> tuple[Confirmed, ...]:
     assert actor.person_id is not None
     teams = {tr.team_id: tr for tr in actor.teams}
@@ -258,9 +259,9 @@ def _resolve(
                 occurred_at=entry.occurred_at,
                 occurred_on=local_date(entry.occurred_at, tz),
                 note=entry.note or None,
-                chat_id=chat_id,
-                message_id=message_id,
-                line=i,
+                source_chat_id=chat_id,
+                source_message_id=message_id,
+                source_line=i,
             )
         )
     return out
@@ -325,30 +326,14 @@ def log_text(
         if not live:
             return ReplayOfUndone()
         return Logged(_confirm(conn, actor, live, moment), (chat_id, message_id), several, True)
-    if len(ids) == len(resolved):
-        rows = [
-            EntryRow(
-                new_id,
-                e.person_id,
-                e.team_id,
-                e.kind,
-                e.count,
-                e.occurred_at,
-                e.occurred_on,
-                e.note,
-                e.chat_id,
-                e.message_id,
-                e.line,
-                False,
-            )
-            for new_id, e in zip(ids, resolved, strict=True)
-        ]
-    else:  # a concurrent copy of this message got there first
-        rows = _live(conn, chat_id, message_id)
+    # Fewer inserted than resolved: a concurrent copy of this message got there first.
+    rows: Sequence[Activity | NewEntry] = (
+        resolved if len(ids) == len(resolved) else _live(conn, chat_id, message_id)
+    )
     return Logged(_confirm(conn, actor, rows, moment), (chat_id, message_id), several)
 
 
-def _live(conn: Connection, chat_id: int, message_id: int) -> list[EntryRow]:
+def _live(conn: Connection, chat_id: int, message_id: int) -> list[Activity]:
     return [r for r in activities.entries_from_source(conn, chat_id, message_id) if not r.deleted]
 
 
@@ -449,9 +434,9 @@ def edit_text(
         actor, entries, chat_id=chat_id, message_id=message_id, moment=moment, editing=True
     )
     now = moment.now
-    by_line = {r.line: r for r in rows}
+    by_line = {r.source_line: r for r in rows}
     for new in resolved:
-        old = by_line.pop(new.line, None)
+        old = by_line.pop(new.source_line, None)
         if old is None:
             activities.record(conn, [new], now=now)
         elif not old.deleted and (old.team_id, old.kind, old.count, old.occurred_at, old.note) == (

@@ -312,10 +312,11 @@ def revoke_invite(conn: Connection, actor: Actor, code: str, *, moment: Moment) 
         NotPermitted: the person does not manage the invite's team.
         InviteAlreadyRevoked: the invite was revoked before.
     """
-    invite = people.find_invite(conn, code.strip())
-    if invite is None:
+    found = people.find_invite(conn, code.strip())
+    if found is None:
         raise NoSuchInvite()
-    require_manages(actor, Action.REVOKE_INVITE, team_id=invite.team_id, team_name=invite.team_name)
+    invite, team = found
+    require_manages(actor, Action.REVOKE_INVITE, team_id=team.id, team_name=team.name)
     if invite.revoked:
         raise InviteAlreadyRevoked()
     people.revoke_invite(conn, invite.id, now=moment.now)
@@ -327,7 +328,7 @@ def revoke_invite(conn: Connection, actor: Actor, code: str, *, moment: Moment) 
         entity="invite",
         entity_id=invite.id,
     )
-    return InviteRevoked(code, invite.team_name)
+    return InviteRevoked(code, team.name)
 
 
 def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined:
@@ -338,9 +339,10 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
         AlreadyInTeam: the person is in the invite's team already.
     """
     now = moment.now
-    invite = people.find_invite(conn, code.strip(), for_update=True)
-    if invite is None:
+    found = people.find_invite(conn, code.strip(), for_update=True)
+    if found is None:
         raise InviteUnusable(InviteProblem.INVALID)
+    invite, team = found
     if invite.revoked:
         raise InviteUnusable(InviteProblem.WITHDRAWN)
     if invite.expires_at <= now:
@@ -350,7 +352,7 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
     identity = actor.identity
     existing = people.membership_role(conn, identity.user_id, invite.team_id)
     if existing is not None:
-        raise AlreadyInTeam(invite.team_name, existing)
+        raise AlreadyInTeam(team.name, existing)
     if not people.use_invite(conn, invite.id):
         raise InviteUnusable(InviteProblem.USED_UP)
     person_id = people.ensure_person(conn, identity, now=now)
@@ -367,7 +369,7 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
         invite_id=invite.id,
         role=invite.role.value,
     )
-    return Joined(invite.team_name, invite.role)
+    return Joined(team.name, invite.role)
 
 
 def bind_chat(
@@ -461,7 +463,7 @@ def add_kind(conn: Connection, actor: Actor, args: list[str], *, moment: Moment)
     kind = Kind(key, key.replace("_", " "), aliases)
     now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
-    people.add_kind(conn, key=kind.key, label=kind.label, aliases=aliases, now=now)
+    people.add_kind(conn, kind, now=now)
     audit.record(
         conn,
         at=now,

@@ -325,10 +325,7 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
     pro-rated for absence and for weeks the period covers only in part)."""
     members = people.team_members(conn, team_id)
     ids = [m.person_id for m in members]
-    rows = activities.day_totals(conn, start=period.start, end=period.end, team_ids=[team_id])
-    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        totals[row.person_id][row.kind] += row.total
+    totals = activities.totals_by_member(conn, team_id=team_id, start=period.start, end=period.end)
     overrides = target_store.overrides(conn, team_ids=[team_id])
     absences = target_store.absences(conn, start=period.start, end=period.end, person_ids=ids)
     out = []
@@ -409,7 +406,7 @@ def totals(
             raise UnknownMember(who)
         blocks = []
         for team in managed:
-            rows = [m for m in team_totals(conn, team.id, period) if m.person_id == found[0]]
+            rows = [m for m in team_totals(conn, team.id, period) if m.person_id == found.id]
             if rows:
                 blocks.append(TeamTotals(team.name, period, tuple(rows)))
         if not blocks:
@@ -480,14 +477,14 @@ def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
-    for row, person, team in rows:
+    for row in rows:
         at = row.occurred_at.astimezone(moment.tz)
         writer.writerow(
             [
                 f"{row.occurred_on}",
                 f"{at:%H:%M}",
-                team,
-                person,
+                row.team_slug,
+                row.person_name,
                 moment.kinds.get(row.kind).label,
                 row.count,
                 row.note or "",
@@ -552,7 +549,7 @@ def set_target(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
         found = people.find_person_by_username(conn, who)
         if found is None:
             raise UnknownMember(who)
-        scope, whose = f"person:{found[0]}", found[1]
+        scope, whose = f"person:{found.id}", found.display_name
     else:
         role = Role.parse(who)
         if role is None:

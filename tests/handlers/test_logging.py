@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from storage import tables as t
 from storage.engine import make_engine
+from storage.models import Activity, Person
+from storage.query import table_of
 from tests.conftest import ADMIN_ID, OfflineBot
 
 ORGANISER = 2001
@@ -35,7 +36,7 @@ async def team_bot(offline_bot: OfflineBot) -> OfflineBot:
 def _count_rows(url: str) -> int:
     engine = make_engine(url)
     with engine.connect() as conn:
-        n = conn.execute(select(func.count()).select_from(t.activity)).scalar_one()
+        n = conn.execute(select(func.count()).select_from(table_of(Activity))).scalar_one()
     engine.dispose()
     return int(n)
 
@@ -174,7 +175,7 @@ async def test_stranger_gets_an_explanation_and_nothing_is_stored(offline_bot: O
     assert "invite" in await offline_bot.say(STRANGER, "/week")
     engine = make_engine(offline_bot.db_url)
     with engine.connect() as conn:
-        people = conn.execute(select(func.count()).select_from(t.person)).scalar_one()
+        people = conn.execute(select(func.count()).select_from(table_of(Person))).scalar_one()
     engine.dispose()
     assert people == 0
 

@@ -109,8 +109,9 @@ async def test_team_listing_and_use_for_a_single_team(org: OfflineBot) -> None:
 async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: OfflineBot) -> None:
     from sqlalchemy import select
 
-    from storage import tables as t
     from storage.engine import make_engine
+    from storage.models import Activity
+    from storage.query import table_of
 
     assert "/forgetme confirm" in await org.say(ORGANISER, "/forgetme")
     assert "one-to-one: 5/15" in await org.say(ORGANISER, "/week")  # nothing changed yet
@@ -118,9 +119,10 @@ async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: Offl
     assert done.startswith("Done: 2 entries removed")
     assert "invite" in await org.say(ORGANISER, "/week")  # no longer a member
     engine = make_engine(org.db_url)
+    activity = table_of(Activity)
     with engine.connect() as conn:
         notes = (
-            conn.execute(select(t.activity.c.note).where(t.activity.c.note.is_not(None)))
+            conn.execute(select(activity.c.note).where(activity.c.note.is_not(None)))
             .scalars()
             .all()
         )

@@ -145,7 +145,7 @@ async def test_due_digest_goes_to_every_bound_team_once_and_a_rerun_sends_nothin
     alpha = rows[ids["Alpha"]]
     assert (alpha.status, alpha.attempts, alpha.template_version) == ("sent", 1, TEMPLATE_VERSION)
     assert alpha.sent_at == MONDAY_SLOT and alpha.chat_id == -2001
-    assert len(alpha.content_hash) == 64 and len(alpha.message_ids) == 3
+    assert len(alpha.content_hash) == 64 and len(alpha.delivered_ids) == 3
 
     before = len(bot.api.requests)
     for later in (
@@ -245,7 +245,7 @@ async def test_a_crashed_send_is_resumed_after_the_stale_period_without_repeatin
     assert text.startswith("Alpha · 2026-W47")
     row = await _db(bot).run(ledger.get, team_id=ids["Alpha"], iso_week="2026-W47")
     assert row is not None and (row.status, row.attempts, row.sent_at) == ("sent", 2, later)
-    assert row.message_ids[:2] == (901, 902) and len(row.message_ids) == 3
+    assert row.delivered_ids[:2] == (901, 902) and len(row.delivered_ids) == 3
 
 
 async def test_ledger_gives_up_after_max_attempts(db: Database) -> None:

@@ -6,17 +6,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from organiser_bot.domain.access import Identity
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import effective_targets
 from storage import activities, people
-from storage import tables as t
 from storage import targets as target_store
 from storage.activities import NewEntry
 from storage.engine import Database
+from storage.models import Activity
+from storage.query import table_of
+
+ACTIVITY = table_of(Activity)
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 THURSDAY = date(2026, 11, 26)
@@ -43,11 +46,15 @@ def _entry(
     return NewEntry(person, team, kind, count, NOW, day, "note", 99, message, line)
 
 
+def _totals(conn: Connection, person: int, team: int, start: date, end: date) -> dict[str, int]:
+    """A person's totals per kind over [start, end), read as /totals reads them."""
+    by_member = activities.totals_by_member(conn, team_id=team, start=start, end=end)
+    return by_member.get(person, {})
+
+
 def _week(db: Database, person: int, team: int) -> dict[str, int]:
     with db.begin() as conn:
-        return activities.kind_totals(
-            conn, person_id=person, team_id=team, start=date(2026, 11, 23), end=date(2026, 11, 30)
-        )
+        return _totals(conn, person, team, date(2026, 11, 23), date(2026, 11, 30))
 
 
 def test_the_same_source_line_is_never_stored_twice(db: Database) -> None:
@@ -74,9 +81,9 @@ def test_database_constraint_refuses_a_duplicate_source(db: Database) -> None:
         "recorded_at": NOW,
     }
     with db.begin() as conn:
-        conn.execute(insert(t.activity).values(**row))
+        conn.execute(insert(ACTIVITY).values(**row))
     with pytest.raises(IntegrityError), db.begin() as conn:
-        conn.execute(insert(t.activity).values(**row))
+        conn.execute(insert(ACTIVITY).values(**row))
 
 
 def test_daily_totals_follow_inserts_deletes_and_replacements(db: Database) -> None:
@@ -103,11 +110,9 @@ def test_daily_totals_follow_inserts_deletes_and_replacements(db: Database) -> N
         assert activities.soft_delete(conn, [rows[1]], now=NOW) == []
     assert _week(db, person, team) == {}
     with db.begin() as conn:
-        last_week = activities.kind_totals(
-            conn, person_id=person, team_id=team, start=date(2026, 11, 16), end=date(2026, 11, 23)
-        )
+        last_week = _totals(conn, person, team, date(2026, 11, 16), date(2026, 11, 23))
         live = conn.execute(
-            select(func.sum(t.activity.c.count)).where(t.activity.c.deleted_at.is_(None))
+            select(func.sum(ACTIVITY.c.count)).where(ACTIVITY.c.deleted_at.is_(None))
         ).scalar_one()
     assert last_week == {"resident_contact": 7} and live == 7
 
@@ -200,7 +205,7 @@ def test_an_invite_use_is_spent_once(db: Database) -> None:
     with db.begin() as conn:
         assert people.use_invite(conn, invite) is False
         found = people.find_invite(conn, "abc", for_update=True)
-    assert found is not None and found.uses_left == 0
+    assert found is not None and found[0].uses_left == 0
 
 
 def test_datetimes_come_back_aware_utc(db: Database) -> None:
@@ -272,24 +277,43 @@ def test_running_totals_equal_live_entries_after_random_changes(db: Database) ->
                     ),
                     now=NOW,
                 )
+    mondays = [date(2025, 12, 29) + timedelta(weeks=i) for i in range(53)]
     with db.begin() as conn:
         live = conn.execute(
-            select(t.activity.c.kind, t.activity.c.occurred_on, t.activity.c.count).where(
-                t.activity.c.deleted_at.is_(None)
+            select(ACTIVITY.c.kind, ACTIVITY.c.occurred_on, ACTIVITY.c.count).where(
+                ACTIVITY.c.deleted_at.is_(None)
             )
         ).all()
-        daily = activities.day_totals(conn, start=date(2026, 1, 1), end=date(2027, 1, 1))
-        weekly = activities.week_totals(
-            conn, first_monday=date(2026, 1, 5), last_monday=date(2026, 12, 28)
+        # Every read of the running totals: the digest's days, its trend's weeks, and the
+        # week each confirmation shows.
+        daily = {
+            (kind, monday + timedelta(days=i)): n
+            for monday in mondays
+            for days in activities.week_by_day(conn, monday=monday, team_ids=[team]).values()
+            for kind, counts in days.items()
+            for i, n in enumerate(counts)
+            if n
+        }
+        series = activities.team_week_series(
+            conn, team_id=team, first_monday=mondays[0], last_monday=mondays[-1]
         )
+        weekly = {(kind, week): n for week, kinds in series.items() for kind, n in kinds.items()}
+        confirmed = {
+            (kind, monday): n
+            for monday in mondays
+            for kind, n in activities.week_snapshot(
+                conn, person_id=person, team_id=team, role="organiser", monday=monday
+            ).totals.items()
+        }
     by_day: dict[tuple[str, date], int] = {}
     by_week: dict[tuple[str, date], int] = {}
     for kind, day, count in live:
         by_day[(kind, day)] = by_day.get((kind, day), 0) + count
         monday = day - timedelta(days=day.weekday())
         by_week[(kind, monday)] = by_week.get((kind, monday), 0) + count
-    assert {(d.kind, d.day): d.total for d in daily} == by_day
-    assert {(w.kind, w.week): w.total for w in weekly} == by_week
+    assert daily == by_day
+    assert weekly == by_week
+    assert confirmed == by_week
 
 
 def test_migration_backfills_weekly_totals_from_daily_totals(tmp_path: Path) -> None:
@@ -322,8 +346,9 @@ def test_migration_backfills_weekly_totals_from_daily_totals(tmp_path: Path) -> 
             )
     migrate.upgrade(engine)
     with engine.begin() as conn:
-        weeks = activities.week_totals(
-            conn, first_monday=date(2026, 11, 16), last_monday=date(2026, 12, 7)
+        series = activities.team_week_series(
+            conn, team_id=1, first_monday=date(2026, 11, 16), last_monday=date(2026, 12, 7)
         )
     engine.dispose()
-    assert {(w.week, w.total) for w in weeks} == {(date(2026, 11, 23), 5), (date(2026, 11, 30), 4)}
+    weeks = {(week, n) for week, kinds in series.items() for n in kinds.values()}
+    assert weeks == {(date(2026, 11, 23), 5), (date(2026, 11, 30), 4)}

@@ -30,8 +30,9 @@ from organiser_bot.usecases.logbook import (
     WeekTally,
 )
 from storage import people
-from storage import tables as t
 from storage.engine import Database
+from storage.models import Activity
+from storage.query import table_of
 from tests.digest_factories import LONDON, away, make_member, make_team
 
 #: Thursday 26 Nov 2026, as in the handler tests.
@@ -84,7 +85,7 @@ def _log(db: Database, user_id: int, text: str, message_id: int, **kw: object) -
 
 def _rows(db: Database) -> int:
     with db.begin() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.activity)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(table_of(Activity))).scalar_one())
 
 
 def test_a_log_confirms_each_entry_with_its_week_tally(db: Database, north: int) -> None:
