@@ -27,7 +27,25 @@ class Kind:
         return (self.key, self.label.lower(), *self.aliases)
 
 
-ONE_TO_ONE = Kind("one_to_one", "one-to-one", ("121", "1:1", "1-1", "one-to-one", "oto"))
+ONE_TO_ONE = Kind(
+    "one_to_one",
+    "one-to-one",
+    # The first alias is the one examples show; the rest are how people write it.
+    (
+        "121",
+        "1:1",
+        "1-1",
+        "one-to-one",
+        "oto",
+        "1-2-1",
+        "1to1",
+        "1on1",
+        "one to one",
+        "one on one",
+        "1 to 1",
+        "1 on 1",
+    ),
+)
 CASEWORK = Kind("casework", "casework", ("case", "cw"))
 RESIDENT_CONTACT = Kind(
     "resident_contact", "resident contact", ("contact", "contacts", "doors", "door", "rc")
@@ -56,6 +74,7 @@ class KindRegistry:
     def __init__(self, extra: Iterable[Kind] = ()) -> None:
         self._kinds: dict[str, Kind] = {}
         self._by_name: dict[str, Kind] = {}
+        self._widest: dict[str, int] = {}
         for kind in (*BUILTIN_KINDS, *extra):
             self.add(kind)
 
@@ -64,6 +83,16 @@ class KindRegistry:
         self._kinds[kind.key] = kind
         for name in kind.names():
             self._by_name.setdefault(name.lower(), kind)
+            words = name.lower().split()
+            if len(words) > 1:
+                self._widest[words[0]] = max(self._widest.get(words[0], 1), len(words))
+
+    def widest(self, first: str) -> int:
+        """Most words in a name that starts with the word ``first`` (3 for ``one``), else 1.
+
+        Lets a parser try only the name lengths that can match.
+        """
+        return self._widest.get(first.lower(), 1)
 
     def lookup(self, word: str) -> Kind | None:
         """Return the kind named by ``word`` (case-insensitive), or None."""

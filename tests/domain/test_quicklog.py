@@ -70,7 +70,9 @@ def test_design_example_doors_yesterday() -> None:
 
 def test_design_example_contacts_at_time() -> None:
     entry = parse("contacts 6 at 18:30", now=EVENING)
-    assert entry == ParsedEntry("resident_contact", 6, local(TODAY, 18, 30), "", None, True)
+    assert entry == ParsedEntry(
+        "resident_contact", 6, local(TODAY, 18, 30), "", None, True, timed=True
+    )
 
 
 def test_design_example_contacts_at_time_before_it_happened_is_refused() -> None:
@@ -295,14 +297,16 @@ def test_yesterday_evening_time() -> None:
     assert entry.occurred_at == local(date(2026, 11, 19), 18, 30)
 
 
-def test_when_words_in_the_middle_of_a_note_are_left_alone() -> None:
-    entry = parse("121 met Sam mon about fri rota")
+def test_when_words_in_the_middle_of_a_note_are_refused_with_a_hint() -> None:
+    # Issue #8: a day word never slips silently into the note; quoting keeps it there.
+    assert "'mon' looks like a day" in fail("121 met Sam mon about fri rota").message
+    assert "'today' looks like a day" in fail("121 Sam today Patel").message
+    entry = parse('121 "met Sam mon about fri rota"')
     assert (entry.note, entry.dated, entry.occurred_at) == (
         "met Sam mon about fri rota",
         False,
         NOW,
     )
-    assert parse("121 Sam today Patel").note == "Sam today Patel"
     assert parse("121 Sam at 9 Patel").note == "Sam at 9 Patel"
 
 
@@ -699,7 +703,13 @@ def entries(draw: st.DrawFn) -> tuple[ParsedEntry, datetime, ZoneInfo, bool]:
         occurred_at = to_utc(day, time(12, 0), tz)
         dated = True
     words = draw(st.lists(NOTE_WORDS, max_size=6))
-    team = draw(st.one_of(st.none(), st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True)))
+    team = draw(
+        st.one_of(
+            st.none(),
+            st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True),
+            st.sampled_from(["5-towns", "северный-район", "北区", "2nd-ward"]),
+        )
+    )
     entry = ParsedEntry(
         kind=draw(st.sampled_from(KINDS.keys())),
         count=draw(st.integers(1, 500)),
