@@ -10,15 +10,16 @@ slips silently into the note.
 
 Kinds
     ``KIND`` is any name the :class:`~organiser_bot.domain.kinds.KindRegistry` knows, up to three
-    tokens (``one to one``, ``resident contact``, ``121``), longest first. A trailing ``:`` or
-    ``,`` is ignored and so is a plural ``s`` (``121s``, ``one to ones``, ``cases``).
+    tokens (``one to one``, ``resident contact``, ``121``), longest first. Trailing
+    punctuation (``121:``, ``doors,``) is ignored and so is a plural ``s`` (``121s``,
+    ``one to ones``, ``cases``). Glued counts are split: ``2x121``, ``121x3``.
     ``LEAD`` is how people start a sentence: ``had``, ``did``, ``done`` or ``held``, optionally
     after ``i``/``just``/``also`` and before ``a``/``an``/``another``: ``had a 121 with Sam``,
     ``did 3 121s``. It is skipped only when a kind follows.
 
 Counts (1..500; once per line)
     * Before the kind: ``14 doors``, ``+3 doors`` (button text), ``2x121``, ``3x 121``,
-      ``3 x 121``, ``3×121``.
+      ``3 x 121``, ``3×121``, ``x3 121``.
     * After the kind, among the leading day/time words: a bare number, trailing ``!``/``.``
       ignored (``doors 14!``, ``doors yesterday 14``), or a multiplier.
     * Multipliers, read at the start or the end of the line: ``x3``, ``3x``, ``×3``, ``*3``,
@@ -30,7 +31,8 @@ Counts (1..500; once per line)
 
 Days and times (``WHEN``), read right after the kind/count and at the end of the line
     * Days: ``today``, ``yesterday``/``yday``, a weekday (``mon``, ``monday``...: the most recent
-      such day, today included), ``this <weekday>`` (this week's, Monday first),
+      such day, today included), ``this <weekday>`` (this week's, Monday first; a later day
+      this week is the future),
       ``last <weekday>`` (strictly before today), ``N days ago``, ``a day ago``,
       ``N weeks ago``, ``2026-11-20``, ``20/11`` (the most recent such date not after today),
       ``20/11/2026``, ``20/11/26``; an optional ``on`` may precede a day.
@@ -59,16 +61,17 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
     * Phrases that name no single day are refused, never read as today: ``last week``,
       ``last month``, ``the other day``, ``few days ago``.
     * At most one day, one time and one part of the day per line.
-    * A day or time word in the middle of the note (``121 Sam today Patel``, ``... 18:30 ...``,
-      ``... 20/11 ...``) is refused with a hint. ``sat``, ``sun`` and ``wed`` are ordinary words
-      there (``Jo sat in``); ``at 9`` is too (``at 9 Elm Road``), as are the bare parts of the
-      day.
+    * A day or time word or phrase in the middle of the note (``121 Sam today Patel``,
+      ``... last night ...``, ``... 18:30 ...``, ``... 20/11 ...``) is refused with a hint.
+      ``sat``, ``sun`` and ``wed`` are ordinary words there (``Jo sat in``); ``at 9`` is too
+      (``at 9 Elm Road``), as are the bare parts of the day.
 
 Teams
     ``#name`` anywhere sets the team and is taken out of the note, for every team short name:
     digits first (``#5-towns``), any script (``#северный-район``, ``#北区``). A tag is ``#``
     followed by a word holding at least one letter; the use case refuses one that names none
-    of the person's teams. ``#12`` (no letter: a house or case number) stays in the note.
+    of the person's teams. ``#12`` (no letter: a house or case number) stays in the note, so a
+    team whose short name has no letter cannot be tagged.
 
 Notes
     Everything else, spacing collapsed, case kept, is the note (500 characters at most). One
@@ -86,23 +89,30 @@ day; a time without a day means today. Wall times are converted with
 Nothing here raises on any input text: problems come back as :class:`LineError` values.
 
 Why the grammar reads dates itself
-    ``dateparser`` 1.5.0 and ``parsedatetime`` 2.6 were measured against this grammar on its own
-    forms (Friday 2026-11-20 15:00 London). ``dateparser`` read most phrases but moved times to
-    yesterday instead of refusing them (``at 18:30`` gave 2026-11-19 18:30), read ``21/11`` a
-    year back without a word, and, searching a whole line, took note words for dates
+    ``dateparser`` 1.5.0 and ``parsedatetime`` 2.6 were tried on this grammar's forms (Friday
+    2026-11-20 15:00, London). ``dateparser`` read most phrases but moved a later time to
+    yesterday instead of refusing it (``at 18:30`` gave 2026-11-19 18:30), read ``21/11`` a
+    year back without a word and, searching a whole line, took note words for dates
     (``121 May`` gave 20 May, ``121 Sam at the march`` 20 March). ``parsedatetime`` read
-    weekdays forward (``mon``, ``mon morning`` gave next Monday), ``this morning`` and
-    ``last night`` as 29 November, did not read ``18/11``, and read the kind ``121`` as 01:21.
-    Neither refuses the future or knows where the note ends, so the refusals and the note's
-    edges would still be this module's code. Cost per call: ``dateparser.parse`` 2.0-2.4 ms and
-    ``search_dates`` 1.7-3.3 ms against about 45 us for this whole grammar; ``parsedatetime``
-    60-400 us. On ``bench/bench_quicklog.py --updates 2000`` (shared machine, best of 3) a
-    quick log took 4.4 ms one at a time with this grammar, 7.0 ms with ``search_dates`` on each
-    line (the grammar's share up from 0.5% to 34%) and 2.8 ms with ``parsedatetime``, whose
-    share rose to 7% (the end-to-end figures are within the machine's noise). Neither library
-    is used: one misreads and the other is slow, both would still need this code around them,
-    and ``dateparser`` pulls ``regex``, ``pytz`` and ``tzlocal`` (190 ms to import, 400 ms to
-    its first parse).
+    weekdays forward (``mon`` and ``mon morning`` gave next Monday), ``this morning`` and
+    ``last night`` as 29 November, could not read ``18/11`` and took the kind ``121`` for
+    01:21. Neither refuses the future nor knows where a note ends, so the refusals and the
+    note's edges would stay this module's code either way.
+
+    Cost per call: ``dateparser.parse`` 2.0-2.4 ms, ``search_dates`` 1.7-3.3 ms,
+    ``parsedatetime`` 60-400 us; this whole grammar about 40 us a line. On
+    ``bench/bench_quicklog.py --updates 2000`` (a shared, loaded machine; best of 3 alternating
+    runs) a quick log cost 2.70 ms one at a time with the grammar alone, 5.96 ms with
+    ``search_dates`` run on each line (the date step 1.37 ms, 23% of a quick log) and 2.76 ms
+    with ``parsedatetime`` (180 us, 5%). Neither is used: ``dateparser`` misreads in ways that
+    would each need code around it, more than doubles a quick log's cost and pulls ``regex``,
+    ``pytz``, ``tzlocal`` and ``dateutil`` (190 ms to import, 400 ms to its first parse);
+    ``parsedatetime`` is cheaper but wrong on most of the forms above.
+
+    The forms added here (parts of the day, multipliers, near misses, the middle-of-note
+    check) took the grammar from 19 to 39 us a line on the benchmark's mixed lines (best of 4)
+    and a quick log from 1.92 to 2.24 ms one at a time, within the machine's noise: the
+    grammar is under 2% of a quick log.
 """
 
 from __future__ import annotations
