@@ -18,12 +18,10 @@ from sqlalchemy import (
     Integer,
     String,
     bindparam,
-    cast,
+    column,
     func,
-    literal_column,
-    null,
     select,
-    union_all,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,14 +29,12 @@ from sqlmodel import col
 from sqlmodel import select as select_model
 
 from organiser_bot.domain.targets import AbsenceRow, TargetRow
-from storage.models import Absence, Activity, DailyTotal, Person, Target, Team, WeeklyTotal
+from storage.models import Activity, DailyTotal, Person, Team, WeeklyTotal
 from storage.query import fetch_all, table_of
 
 _activity = table_of(Activity)
 _daily = table_of(DailyTotal)
 _weekly = table_of(WeeklyTotal)
-_target = table_of(Target)
-_absence = table_of(Absence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +54,12 @@ class NewEntry:
     source_line: int
 
 
-# The hot path (every quick log and confirmation) runs statements built once, here: building a
-# Core statement per call costs ~300-900 µs on these machines, one built once ~40-100 µs, within
-# ~25 µs of the same SQL written as text() (bench/bench_statements.py). ON CONFLICT needs each
-# dialect's own insert(), so those are built once per dialect.
+# The hot path (every quick log and confirmation) runs statements built once, here. Per execution
+# on SQLite (bench/bench_statements.py, best of 9 rounds on an idle 2-core host): inserting an
+# entry costs ~330 µs as Core built per call, ~70-80 µs built once, ~95 µs as text(); adding to a
+# running total ~450-500 µs, ~31-34 µs and ~29 µs. On PostgreSQL the forms built once and text()
+# are within the round trip's noise. ON CONFLICT needs each dialect's own insert(), so these are
+# built once per dialect.
 _DIALECTS: dict[str, Any] = {"sqlite": sqlite, "postgresql": postgresql}
 
 
@@ -340,54 +338,38 @@ class WeekSnapshot:
     absences: list[AbsenceRow]
 
 
-def _none(type_: Any) -> Any:
-    # Typed NULLs, so PostgreSQL can type the UNION's columns.
-    return cast(null(), type_)
-
-
 # One round trip for every confirmation: the week's totals ('W'), the target overrides that can
-# apply to this person in this team ('T'), and their absences overlapping the week ('A'). The
-# columns are named by the first SELECT; ``ref`` is a target's team or an absence's id.
-_WEEK_SNAPSHOT = union_all(
-    select(
-        literal_column("'W'").label("part"),
-        _none(Integer).label("ref"),
-        _none(String).label("scope"),
-        _weekly.c.kind,
-        _weekly.c.total.label("n"),
-        _none(Date).label("starts_on"),
-        _none(Date).label("ends_on"),
-    ).where(
-        _weekly.c.person_id == bindparam("person_id"),
-        _weekly.c.team_id == bindparam("team_id"),
-        _weekly.c.week == bindparam("week", type_=Date()),
-    ),
-    select(
-        literal_column("'T'"),
-        _target.c.team_id,
-        _target.c.scope,
-        _target.c.kind,
-        _target.c.weekly,
-        _none(Date),
-        _none(Date),
-    ).where(
-        _target.c.team_id.is_(None) | (_target.c.team_id == bindparam("team_id")),
-        _target.c.scope.in_([bindparam("role_scope"), bindparam("person_scope")]),
-    ),
-    select(
-        literal_column("'A'"),
-        _absence.c.id,
-        _none(String),
-        _none(String),
-        _none(Integer),
-        _absence.c.starts_on,
-        _absence.c.ends_on,
-    ).where(
-        _absence.c.person_id == bindparam("person_id"),
-        _absence.c.deleted_at.is_(None),
-        _absence.c.starts_on < bindparam("week_end", type_=Date()),
-        _absence.c.ends_on >= bindparam("week", type_=Date()),
-    ),
+# apply to this person in this team ('T'), and their absences overlapping the week ('A'); ``ref``
+# is a target's team or an absence's id. The one statement of the hot path kept as text(): built
+# once as Core it costs ~60-65 µs per execution on SQLite against ~40 µs as text(), and ~10-30 µs
+# more on PostgreSQL (bench/bench_statements.py, "read the week back"), because SQLAlchemy hashes
+# a statement's cache key on every execution and this UNION's is large. The NULLs are cast so
+# PostgreSQL can type the UNION's columns.
+_WEEK_SNAPSHOT = (
+    text(
+        "SELECT 'W', CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), kind, total,"
+        " CAST(NULL AS DATE), CAST(NULL AS DATE) FROM weekly_total"
+        " WHERE person_id = :person_id AND team_id = :team_id AND week = :week"
+        " UNION ALL"
+        " SELECT 'T', team_id, scope, kind, weekly, CAST(NULL AS DATE), CAST(NULL AS DATE)"
+        " FROM target"
+        " WHERE (team_id IS NULL OR team_id = :team_id) AND scope IN (:role_scope, :person_scope)"
+        " UNION ALL"
+        " SELECT 'A', id, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER),"
+        " starts_on, ends_on FROM absence"
+        " WHERE person_id = :person_id AND deleted_at IS NULL"
+        " AND starts_on < :week_end AND ends_on >= :week"
+    )
+    .bindparams(bindparam("week", type_=Date()), bindparam("week_end", type_=Date()))
+    .columns(
+        column("part", String),
+        column("ref", Integer),
+        column("scope", String),
+        column("kind", String),
+        column("n", Integer),
+        column("starts_on", Date),
+        column("ends_on", Date),
+    )
 )
 
 
