@@ -14,7 +14,9 @@ from organiser_bot.context import BotContext
 from organiser_bot.usecases import logbook, members
 
 
-async def _log(msg: Message, text: str, update: Update, context: BotContext) -> None:
+async def _log(
+    msg: Message, text: str, update: Update, context: BotContext, *, explicit: bool
+) -> None:
     at = moment(context)
     outcome = await run_as_actor(
         update,
@@ -25,11 +27,15 @@ async def _log(msg: Message, text: str, update: Update, context: BotContext) -> 
         message_id=msg.message_id,
         sent_at=_sent_at(msg, at.now),
         moment=at,
+        explicit=explicit,
     )
     await _reply_logged(msg, outcome)
 
 
-async def _reply_logged(msg: Message, outcome: logbook.Logged | logbook.ReplayOfUndone) -> None:
+async def _reply_logged(
+    msg: Message,
+    outcome: logbook.Logged | logbook.ReplayOfUndone | logbook.EditOfUndone | logbook.Chatter,
+) -> None:
     markup = undo_button(outcome.source) if isinstance(outcome, logbook.Logged) else None
     await msg.reply_text(texts.logged(outcome), reply_markup=markup)
 
@@ -44,7 +50,7 @@ async def on_quick_log(update: Update, context: BotContext) -> None:
     """Log each line of a plain-text message, all or nothing."""
     if not (msg := update.effective_message) or not msg.text:
         return
-    await _log(msg, msg.text, update, context)
+    await _log(msg, msg.text, update, context, explicit=False)
 
 
 async def cmd_log(update: Update, context: BotContext) -> None:
@@ -55,7 +61,7 @@ async def cmd_log(update: Update, context: BotContext) -> None:
     if not rest.strip():
         await msg.reply_text(texts.LOG_USAGE)
         return
-    await _log(msg, rest.strip(), update, context)
+    await _log(msg, rest.strip(), update, context, explicit=True)
 
 
 async def on_edit(update: Update, context: BotContext) -> None:
@@ -63,7 +69,8 @@ async def on_edit(update: Update, context: BotContext) -> None:
     if not (msg := update.edited_message) or not msg.text:
         return
     text = msg.text
-    if text.startswith("/"):
+    explicit = text.startswith("/")
+    if explicit:
         command, _, text = text.partition(" ")
         if command.split("@")[0] != "/log":
             return
@@ -77,6 +84,7 @@ async def on_edit(update: Update, context: BotContext) -> None:
         message_id=msg.message_id,
         sent_at=_sent_at(msg, at.now),
         moment=at,
+        explicit=explicit,
     )
     if outcome is not None:
         await _reply_logged(msg, outcome)

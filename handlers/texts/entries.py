@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 
 from handlers.texts import refusal_text
-from organiser_bot.domain.periods import iso_week_label
+from organiser_bot.domain.periods import iso_week_label, week_monday
 from organiser_bot.usecases.logbook import (
     AlreadyUndone,
+    Chatter,
     Confirmed,
+    EditOfUndone,
     Logged,
     NothingToUndo,
     NotYourEntries,
     ReplayOfUndone,
+    SentDigest,
     Undone,
     UnknownTeamTag,
     UnreadableLine,
@@ -43,6 +46,18 @@ BUTTON_EXPIRED = "That button has expired."
 
 _LOGGED_MARK = "✓"
 _UNDONE_MARK = "↩"
+CHATTER = "👍 Nothing logged. To log, send e.g. 121 Sam Patel; /help lists the forms."
+EDIT_OF_UNDONE = (
+    "That message was undone, so it stays undone: your edit logged nothing. "
+    "To log it, send it again as a new message."
+)
+
+#: Telegram refuses a message over 4,096 characters (counted here in UTF-16 code units, which
+#: is never fewer than Telegram counts).
+MAX_MESSAGE = 4096
+#: How much of a note a confirmation shows: its first words, cut to this many characters.
+NOTE_WORDS = 3
+NOTE_CHARS = 24
 
 
 def day_label(day: date) -> str:
@@ -50,36 +65,143 @@ def day_label(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
 
 
-def _confirmation(entries: Iterable[Confirmed], *, several_teams: bool, mark: str) -> str:
-    """One line per entry: ``✓ 3 × one-to-one · Thu 26 Nov · week 4/15 [· Team]``."""
-    lines = []
+def note_opening(note: str) -> str:
+    """The opening of a note as a confirmation shows it: ``Sam Patel tenants…``.
+
+    At most :data:`NOTE_WORDS` words and :data:`NOTE_CHARS` characters, with ``…`` when
+    anything was left out; empty for an empty note.
+    """
+    words = note.split()
+    opening = " ".join(words[:NOTE_WORDS])
+    if len(opening) > NOTE_CHARS:
+        return opening[: NOTE_CHARS - 1].rstrip() + "…"
+    return opening + "…" if len(words) > NOTE_WORDS else opening
+
+
+def _what(count: int, label: str) -> str:
+    return f"{count} × {label}" if count != 1 else label
+
+
+def _tally(entry: Confirmed, several_teams: bool) -> list[str]:
+    if entry.team is None or entry.week is None:
+        return []
+    week = entry.week
+    when = "week" if week.current else iso_week_label(week.monday)
+    tally = f"{week.done}/{week.target}" if week.target else f"{week.done}"
+    return [f"{when} {tally}", entry.team.name] if several_teams else [f"{when} {tally}"]
+
+
+def _line(entry: Confirmed, *, several_teams: bool, mark: str) -> str:
+    """``✓ 3 × one-to-one “Sam Patel tenants…” · Wed 25 Nov 18:30 · week 4/15 [· Team]``."""
+    what = f"{mark} {_what(entry.count, entry.kind.label)}"
+    if opening := note_opening(entry.note):
+        what += f" “{opening}”"
+    when = day_label(entry.day)
+    if entry.at is not None:
+        when += f" {entry.at:%H:%M}"
+    return " · ".join([what, when, *_tally(entry, several_teams)])
+
+
+def _days(first: date, last: date) -> str:
+    if first == last:
+        return day_label(first)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%a} {first.day} – {day_label(last)}"
+    return f"{day_label(first)} – {day_label(last)}"
+
+
+def _summary(entries: Sequence[Confirmed], *, several_teams: bool, mark: str) -> list[str]:
+    """A long message in a few lines: the entries summed by kind, then by kind, team and week.
+
+    ``50 entries: 38 × resident contact, 12 × one-to-one`` and then e.g.
+    ``✓ 38 × resident contact · Mon 23 – Thu 26 Nov · week 52``.
+    """
+    by_kind: dict[str, list[Confirmed]] = {}
+    by_week: dict[tuple[str, int | None, date], list[Confirmed]] = {}
     for entry in entries:
-        label = entry.kind.label
-        what = f"{entry.count} × {label}" if entry.count != 1 else label
-        parts = [f"{mark} {what}", day_label(entry.day)]
-        if entry.team is not None and entry.week is not None:
-            week = entry.week
-            when = "week" if week.current else iso_week_label(week.monday)
-            tally = f"{week.done}/{week.target}" if week.target else f"{week.done}"
-            parts.append(f"{when} {tally}")
-            if several_teams:
-                parts.append(entry.team.name)
-        lines.append(" · ".join(parts))
-    return "\n".join(lines)
+        by_kind.setdefault(entry.kind.key, []).append(entry)
+        team = entry.team.id if entry.team is not None else None
+        by_week.setdefault((entry.kind.key, team, week_monday(entry.day)), []).append(entry)
+    sums = ", ".join(
+        _what(sum(e.count for e in group), group[0].kind.label) for group in by_kind.values()
+    )
+    lines = [f"{len(entries)} entries: {sums}"]
+    for group in by_week.values():
+        first = group[0]
+        days = [e.day for e in group]
+        what = f"{mark} {_what(sum(e.count for e in group), first.kind.label)}"
+        # Every entry of a group shares its week's tally, read after the whole message.
+        lines.append(" · ".join([what, _days(min(days), max(days)), *_tally(first, several_teams)]))
+    return lines
 
 
-def logged(outcome: Logged | ReplayOfUndone) -> str:
-    """The confirmation of a quick log, a replay of one, or an edit of one."""
+def _length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fit(head: list[str], body: list[str], tail: list[str]) -> str | None:
+    text = "\n".join([*head, *body, *tail])
+    return text if _length(text) <= MAX_MESSAGE else None
+
+
+def _message(
+    head: list[str],
+    entries: Sequence[Confirmed],
+    tail: list[str],
+    *,
+    several_teams: bool,
+    mark: str,
+) -> str:
+    """One line per entry, or a summary when that would not fit in one message; cut short,
+    saying how many lines were left out, when even the summary would not."""
+    lines = [_line(e, several_teams=several_teams, mark=mark) for e in entries]
+    if (text := _fit(head, lines, tail)) is not None:
+        return text
+    summary = _summary(entries, several_teams=several_teams, mark=mark)
+    if (text := _fit(head, summary, tail)) is not None:
+        return text
+    for keep in range(len(summary) - 1, 0, -1):
+        more = f"… and {len(summary) - keep} more"
+        if (text := _fit(head, [*summary[:keep], more], tail)) is not None:
+            return text
+    # Only a head and tail that fill the message by themselves get here; half the limit in
+    # characters is within it in any count.
+    return "\n".join([*head, summary[0]])[: MAX_MESSAGE // 2]
+
+
+def _digest_notes(sent: Sequence[SentDigest]) -> list[str]:
+    return [
+        f"{d.team_name}'s {iso_week_label(d.monday)} digest was already sent; it isn't changed."
+        for d in sent
+    ]
+
+
+def logged(outcome: Logged | ReplayOfUndone | EditOfUndone | Chatter) -> str:
+    """The reply to a quick log, a replay of one or an edit of one: the confirmation, or why
+    nothing was logged."""
     if isinstance(outcome, ReplayOfUndone):
         return "Those entries were undone."
-    text = _confirmation(outcome.entries, several_teams=outcome.several_teams, mark=_LOGGED_MARK)
-    return "Updated:\n" + text if outcome.updated else text
+    if isinstance(outcome, EditOfUndone):
+        return EDIT_OF_UNDONE
+    if isinstance(outcome, Chatter):
+        return CHATTER
+    return _message(
+        ["Updated:"] if outcome.updated else [],
+        outcome.entries,
+        _digest_notes(outcome.digests_sent),
+        several_teams=outcome.several_teams,
+        mark=_LOGGED_MARK,
+    )
 
 
 def undone(outcome: Undone) -> str:
     """The reply to an undo: the withdrawn entries and each week's total after it."""
-    return "Removed:\n" + _confirmation(
-        outcome.entries, several_teams=outcome.several_teams, mark=_UNDONE_MARK
+    return _message(
+        ["Removed:"],
+        outcome.entries,
+        _digest_notes(outcome.digests_sent),
+        several_teams=outcome.several_teams,
+        mark=_UNDONE_MARK,
     )
 
 

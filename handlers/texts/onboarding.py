@@ -83,8 +83,16 @@ def invite_revoked(outcome: InviteRevoked) -> str:
 
 
 def joined(outcome: Joined) -> str:
-    """The welcome after ``/start <code>`` (the help follows it)."""
-    return f"Welcome to {outcome.team_name}! You're in as {outcome.role.value}."
+    """The welcome after ``/start <code>`` (the help follows it); joining a further team says
+    where entries go and how to change that."""
+    text = f"Welcome to {outcome.team_name}! You're in as {outcome.role.value}."
+    if (still := outcome.still_logs_to) is None:
+        return text
+    slug = still.joined_slug
+    return (
+        f"{text}\nYour entries still go to {still.team_name}. /use {slug} makes "
+        f"{outcome.team_name} your default; #{slug} on a line logs just that line there."
+    )
 
 
 def chat_bound(outcome: ChatBound) -> str:

@@ -6,23 +6,29 @@ refusals particular to logging are defined here and worded by the adapter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import Connection
 
 from organiser_bot.domain.access import Actor, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.moment import Moment
-from organiser_bot.domain.periods import local_date, week_monday
-from organiser_bot.domain.quicklog import LineError, ParsedEntry, parse_quick_log
+from organiser_bot.domain.periods import as_utc, iso_week_label, local_date, week_monday
+from organiser_bot.domain.quicklog import (
+    LineError,
+    ParsedEntry,
+    QuickLog,
+    is_chatter,
+    parse_quick_log,
+)
 from organiser_bot.domain.refusals import NotAMember, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import week_targets
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import require_member
-from storage import activities, audit
+from storage import activities, audit, corrections
 from storage.activities import NewEntry
 from storage.models import Activity
 
@@ -64,6 +70,9 @@ class Confirmed:
         day: The local day it happened.
         team: The team it counts in, or None when the person is no longer in that team.
         week: The running week total and target, or None when ``team`` is None.
+        note: The entry's note as stored (empty when none).
+        at: The local time of day, to the minute, when the person gave one (a clock time or a
+            part of the day); None otherwise.
     """
 
     kind: Kind
@@ -71,6 +80,24 @@ class Confirmed:
     day: date
     team: TeamRef | None
     week: WeekTally | None
+    note: str = ""
+    at: time | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentDigest:
+    """A team's weekly digest that had already gone out when a correction touched its week.
+
+    The digest is a record of the week as it was sent; the correction changes the totals from
+    now on, not that message.
+
+    Attributes:
+        team_name: The team whose digest it was.
+        monday: The Monday of the week it covered.
+    """
+
+    team_name: str
+    monday: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +110,7 @@ class Logged:
         several_teams: True when the person is in more than one team (confirmations then name it).
         replayed: True when the message had been logged before and nothing was added.
         updated: True when an edit of the message corrected its entries.
+        digests_sent: For an edit, the weeks it changed whose digest had already gone out.
     """
 
     entries: tuple[Confirmed, ...]
@@ -90,6 +118,7 @@ class Logged:
     several_teams: bool
     replayed: bool = False
     updated: bool = False
+    digests_sent: tuple[SentDigest, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +127,34 @@ class ReplayOfUndone:
 
 
 @dataclass(frozen=True, slots=True)
+class EditOfUndone:
+    """A message whose entries were undone was edited: they stay undone, nothing changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chatter:
+    """The message is plainly not a log (``thanks!``, ``ok``, an emoji); nothing was stored."""
+
+
+@dataclass(frozen=True, slots=True)
 class Undone:
-    """The entries of one message, withdrawn; each tally is the week after the withdrawal."""
+    """The entries of one message, withdrawn; each tally is the week after the withdrawal.
+
+    Attributes:
+        entries: The withdrawn entries.
+        several_teams: True when the person is in more than one team.
+        digests_sent: The weeks it changed whose digest had already gone out.
+    """
 
     entries: tuple[Confirmed, ...]
     several_teams: bool
+    digests_sent: tuple[SentDigest, ...] = ()
+
+
+#: What a new message comes to.
+LogOutcome = Logged | ReplayOfUndone | Chatter
+#: What an edit comes to; None when it needs no reply.
+EditOutcome = Logged | ReplayOfUndone | EditOfUndone | Chatter | None
 
 
 # Refusals particular to logging. Each leaves the database as it was.
@@ -194,8 +246,14 @@ def _week_status(
 
 
 def _confirm(
-    conn: Connection, actor: Actor, rows: Sequence[Activity | NewEntry], moment: Moment
+    conn: Connection,
+    actor: Actor,
+    rows: Sequence[Activity | NewEntry],
+    moment: Moment,
+    timed: frozenset[int] = frozenset(),
 ) -> tuple[Confirmed, ...]:
+    """Each row as a confirmation shows it; rows whose ``source_line`` is in ``timed`` show
+    their local time of day as well."""
     assert actor.person_id is not None
     teams = {tr.team_id: tr for tr in actor.teams}
     this_monday = moment.this_monday
@@ -205,9 +263,11 @@ def _confirm(
     out: list[Confirmed] = []
     for row in rows:
         kind = kinds.get(row.kind)
+        note = row.note or ""
+        at = _local_minute(row.occurred_at, moment) if row.source_line in timed else None
         team = teams.get(row.team_id)
         if team is None:
-            out.append(Confirmed(kind, row.count, row.occurred_on, None, None))
+            out.append(Confirmed(kind, row.count, row.occurred_on, None, None, note, at))
             continue
         monday = week_monday(row.occurred_on)
         status = weeks.get((team.team_id, monday))
@@ -218,10 +278,31 @@ def _confirm(
         tally = WeekTally(
             monday, monday == this_monday, totals.get(row.kind, 0), targets.get(row.kind)
         )
-        out.append(
-            Confirmed(kind, row.count, row.occurred_on, TeamRef(team.team_id, team.name), tally)
-        )
+        ref = TeamRef(team.team_id, team.name)
+        out.append(Confirmed(kind, row.count, row.occurred_on, ref, tally, note, at))
     return tuple(out)
+
+
+def _local_minute(at: datetime, moment: Moment) -> time:
+    return as_utc(at).astimezone(moment.tz).time().replace(second=0, microsecond=0)
+
+
+def _timed(entries: Sequence[ParsedEntry]) -> frozenset[int]:
+    """The line indexes (``source_line``) of entries the person gave a time of day for."""
+    return frozenset(i for i, entry in enumerate(entries) if entry.timed)
+
+
+def _sent_digests(conn: Connection, rows: Iterable[Activity | NewEntry]) -> tuple[SentDigest, ...]:
+    """The weeks (per team) of ``rows`` whose digest had already gone out, by week then team.
+
+    Read only for corrections: a new log never pays for this query.
+    """
+    mondays = {iso_week_label(m): m for m in {week_monday(r.occurred_on) for r in rows}}
+    pairs = {(r.team_id, iso_week_label(r.occurred_on)) for r in rows}
+    return tuple(
+        SentDigest(week.team_name, mondays[week.iso_week])
+        for week in corrections.sent_digest_weeks(conn, pairs)
+    )
 
 
 def _resolve(
@@ -234,6 +315,10 @@ def _resolve(
     editing: bool,
 ) -> list[NewEntry]:
     """Entries ready to store, each in its tagged team or the actor's default one.
+
+    A ``#tag`` names a team by its short name, compared as :func:`slugify` makes them
+    (``#5-Towns`` and ``#5-towns`` both name ``5-towns``, ``#Северный-район`` names
+    ``северный-район``).
 
     Raises:
         UnknownTeamTag: a line's ``#team`` is not one of the actor's teams.
@@ -267,20 +352,14 @@ def _resolve(
     return out
 
 
-def _parse(
-    text: str, *, sent_at: datetime, moment: Moment, editing: bool
-) -> tuple[ParsedEntry, ...]:
-    """Every entry of ``text``, read relative to when it was sent.
-
-    Raises:
-        UnreadableLine: a line could not be read.
-    """
+def _read(text: str, *, sent_at: datetime, moment: Moment) -> QuickLog:
     # Parsed relative to when the message was sent, so a replay parses exactly as the original.
-    parsed = parse_quick_log(text, now=min(sent_at, moment.now), tz=moment.tz, kinds=moment.kinds)
-    if parsed.error is not None:
-        lines = sum(1 for line in text.splitlines() if line.strip())
-        raise UnreadableLine(parsed.error, lines, editing)
-    return parsed.entries
+    return parse_quick_log(text, now=min(sent_at, moment.now), tz=moment.tz, kinds=moment.kinds)
+
+
+def _unreadable(text: str, error: LineError, *, editing: bool) -> UnreadableLine:
+    lines = sum(1 for line in text.splitlines() if line.strip())
+    return UnreadableLine(error, lines, editing)
 
 
 def log_text(
@@ -292,7 +371,8 @@ def log_text(
     message_id: int,
     sent_at: datetime,
     moment: Moment,
-) -> Logged | ReplayOfUndone:
+    explicit: bool = False,
+) -> LogOutcome:
     """Record every entry of a quick-log message, all or nothing, and confirm.
 
     Args:
@@ -301,10 +381,13 @@ def log_text(
             redelivered or replayed message is confirmed again without counting twice.
         sent_at: When the message was sent; ``yesterday`` and weekdays are relative to it.
         moment: The time of recording, the zone and the kinds in force.
+        explicit: True when the person asked to log (``/log``): plain chatter is then refused
+            like any unreadable line instead of coming back as :class:`Chatter`.
 
     Returns:
-        :class:`Logged` with each entry and its week's running total, or
-        :class:`ReplayOfUndone` for a replayed message whose entries were undone since.
+        :class:`Logged` with each entry (its note, and its time when one was given) and its
+        week's running total; :class:`ReplayOfUndone` for a replayed message whose entries
+        were undone since; :class:`Chatter` for text that is plainly not a log (nothing stored).
 
     Raises:
         NotAMember: the actor is in no team.
@@ -312,7 +395,13 @@ def log_text(
         UnknownTeamTag: a ``#team`` is not one of the actor's teams; nothing was logged.
     """
     require_member(actor)
-    entries = _parse(text, sent_at=sent_at, moment=moment, editing=False)
+    parsed = _read(text, sent_at=sent_at, moment=moment)
+    if parsed.error is not None:
+        # Only a failed reading pays for the chatter check.
+        if not explicit and is_chatter(text, moment.kinds):
+            return Chatter()
+        raise _unreadable(text, parsed.error, editing=False)
+    entries = parsed.entries
     resolved = _resolve(
         actor, entries, chat_id=chat_id, message_id=message_id, moment=moment, editing=False
     )
@@ -320,17 +409,19 @@ def log_text(
     # trail records later changes (edits, undo), keeping the hot path to a few statements.
     ids = activities.record(conn, resolved, now=moment.now)
     several = len(actor.teams) > 1
+    timed = _timed(entries)
+    source = (chat_id, message_id)
     if not ids:
         # A redelivered or replayed message (its entries exist): confirm them, add nothing.
         live = _live(conn, chat_id, message_id)
         if not live:
             return ReplayOfUndone()
-        return Logged(_confirm(conn, actor, live, moment), (chat_id, message_id), several, True)
+        return Logged(_confirm(conn, actor, live, moment, timed), source, several, True)
     # Fewer inserted than resolved: a concurrent copy of this message got there first.
     rows: Sequence[Activity | NewEntry] = (
         resolved if len(ids) == len(resolved) else _live(conn, chat_id, message_id)
     )
-    return Logged(_confirm(conn, actor, rows, moment), (chat_id, message_id), several)
+    return Logged(_confirm(conn, actor, rows, moment, timed), source, several)
 
 
 def _live(conn: Connection, chat_id: int, message_id: int) -> list[Activity]:
@@ -345,7 +436,8 @@ def undo_source(
     Someone who has since left every team may still undo their own entries.
 
     Returns:
-        :class:`Undone` with each withdrawn entry and its week's total after the withdrawal.
+        :class:`Undone` with each withdrawn entry and its week's total after the withdrawal,
+        and the weeks whose digest had already gone out (the digest itself is not changed).
 
     Raises:
         NotAMember: the bot holds nothing about the actor.
@@ -372,7 +464,11 @@ def undo_source(
         entity_id=removed[0].id,
         ids=[r.id for r in removed],
     )
-    return Undone(_confirm(conn, actor, removed, moment), len(actor.teams) > 1)
+    return Undone(
+        _confirm(conn, actor, removed, moment),
+        len(actor.teams) > 1,
+        _sent_digests(conn, removed),
+    )
 
 
 def undo_last(conn: Connection, actor: Actor, *, moment: Moment) -> Undone:
@@ -398,15 +494,21 @@ def edit_text(
     message_id: int,
     sent_at: datetime,
     moment: Moment,
-) -> Logged | ReplayOfUndone | None:
+    explicit: bool = False,
+) -> EditOutcome:
     """Correct the entries of an edited message; an unreadable edit changes nothing.
 
-    An edit of a message that was never logged (it did not parse, say) is logged as new.
+    An edit of a message that was never logged (it did not parse, say) is logged as new. An
+    edit of a message whose entries were undone changes nothing: undone stays undone.
+
+    Args:
+        explicit: True for an edited ``/log`` command (see :func:`log_text`).
 
     Returns:
-        :class:`Logged` (``updated`` set when existing entries were corrected), the outcome of
-        :func:`log_text` for a message not logged before, or None when the edit needs no
-        reply (the person is not a member).
+        :class:`Logged` (``updated`` set when existing entries were corrected, with the weeks
+        it changed whose digest had already gone out), :class:`EditOfUndone` when the
+        message's entries had been undone, the outcome of :func:`log_text` for a message not
+        logged before, or None when the edit needs no reply (the person is not a member).
 
     Raises:
         NotYourEntries: the message's entries are someone else's.
@@ -426,15 +528,25 @@ def edit_text(
             message_id=message_id,
             sent_at=sent_at,
             moment=moment,
+            explicit=explicit,
         )
     if any(r.person_id != actor.person_id for r in rows):
         raise NotYourEntries(editing=True)
-    entries = _parse(text, sent_at=sent_at, moment=moment, editing=True)
+    if all(r.deleted for r in rows):
+        # Undo withdraws every line of a message, while an edit always leaves at least one, so
+        # a message with no live entry was undone: an edit must not bring it back.
+        return EditOfUndone()
+    parsed = _read(text, sent_at=sent_at, moment=moment)
+    if parsed.error is not None:
+        raise _unreadable(text, parsed.error, editing=True)
+    entries = parsed.entries
     resolved = _resolve(
         actor, entries, chat_id=chat_id, message_id=message_id, moment=moment, editing=True
     )
     now = moment.now
     by_line = {r.source_line: r for r in rows}
+    # The rows whose weeks this edit changes, as they were and as they are now.
+    touched: list[Activity | NewEntry] = []
     for new in resolved:
         old = by_line.pop(new.source_line, None)
         if old is None:
@@ -449,7 +561,10 @@ def edit_text(
             continue
         else:
             activities.replace(conn, old, new, now=now)
-    activities.soft_delete(conn, by_line.values(), now=now)
+            if not old.deleted:
+                touched.append(old)
+        touched.append(new)
+    touched.extend(activities.soft_delete(conn, by_line.values(), now=now))
     audit.record(
         conn,
         at=now,
@@ -463,8 +578,9 @@ def edit_text(
     )
     live = _live(conn, chat_id, message_id)
     return Logged(
-        _confirm(conn, actor, live, moment),
+        _confirm(conn, actor, live, moment, _timed(entries)),
         (chat_id, message_id),
         len(actor.teams) > 1,
         updated=True,
+        digests_sent=_sent_digests(conn, touched),
     )

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
-from organiser_bot.domain.access import Actor
+from organiser_bot.domain.access import Actor, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import Action, Refusal
@@ -178,11 +178,32 @@ class InviteRevoked:
 
 
 @dataclass(frozen=True, slots=True)
+class StillLogsTo:
+    """After joining a further team, entries still go to ``team_name`` by default.
+
+    Attributes:
+        team_name: The person's default team, unchanged by the join.
+        joined_slug: The short name of the team just joined (what ``/use`` or a ``#tag`` takes).
+    """
+
+    team_name: str
+    joined_slug: str
+
+
+@dataclass(frozen=True, slots=True)
 class Joined:
-    """The person joined ``team_name`` as ``role``."""
+    """The person joined ``team_name`` as ``role``.
+
+    Attributes:
+        team_name: The team joined.
+        role: The person's role in it.
+        still_logs_to: Where entries go when the person was in a team already (their default
+            does not move); None for a first team, which becomes the default.
+    """
 
     team_name: str
     role: Role
+    still_logs_to: StillLogsTo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +260,7 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
         people.add_membership(
             conn, person_id=person_id, team_id=team_id, role=Role.MANAGER, now=now
         )
+        _keep_default(conn, actor, person_id, team_id)
     audit.record(
         conn, at=now, actor=person_id, action="create", entity="team", entity_id=team_id, name=name
     )
@@ -334,6 +356,9 @@ def revoke_invite(conn: Connection, actor: Actor, code: str, *, moment: Moment) 
 def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined:
     """``/start <code>``: join a team through an invite; bad codes change nothing.
 
+    The first team a person joins becomes their default; joining another leaves the default
+    where it was (only ``/use`` moves it).
+
     Raises:
         InviteUnusable: the code is unknown, revoked, expired or used up.
         AlreadyInTeam: the person is in the invite's team already.
@@ -359,6 +384,7 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
     people.add_membership(
         conn, person_id=person_id, team_id=invite.team_id, role=invite.role, now=now
     )
+    kept = _keep_default(conn, actor, person_id, invite.team_id)
     audit.record(
         conn,
         at=now,
@@ -369,7 +395,27 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
         invite_id=invite.id,
         role=invite.role.value,
     )
-    return Joined(team.name, invite.role)
+    still = StillLogsTo(kept.name, team.slug) if kept is not None else None
+    return Joined(team.name, invite.role, still)
+
+
+def _keep_default(
+    conn: Connection, actor: Actor, person_id: int, new_team_id: int
+) -> TeamRole | None:
+    """Pin the person's default team across a new membership; returns it, or None when the
+    new team is their first (it becomes the default).
+
+    Without a stored default (people who joined before defaults were stored, or whose default
+    team went) the default is the first of their teams by name, so a new team whose name sorts
+    first would silently take it over: the default in force is stored instead.
+    """
+    before = actor.default_team
+    if before is None:
+        people.set_default_team(conn, person_id, new_team_id)
+        return None
+    if actor.default_team_id != before.team_id:
+        people.set_default_team(conn, person_id, before.team_id)
+    return before
 
 
 def bind_chat(

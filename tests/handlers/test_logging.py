@@ -43,12 +43,12 @@ def _count_rows(url: str) -> int:
 
 async def test_quick_log_confirms_with_week_total_against_target(team_bot: OfflineBot) -> None:
     reply = await team_bot.send(ORGANISER, "121 Sam Patel tenants assoc")
-    assert reply["text"] == "✓ one-to-one · Thu 26 Nov · week 1/15"
+    assert reply["text"] == "✓ one-to-one “Sam Patel tenants…” · Thu 26 Nov · week 1/15"
     [[button]] = reply["reply_markup"]["inline_keyboard"]
     assert button["text"] == "Undo"
     assert len(button["callback_data"].encode()) <= 64
     second = await team_bot.say(ORGANISER, "121 3 Priya")
-    assert second == "✓ 3 × one-to-one · Thu 26 Nov · week 4/15"
+    assert second == "✓ 3 × one-to-one “Priya” · Thu 26 Nov · week 4/15"
 
 
 async def test_all_design_examples_log_in_one_message(team_bot: OfflineBot) -> None:
@@ -56,10 +56,10 @@ async def test_all_design_examples_log_in_one_message(team_bot: OfflineBot) -> N
     reply = await team_bot.say(ORGANISER, text)
     lines = reply.splitlines()
     assert lines == [
-        "✓ one-to-one · Thu 26 Nov · week 2/15",
-        "✓ 2 × casework · Thu 26 Nov · week 2",
+        "✓ one-to-one “Sam Patel tenants…” · Thu 26 Nov · week 2/15",
+        "✓ 2 × casework “housing repair” · Thu 26 Nov · week 2",
         "✓ 14 × resident contact · Wed 25 Nov · week 14",
-        "✓ one-to-one · Mon 23 Nov · week 2/15",
+        "✓ one-to-one “Priya” · Mon 23 Nov · week 2/15",
     ]
 
 
@@ -96,7 +96,9 @@ async def test_editing_the_message_corrects_its_entries(team_bot: OfflineBot) ->
     original = team_bot.message(ORGANISER, "121 Sam")
     assert await team_bot.replies(original)
     [fixed] = await team_bot.replies(team_bot.updates.edited(original, "doors 5 Sam's street"))
-    assert fixed.params["text"] == "Updated:\n✓ 5 × resident contact · Thu 26 Nov · week 5"
+    assert fixed.params["text"] == (
+        "Updated:\n✓ 5 × resident contact “Sam's street” · Thu 26 Nov · week 5"
+    )
     week = await team_bot.say(ORGANISER, "/week")
     assert "one-to-one: 0/15" in week and "resident contact: 5" in week
 
@@ -126,7 +128,7 @@ async def test_undo_command_and_button_only_for_the_owner(team_bot: OfflineBot) 
     [answer] = [c for c in calls if c.method == "answerCallbackQuery"]
     assert answer.params["text"] == "Removed:"
     [edit] = [c for c in calls if c.method == "editMessageText"]
-    assert "↩ one-to-one · Thu 26 Nov · week 0/15" in edit.params["text"]
+    assert "↩ one-to-one “Sam” · Thu 26 Nov · week 0/15" in edit.params["text"]
 
     await team_bot.say(ORGANISER, "doors 4")
     assert "↩ 4 × resident contact" in await team_bot.say(ORGANISER, "/undo")
@@ -137,7 +139,7 @@ async def test_late_message_counts_in_the_week_it_was_sent(team_bot: OfflineBot)
     # Typed on Sunday 22 Nov without signal; Telegram stamped it then, it arrives on Thursday.
     sunday = int(datetime(2026, 11, 22, 19, 0, tzinfo=UTC).timestamp())
     reply = await team_bot.say(ORGANISER, "121 Sam yesterday", date=sunday)
-    assert reply.startswith("✓ one-to-one · Sat 21 Nov · 2026-W47 1/15")
+    assert reply.startswith("✓ one-to-one “Sam” · Sat 21 Nov · 2026-W47 1/15")
     assert "one-to-one: 0/15" in await team_bot.say(ORGANISER, "/week")
 
 
@@ -186,6 +188,6 @@ async def test_a_replay_weeks_later_confirms_instead_of_refusing(team_bot: Offli
     [first] = await team_bot.replies(update)
     team_bot.clock.advance(weeks=9)
     [again] = await team_bot.replies(update)  # Telegram delivers the very same update again
-    assert first.params["text"].startswith("✓ one-to-one · Wed 25 Nov")
-    assert again.params["text"].startswith("✓ one-to-one · Wed 25 Nov")
+    assert first.params["text"].startswith("✓ one-to-one “Sam” · Wed 25 Nov")
+    assert again.params["text"].startswith("✓ one-to-one “Sam” · Wed 25 Nov")
     assert _count_rows(team_bot.db_url) == 1

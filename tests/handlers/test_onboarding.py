@@ -120,7 +120,7 @@ async def test_admin_adds_a_kind_that_members_can_log_at_once(offline_bot: Offli
     assert added.startswith("✓ New kind: training (training, train)")
     assert (
         await offline_bot.say(ORGANISER, "train 2 phone bank")
-        == "✓ 2 × training · Thu 26 Nov · week 2"
+        == "✓ 2 × training “phone bank” · Thu 26 Nov · week 2"
     )
     assert "training target" in await offline_bot.say(
         ADMIN_ID, "/target organiser training 3 north-ward"

@@ -93,7 +93,14 @@ def test_a_log_confirms_each_entry_with_its_week_tally(db: Database, north: int)
     team = TeamRef(north, "North Ward")
     assert outcome == Logged(
         entries=(
-            Confirmed(KINDS.get("one_to_one"), 1, THURSDAY, team, WeekTally(MONDAY, True, 1, 15)),
+            Confirmed(
+                KINDS.get("one_to_one"),
+                1,
+                THURSDAY,
+                team,
+                WeekTally(MONDAY, True, 1, 15),
+                note="Sam Patel",
+            ),
             Confirmed(
                 KINDS.get("resident_contact"),
                 14,
@@ -107,6 +114,7 @@ def test_a_log_confirms_each_entry_with_its_week_tally(db: Database, north: int)
                 date(2026, 11, 20),
                 team,
                 WeekTally(date(2026, 11, 16), False, 3, 15),
+                note="Priya",
             ),
         ),
         source=(CHAT + SAM, 1),
