@@ -29,13 +29,21 @@ START_NO_CODE = (
 )
 
 MEMBER_HELP = """\
-Log as you go — one entry per line:
+Log as you go — one entry per line: the kind, then a count, when and a note, as you like:
   121 Sam Patel tenants assoc
   case 2 housing repair
-  doors 14 yesterday
-  contacts 6 at 18:30
-  121 Priya mon
-Or tap a button below. Add #team to log a line to another of your teams.
+  doors 14 yesterday evening
+  2x121 Jo and Sam last fri
+  121 Priya x3 this morning
+  contacts 6 at 9:30
+  121 Sam 3 days ago
+  121 "Sam said today was bad"
+Counts: doors 14, 121 x3, 3x 121, 2x121.
+When: today, yesterday, mon, last fri, 3 days ago, 20/11, 2026-11-20, at 18:30, 9am,
+this morning, tonight, last night, yesterday evening, mon morning. Nothing in the future.
+Kinds: 121 (1-2-1, one to one, had a 121 with Sam), case, doors (contact).
+"Quotes" keep words as the note. Or tap a button below.
+Add #team to log a line to another of your teams, e.g. 121 Sam #north-ward.
 
 /log <kind> [count] [when] [note] — log one entry
 /undo — remove your last entry (or edit your message to correct it)

@@ -171,7 +171,8 @@ def _message(
 
 def _digest_notes(sent: Sequence[SentDigest]) -> list[str]:
     return [
-        f"{d.team_name}'s {iso_week_label(d.monday)} digest was already sent; it isn't changed."
+        f"The {iso_week_label(d.monday)} digest for {d.team_name} was already sent; "
+        "it isn't changed."
         for d in sent
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Connection, func, select
@@ -18,18 +18,21 @@ from organiser_bot.domain.roles import Role
 from organiser_bot.usecases import logbook
 from organiser_bot.usecases.logbook import (
     AlreadyUndone,
+    Chatter,
     Confirmed,
+    EditOfUndone,
     Logged,
     NothingToUndo,
     NotYourEntries,
     ReplayOfUndone,
+    SentDigest,
     TeamRef,
     Undone,
     UnknownTeamTag,
     UnreadableLine,
     WeekTally,
 )
-from storage import people
+from storage import ledger, people
 from storage.engine import Database
 from storage.models import Activity
 from storage.query import table_of
@@ -236,6 +239,103 @@ def test_an_edit_corrects_the_entries_or_changes_nothing(db: Database, north: in
     # An edit of a message that was never logged is logged as new.
     new = _edit(db, SAM, "case 2", 7)
     assert isinstance(new, Logged) and not new.updated
+
+
+def test_a_confirmation_carries_the_note_and_the_time_when_one_was_given(
+    db: Database, north: int
+) -> None:
+    outcome = _log(db, SAM, "121 Jo yesterday evening\ndoors 3 Elm Road\ncase 2 mon", 1)
+    assert isinstance(outcome, Logged)
+    assert [(e.note, e.day, e.at) for e in outcome.entries] == [
+        ("Jo", date(2026, 11, 25), time(18, 0)),
+        ("Elm Road", THURSDAY, None),
+        ("", MONDAY, None),
+    ]
+    again = _log(db, SAM, "121 Jo yesterday evening\ndoors 3 Elm Road\ncase 2 mon", 1)
+    assert isinstance(again, Logged) and again.replayed and again.entries == outcome.entries
+
+
+def test_chatter_is_not_an_error_unless_the_person_meant_to_log(db: Database, north: int) -> None:
+    assert _log(db, SAM, "thanks!", 1) == Chatter()
+    assert _log(db, SAM, "👍", 2) == Chatter()
+    with pytest.raises(UnreadableLine):
+        _as(
+            SAM,
+            lambda conn, actor: logbook.log_text(
+                conn,
+                actor,
+                "thanks",
+                chat_id=CHAT,
+                message_id=3,
+                sent_at=NOW,
+                moment=_moment(),
+                explicit=True,
+            ),
+            db,
+        )
+    with pytest.raises(NotAMember):
+        _log(db, STRANGER, "thanks!", 4)
+    assert _rows(db) == 0
+
+
+def test_an_edit_of_an_undone_message_changes_nothing(db: Database, north: int) -> None:
+    _log(db, SAM, "121 Jay\ndoors 3", 1)
+    _as(SAM, lambda conn, actor: logbook.undo_last(conn, actor, moment=_moment()), db)
+    assert _edit(db, SAM, "121 Jay Smith\ndoors 4", 1) == EditOfUndone()
+    # Even an unreadable edit: the message stays undone, and that is what the person hears.
+    assert _edit(db, SAM, "lunch", 1) == EditOfUndone()
+    with db.begin() as conn:
+        rows = conn.execute(select(table_of(Activity))).all()
+    assert [(r.note, r.deleted_at is not None) for r in rows] == [("Jay", True), (None, True)]
+
+
+def test_an_edit_that_drops_a_line_can_bring_it_back(db: Database, north: int) -> None:
+    _log(db, SAM, "121 Jay\ndoors 3", 1)
+    dropped = _edit(db, SAM, "121 Jay", 1)
+    assert isinstance(dropped, Logged) and len(dropped.entries) == 1
+    back = _edit(db, SAM, "121 Jay\ndoors 4", 1)
+    assert isinstance(back, Logged) and [e.count for e in back.entries] == [1, 4]
+
+
+def _sent(db: Database, team_id: int, iso_week: str) -> None:
+    with db.begin() as conn:
+        ledger.claim(
+            conn,
+            team_id=team_id,
+            iso_week=iso_week,
+            template_version="1",
+            chat_id=-1,
+            now=NOW,
+            stale_after=timedelta(hours=1),
+        )
+        ledger.mark_sent(
+            conn, team_id=team_id, iso_week=iso_week, template_version="1", content_hash="", now=NOW
+        )
+
+
+def test_corrections_name_the_weeks_whose_digest_went_out(db: Database, north: int) -> None:
+    with db.begin() as conn:
+        south = make_team(conn, "South Ward")
+        make_member(conn, south, SAM, "Sam", Role.COUNCILLOR)
+    _sent(db, north, "2026-W47")
+    _sent(db, south, "2026-W48")
+    last_week = SentDigest("North Ward", date(2026, 11, 16))
+    _log(db, SAM, "121 Sam fri\ndoors 3", 1)
+    # Unchanged lines are no correction: the doors line stays as it was.
+    fixed = _edit(db, SAM, "121 Sam Patel fri\ndoors 3", 1)
+    assert isinstance(fixed, Logged) and fixed.digests_sent == (last_week,)
+    moved = _edit(db, SAM, "121 Sam Patel\ndoors 3 #south-ward", 1)
+    assert isinstance(moved, Logged) and moved.digests_sent == (
+        last_week,
+        SentDigest("South Ward", MONDAY),
+    )
+    same = _edit(db, SAM, "121 Sam Patel\ndoors 3 #south-ward", 1)
+    assert isinstance(same, Logged) and same.digests_sent == ()
+    undone = _as(SAM, lambda conn, actor: logbook.undo_last(conn, actor, moment=_moment()), db)
+    assert isinstance(undone, Undone) and undone.digests_sent == (SentDigest("South Ward", MONDAY),)
+    # A new log never reads the ledger: it says nothing of digests.
+    new = _log(db, SAM, "121 Jo fri", 2)
+    assert isinstance(new, Logged) and new.digests_sent == ()
 
 
 def test_week_status_pro_rates_targets_by_days_away(db: Database, north: int) -> None:

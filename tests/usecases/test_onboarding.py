@@ -40,6 +40,7 @@ from organiser_bot.usecases.onboarding import (
     NoTeamToInvite,
     NoTeamYet,
     NotInTeam,
+    StillLogsTo,
     TeamCreated,
     TeamExists,
     TeamNameInvalid,
@@ -247,6 +248,45 @@ def test_use_shows_and_chooses_the_default_team(db: Database, north: int) -> Non
     assert (caught.value.name, caught.value.slugs) == ("south-side", ("north-ward",))
     with pytest.raises(NoTeamYet):
         use(STRANGER, "north-ward")
+
+
+def _default(db: Database, user_id: int) -> str | None:
+    team = _as(db, user_id, lambda c, a: a.default_team)
+    return team.name if team else None
+
+
+def test_a_first_team_becomes_the_default_and_later_ones_leave_it(db: Database, north: int) -> None:
+    with db.begin() as conn:
+        make_team(conn, "Ashton")  # sorts before every other team
+        make_team(conn, "5 Towns")
+    assert _join(db, STRANGER, _invite(db, "south-side", "organiser").code) == Joined(
+        "South Side", Role.ORGANISER
+    )
+    assert _default(db, STRANGER) == "South Side"
+    for slug, name in [("ashton", "Ashton"), ("5-towns", "5 Towns")]:
+        joined = _join(db, STRANGER, _invite(db, slug, "councillor").code)
+        assert joined == Joined(name, Role.COUNCILLOR, StillLogsTo("South Side", slug))
+        assert _default(db, STRANGER) == "South Side"
+    _as(db, STRANGER, lambda c, a: onboarding.use_team(c, a, "ashton"))
+    assert _default(db, STRANGER) == "Ashton"
+
+
+def test_a_default_never_stored_is_kept_as_it_was_when_another_team_comes(
+    db: Database, north: int
+) -> None:
+    # Sam joined North Ward before defaults were stored: the first team by name was the default.
+    assert _as(db, SAM, lambda c, a: a.default_team_id) is None
+    with db.begin() as conn:
+        make_team(conn, "Ashton")
+    joined = _join(db, SAM, _invite(db, "ashton", "organiser").code)
+    assert joined.still_logs_to == StillLogsTo("North Ward", "ashton")
+    assert _default(db, SAM) == "North Ward"
+
+
+def test_a_manager_creating_a_team_keeps_their_default(db: Database, north: int) -> None:
+    _as(db, MANAGER, lambda c, a: onboarding.create_team(c, a, "Aardvark", moment=_moment()))
+    assert _default(db, MANAGER) == "North Ward"
+    assert {tr.slug for tr in _as(db, MANAGER, lambda c, a: a.teams)} == {"aardvark", "north-ward"}
 
 
 def test_an_admin_adds_a_kind_and_gets_it_back_for_the_registry(db: Database, north: int) -> None:
