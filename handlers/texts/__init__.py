@@ -29,7 +29,7 @@ START_NO_CODE = (
 )
 
 MEMBER_HELP = """\
-Log as you go — one entry per line: the kind, then a count, when and a note, as you like:
+Log as you go — one entry per line: the kind, then any count, day or time, and a note:
   121 Sam Patel tenants assoc
   case 2 housing repair
   doors 14 yesterday evening
