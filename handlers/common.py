@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
-from sqlalchemy import Connection
 from telegram import Update, User
 from telegram.ext import ApplicationHandlerStop
 
@@ -14,7 +12,7 @@ from organiser_bot.context import BotContext
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import Refusal
-from storage.people import load_actor
+from organiser_bot.usecases.actors import UseCase, as_actor
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -33,7 +31,7 @@ def identity_of(user: User) -> Identity:
 async def run_as_actor(
     update: Update,
     context: BotContext,
-    fn: Callable[Concatenate[Connection, Actor, P], T],
+    fn: UseCase[P, T],
     /,
     *args: P.args,
     **kwargs: P.kwargs,
@@ -48,13 +46,8 @@ async def run_as_actor(
     assert user is not None
     identity = identity_of(user)
     admin_ids = context.bot_data.settings.admin_telegram_ids
-
-    def unit(conn: Connection) -> T:
-        actor = load_actor(conn, identity, admin_ids=admin_ids)
-        return fn(conn, actor, *args, **kwargs)
-
     try:
-        return await context.bot_data.db.run(unit)
+        return await context.bot_data.db.run(as_actor(identity, admin_ids, fn, *args, **kwargs))
     except Refusal as refusal:
         await reply_refusal(update, refusal)
         raise ApplicationHandlerStop from None

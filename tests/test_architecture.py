@@ -149,6 +149,20 @@ RULES = (
         allowed=("charts", DOMAIN),
         foreign=("telegram", "sqlalchemy", "sqlmodel", "alembic", "psycopg"),
     ),
+    # The Telegram adapter: use cases, the domain and charts; no SQL. Of the wiring it reads only
+    # what the wiring hands every handler: the typed context (bot_data) and the settings.
+    Rule(
+        "handlers",
+        allowed=(
+            "handlers",
+            DOMAIN,
+            USECASES,
+            "charts",
+            "organiser_bot.context",
+            "organiser_bot.settings",
+        ),
+        foreign=("sqlalchemy", "sqlmodel", "alembic", "psycopg", "matplotlib"),
+    ),
 )
 
 
@@ -285,6 +299,7 @@ SYNTHETIC = {
     "charts.bad": Source("import sqlalchemy\nfrom storage import tables\n"),
     "handlers.texts": Source("from handlers.common import run_as_actor\n", is_package=True),
     "handlers.common": Source("def f():\n    from handlers.texts import refusal_text\n"),
+    "handlers.bad": Source("from storage.people import load_actor\nfrom sqlalchemy import text\n"),
 }
 
 
@@ -302,6 +317,10 @@ def test_the_checker_flags_synthetic_bad_imports() -> None:
             "organiser_bot.usecases.bad imports numpy (line 2)",
         },
         "storage": {"storage.bad imports organiser_bot.usecases.guards (line 1)"},
+        "handlers": {
+            "handlers.bad imports storage.people.load_actor (line 1)",
+            "handlers.bad imports sqlalchemy.text (line 2)",
+        },
         "charts": {
             "charts.bad imports sqlalchemy (line 1)",
             "charts.bad imports storage.tables (line 2)",
