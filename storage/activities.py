@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel import select as select_model
 
-from organiser_bot.domain.targets import AbsenceRow, TargetRow
+from organiser_bot.domain.targets import AbsenceRow, TargetRow, person_scope, role_scope
 from storage.models import Activity, DailyTotal, Person, Team, WeeklyTotal
 from storage.query import fetch_all, table_of
 
@@ -385,8 +385,8 @@ def week_snapshot(
             "team_id": team_id,
             "week": monday,
             "week_end": monday + timedelta(days=7),
-            "role_scope": f"role:{role}",
-            "person_scope": f"person:{person_id}",
+            "role_scope": role_scope(role),
+            "person_scope": person_scope(person_id),
         },
     ).all()
     totals: dict[str, int] = {}

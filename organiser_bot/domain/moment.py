@@ -33,3 +33,8 @@ class Moment:
     def this_monday(self) -> date:
         """The Monday of the ISO week ``now`` falls in, in ``tz``."""
         return week_monday(self.today)
+
+    @property
+    def days_elapsed(self) -> int:
+        """Days of this ISO week so far, today included: 1 on Monday, 7 on Sunday."""
+        return (self.today - self.this_monday).days + 1

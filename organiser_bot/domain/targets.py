@@ -8,12 +8,23 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from organiser_bot.domain.kinds import DEFAULT_TARGETS
+from organiser_bot.domain.periods import Period
 from organiser_bot.domain.roles import Role
+
+
+def person_scope(person_id: int) -> str:
+    """The stored scope of a target set for one person: ``person:<id>``."""
+    return f"person:{person_id}"
+
+
+def role_scope(role: Role | str) -> str:
+    """The stored scope of a target set for a role: ``role:<role>`` (the role's value)."""
+    return f"role:{Role(role).value}"
 
 
 @dataclass(frozen=True, slots=True)
 class TargetRow:
-    """A stored target override: ``scope`` is ``role:<role>`` or ``person:<id>``."""
+    """A stored target override: ``scope`` is :func:`role_scope` or :func:`person_scope`."""
 
     team_id: int | None
     scope: str
@@ -47,14 +58,14 @@ def effective_targets(
     ranked: dict[str, tuple[int, int]] = {
         kind: (0, n) for kind, n in DEFAULT_TARGETS.get(role, {}).items()
     }
-    person_scope = f"person:{person_id}"
-    role_scope = f"role:{role.value}"
+    mine = person_scope(person_id)
+    theirs = role_scope(role)
     for o in overrides:
         if o.team_id is not None and o.team_id != team_id:
             continue
-        if o.scope == person_scope:
+        if o.scope == mine:
             rank = 4 if o.team_id == team_id else 3
-        elif o.scope == role_scope:
+        elif o.scope == theirs:
             rank = 2 if o.team_id == team_id else 1
         else:
             continue
@@ -112,6 +123,41 @@ def week_targets(
     base = effective_targets(role=role, person_id=person_id, team_id=team_id, overrides=overrides)
     away = away_days(absences, monday)
     return pro_rate(base, away), away
+
+
+def period_targets(
+    *,
+    role: Role,
+    person_id: int,
+    team_id: int,
+    overrides: Sequence[TargetRow],
+    absences: Sequence[AbsenceRow],
+    period: Period,
+) -> tuple[dict[str, int], float]:
+    """A person's targets over ``period`` in one team: :func:`week_targets` summed over its weeks.
+
+    A week the period covers only in part counts ``target × days covered / 7``; each kind's sum
+    is rounded (half to even, as :func:`round`) once at the end, and kinds rounding to 0 drop out.
+
+    Returns:
+        (target per kind over the period; weeks away, i.e. days away in the period's weeks / 7).
+    """
+    summed: dict[str, float] = {}
+    away_total = 0.0
+    for monday in period.mondays():
+        covered = sum(1 for i in range(7) if period.contains(monday + timedelta(days=i)))
+        week, away = week_targets(
+            role=role,
+            person_id=person_id,
+            team_id=team_id,
+            overrides=overrides,
+            absences=absences,
+            monday=monday,
+        )
+        away_total += away / 7
+        for kind, n in week.items():
+            summed[kind] = summed.get(kind, 0.0) + n * covered / 7
+    return {k: round(v) for k, v in summed.items() if round(v) > 0}, away_total
 
 
 class Pace(StrEnum):

@@ -532,7 +532,7 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
     """
     monday = moment.this_monday
     week = iso_week_label(monday)
-    elapsed = (moment.today - monday).days + 1
+    elapsed = moment.days_elapsed
     teams = people.list_teams(conn)
     data = _load(conn, monday=monday, team_ids=[t.id for t in teams], trend_team_ids=[])
     already = ledger.nudged(conn, iso_week=week)

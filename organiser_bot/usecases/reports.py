@@ -10,7 +10,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
@@ -20,7 +20,14 @@ from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import Period, PeriodError, parse_period
 from organiser_bot.domain.refusals import Action, NoManagedTeam, Refusal, UnknownTeam
 from organiser_bot.domain.roles import Role
-from organiser_bot.domain.targets import Pace, expected_by, pace, week_targets
+from organiser_bot.domain.targets import (
+    Pace,
+    expected_by,
+    pace,
+    period_targets,
+    person_scope,
+    role_scope,
+)
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases import logbook
 from organiser_bot.usecases.guards import require_manager, require_manages, require_member
@@ -268,7 +275,7 @@ def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
     """
     require_member(actor)
     monday = moment.this_monday
-    elapsed = (moment.today - monday).days + 1
+    elapsed = moment.days_elapsed
     teams = []
     for team in actor.teams:
         totals, targets, away = logbook.week_status(conn, actor, team, monday=monday)
@@ -330,32 +337,22 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
     absences = target_store.absences(conn, start=period.start, end=period.end, person_ids=ids)
     out = []
     for m in members:
-        mine = [a for a in absences if a.person_id == m.person_id]
-        summed: dict[str, float] = defaultdict(float)
-        away_total = 0.0
-        for monday in period.mondays():
-            covered = sum(
-                1 for i in range(7) if period.start <= monday + timedelta(days=i) < period.end
-            )
-            week, away = week_targets(
-                role=m.role,
-                person_id=m.person_id,
-                team_id=team_id,
-                overrides=overrides,
-                absences=mine,
-                monday=monday,
-            )
-            away_total += away / 7
-            for kind, n in week.items():
-                summed[kind] += n * covered / 7
+        targets, away = period_targets(
+            role=m.role,
+            person_id=m.person_id,
+            team_id=team_id,
+            overrides=overrides,
+            absences=[a for a in absences if a.person_id == m.person_id],
+            period=period,
+        )
         out.append(
             MemberTotals(
                 m.person_id,
                 m.display_name,
                 m.role,
                 dict(totals.get(m.person_id, {})),
-                {k: round(v) for k, v in summed.items() if round(v) > 0},
-                away_total,
+                targets,
+                away,
             )
         )
     return out
@@ -549,12 +546,12 @@ def set_target(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
         found = people.find_person_by_username(conn, who)
         if found is None:
             raise UnknownMember(who)
-        scope, whose = f"person:{found.id}", found.display_name
+        scope, whose = person_scope(found.id), found.display_name
     else:
         role = Role.parse(who)
         if role is None:
             raise NotRoleOrMember(who)
-        scope, whose = f"role:{role.value}", role
+        scope, whose = role_scope(role), role
     now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
     weekly = int(n_text)
