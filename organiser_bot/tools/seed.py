@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from organiser_bot.domain.kinds import DEFAULT_TARGETS
 from organiser_bot.domain.periods import local_date, to_utc, week_monday
 from organiser_bot.domain.roles import Role
+from organiser_bot.domain.teams import slugify
 from storage.models import Activity, DailyTotal, Membership, Person, Team, TeamChat, WeeklyTotal
 from storage.query import table_of
 from storage.upsert import add_to_counter_many
@@ -107,7 +108,7 @@ def seed(
         for i in range(teams):
             n = start_team + i
             name = WARDS[n] if realistic and n < len(WARDS) else f"Team {n + 1:03d}"
-            slug = name.lower().replace(" ", "-")
+            slug = slugify(name)
             team_id = conn.execute(
                 insert(_team).values(name=name, slug=slug, created_at=now).returning(_team.c.id)
             ).scalar_one()
