@@ -85,6 +85,7 @@ async def on_edit(update: Update, context: BotContext) -> None:
         sent_at=_sent_at(msg, at.now),
         moment=at,
         explicit=explicit,
+        edited_at=msg.edit_date,
     )
     if outcome is not None:
         await _reply_logged(msg, outcome)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from storage.ledger import SENT
-from storage.models import DigestLedger, Team
+from storage.models import Activity, DigestLedger, Team
 from storage.query import table_of
 
+_activity = table_of(Activity)
 _ledger = table_of(DigestLedger)
 _team = table_of(Team)
 
@@ -56,3 +58,19 @@ def sent_digest_weeks(conn: Connection, pairs: Collection[tuple[int, str]]) -> l
     return [
         SentWeek(r.team_id, r.name, r.iso_week) for r in rows if (r.team_id, r.iso_week) in wanted
     ]
+
+
+def mark_edited(conn: Connection, chat_id: int, message_id: int, *, edited_at: datetime) -> None:
+    """Record that the edit of one message dated ``edited_at`` (UTC) has been applied.
+
+    Every entry of the message (withdrawn ones included) carries the date, so whichever of
+    them a later edit reads, it finds the latest applied edit.
+    """
+    conn.execute(
+        update(_activity)
+        .where(
+            _activity.c.source_chat_id == chat_id,
+            _activity.c.source_message_id == message_id,
+        )
+        .values(edited_at=edited_at)
+    )

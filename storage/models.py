@@ -138,6 +138,9 @@ class Activity(SQLModel, table=True):
     recorded_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # When Telegram says the source message was last edited, of the edits applied: an edit
+    # delivered late (older than, or the same as, this one) must not undo a newer one.
+    edited_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
     @property
     def deleted(self) -> bool:

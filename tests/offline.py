@@ -422,6 +422,9 @@ class Updates:
         self._now = now or (lambda: datetime.now(UTC))
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
+        # Each message's last edit date: successive edits of a message are dated apart, as
+        # Telegram's are when a person edits it again.
+        self._edit_dates: dict[tuple[int, int], int] = {}
 
     def _update(self, **payload: JSON) -> JSON:
         return {"update_id": next(self._update_ids), **payload}
@@ -498,7 +501,13 @@ class Updates:
         """An ``edited_message`` update: the message of ``original`` (an update) with new text."""
         message = copy.deepcopy(original.get("message") or original["edited_message"])
         message["text"] = new_text
-        message["edit_date"] = max(int(self._now().timestamp()), int(message["date"]) + 1)
+        key = (int(message["chat"]["id"]), int(message["message_id"]))
+        edit_date = max(
+            int(self._now().timestamp()),
+            int(message["date"]) + 1,
+            self._edit_dates.get(key, 0) + 1,
+        )
+        self._edit_dates[key] = message["edit_date"] = edit_date
         message.pop("entities", None)
         if command := _COMMAND.match(new_text):
             message["entities"] = [

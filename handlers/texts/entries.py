@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from handlers.texts import refusal_text
+from handlers.texts.onboarding import echoed, team_list
 from organiser_bot.domain.periods import iso_week_label, week_monday
 from organiser_bot.usecases.logbook import (
     AlreadyUndone,
@@ -47,6 +48,10 @@ BUTTON_EXPIRED = "That button has expired."
 _LOGGED_MARK = "✓"
 _UNDONE_MARK = "↩"
 CHATTER = "👍 Nothing logged. To log, send e.g. 121 Sam Patel; /help lists the forms."
+STALE_EDIT = (
+    "That edit is older than one already applied, so nothing changed. "
+    "Your entries, as of your latest edit:"
+)
 EDIT_OF_UNDONE = (
     "That message was undone, so it stays undone: your edit logged nothing. "
     "To log it, send it again as a new message."
@@ -177,6 +182,22 @@ def _digest_notes(sent: Sequence[SentDigest]) -> list[str]:
     ]
 
 
+def _removed(entries: Sequence[Confirmed], *, several_teams: bool) -> list[str]:
+    """What an edit withdrew: ``Removed:`` and a ``↩`` line per entry, summed by kind and week
+    when that is long, or just how many when even that is; empty when nothing was."""
+    if not entries:
+        return []
+    # A quarter of the message at most, leaving the rest to the entries kept.
+    room = MAX_MESSAGE // 4
+    lines = [_line(e, several_teams=several_teams, mark=_UNDONE_MARK) for e in entries]
+    if _length("\n".join(lines)) <= room:
+        return ["Removed:", *lines]
+    summary = _summary(entries, several_teams=several_teams, mark=_UNDONE_MARK)
+    if _length("\n".join(summary)) <= room:
+        return ["Removed:", *summary[1:]]
+    return [f"{_UNDONE_MARK} {summary[0].replace(' entries:', ' entries removed:')}"[:room]]
+
+
 def logged(outcome: Logged | ReplayOfUndone | EditOfUndone | Chatter) -> str:
     """The reply to a quick log, a replay of one or an edit of one: the confirmation, or why
     nothing was logged."""
@@ -186,11 +207,16 @@ def logged(outcome: Logged | ReplayOfUndone | EditOfUndone | Chatter) -> str:
         return EDIT_OF_UNDONE
     if isinstance(outcome, Chatter):
         return CHATTER
+    several = outcome.several_teams
+    head = [STALE_EDIT] if outcome.stale else ["Updated:"] if outcome.updated else []
     return _message(
-        ["Updated:"] if outcome.updated else [],
+        head,
         outcome.entries,
-        _digest_notes(outcome.digests_sent),
-        several_teams=outcome.several_teams,
+        [
+            *_removed(outcome.removed, several_teams=several),
+            *_digest_notes(outcome.digests_sent),
+        ],
+        several_teams=several,
         mark=_LOGGED_MARK,
     )
 
@@ -258,10 +284,9 @@ def _(refusal: UnreadableLine) -> str:
 
 @refusal_text.register
 def _(refusal: UnknownTeamTag) -> str:
-    names = ", ".join(f"#{slug}" for slug in refusal.slugs)
-    text = (
-        f"Line {refusal.line_no}: #{refusal.tag} isn't one of your teams ({names}). Nothing logged."
-    )
+    names = team_list(refusal.slugs, tags=True)
+    tag = echoed(refusal.tag)
+    text = f"Line {refusal.line_no}: #{tag} isn't one of your teams ({names}). Nothing logged."
     return text + " Your entries are unchanged." if refusal.editing else text
 
 

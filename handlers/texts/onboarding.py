@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from handlers.texts import refusal_text
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
@@ -50,6 +52,32 @@ _INVITE_PROBLEMS: dict[InviteProblem, str] = {
     InviteProblem.EXPIRED: "That invite has expired.",
     InviteProblem.USED_UP: "That invite has already been used.",
 }
+
+
+#: How many of a person's teams a reply lists by name; the rest are counted. Short names are at
+#: most 64 characters, so the list stays far inside Telegram's 4,096 however many teams there are.
+LISTED_TEAMS = 20
+#: How much of a name the person typed a refusal repeats back.
+ECHOED_CHARS = 64
+
+
+def team_list(slugs: Sequence[str], *, tags: bool = False) -> str:
+    """The person's teams by short name, ``a, b and 3 more`` past :data:`LISTED_TEAMS`.
+
+    Args:
+        slugs: The short names, in the order to list them.
+        tags: Write each as a ``#tag`` (``#north-ward``).
+    """
+    names = [f"#{slug}" if tags else slug for slug in slugs[:LISTED_TEAMS]]
+    listed = ", ".join(names)
+    if len(slugs) > LISTED_TEAMS:
+        listed += f" and {len(slugs) - LISTED_TEAMS} more"
+    return listed
+
+
+def echoed(typed: str) -> str:
+    """What the person typed, cut to :data:`ECHOED_CHARS` characters (``…`` when cut)."""
+    return typed if len(typed) <= ECHOED_CHARS else typed[: ECHOED_CHARS - 1] + "…"
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -104,7 +132,7 @@ def default_team(outcome: DefaultTeam | DefaultTeamSet) -> str:
     """The reply to ``/use``: the team entries go to, or the newly chosen one."""
     if isinstance(outcome, DefaultTeamSet):
         return f"✓ Entries now go to {outcome.team_name}. Add #team to a line to log it elsewhere."
-    names = ", ".join(outcome.slugs)
+    names = team_list(outcome.slugs)
     return f"You log to {outcome.current or '-'}. Your teams: {names}. /use <team>"
 
 
@@ -185,7 +213,7 @@ def _(refusal: NoTeamYet) -> str:
 
 @refusal_text.register
 def _(refusal: NotInTeam) -> str:
-    return f"You're not in {refusal.name}. Your teams: {', '.join(refusal.slugs)}."
+    return f"You're not in {echoed(refusal.name)}. Your teams: {team_list(refusal.slugs)}."
 
 
 @refusal_text.register

@@ -111,6 +111,10 @@ class Logged:
         replayed: True when the message had been logged before and nothing was added.
         updated: True when an edit of the message corrected its entries.
         digests_sent: For an edit, the weeks it changed whose digest had already gone out.
+        removed: For an edit, the entries it withdrew (its lines that went), each with its
+            week's total after the withdrawal.
+        stale: True when an edit came that is no newer than one already applied (a late or
+            repeated delivery): nothing changed and ``entries`` are as of the latest edit.
     """
 
     entries: tuple[Confirmed, ...]
@@ -119,6 +123,8 @@ class Logged:
     replayed: bool = False
     updated: bool = False
     digests_sent: tuple[SentDigest, ...] = ()
+    removed: tuple[Confirmed, ...] = ()
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,18 +501,25 @@ def edit_text(
     sent_at: datetime,
     moment: Moment,
     explicit: bool = False,
+    edited_at: datetime | None = None,
 ) -> EditOutcome:
     """Correct the entries of an edited message; an unreadable edit changes nothing.
 
     An edit of a message that was never logged (it did not parse, say) is logged as new. An
-    edit of a message whose entries were undone changes nothing: undone stays undone.
+    edit of a message whose entries were undone changes nothing: undone stays undone. Edits
+    may arrive late or twice: one dated no later than the last applied edit of the message
+    changes nothing, so an older text never overwrites a newer one.
 
     Args:
         explicit: True for an edited ``/log`` command (see :func:`log_text`).
+        edited_at: When the edit was made (Telegram's ``edit_date``, aware); None when not
+            known, and then the edit is applied whatever came before.
 
     Returns:
-        :class:`Logged` (``updated`` set when existing entries were corrected, with the weeks
-        it changed whose digest had already gone out), :class:`EditOfUndone` when the
+        :class:`Logged` (``updated`` set when existing entries were corrected, with the
+        entries it removed and the weeks it changed whose digest had already gone out;
+        ``stale`` set, with the entries as they stand, for an edit no newer than one
+        already applied), :class:`EditOfUndone` when the
         message's entries had been undone, the outcome of :func:`log_text` for a message not
         logged before, or None when the edit needs no reply (the person is not a member).
 
@@ -520,7 +533,7 @@ def edit_text(
     rows = activities.entries_from_source(conn, chat_id, message_id)
     if not rows:
         # The original was not logged (e.g. it did not parse): treat the edit as a new log.
-        return log_text(
+        outcome = log_text(
             conn,
             actor,
             text,
@@ -530,12 +543,20 @@ def edit_text(
             moment=moment,
             explicit=explicit,
         )
+        if isinstance(outcome, Logged) and edited_at is not None:
+            corrections.mark_edited(conn, chat_id, message_id, edited_at=edited_at)
+        return outcome
     if any(r.person_id != actor.person_id for r in rows):
         raise NotYourEntries(editing=True)
     if all(r.deleted for r in rows):
         # Undo withdraws every line of a message, while an edit always leaves at least one, so
         # a message with no live entry was undone: an edit must not bring it back.
         return EditOfUndone()
+    if _superseded(rows, edited_at):
+        live = [r for r in rows if not r.deleted]
+        source = (chat_id, message_id)
+        several = len(actor.teams) > 1
+        return Logged(_confirm(conn, actor, live, moment), source, several, stale=True)
     parsed = _read(text, sent_at=sent_at, moment=moment)
     if parsed.error is not None:
         raise _unreadable(text, parsed.error, editing=True)
@@ -564,7 +585,10 @@ def edit_text(
             if not old.deleted:
                 touched.append(old)
         touched.append(new)
-    touched.extend(activities.soft_delete(conn, by_line.values(), now=now))
+    dropped = activities.soft_delete(conn, by_line.values(), now=now)
+    touched.extend(dropped)
+    if edited_at is not None:
+        corrections.mark_edited(conn, chat_id, message_id, edited_at=edited_at)
     audit.record(
         conn,
         at=now,
@@ -577,10 +601,25 @@ def edit_text(
         lines=len(resolved),
     )
     live = _live(conn, chat_id, message_id)
+    # Confirmed together, so a week shared by kept and removed lines is read once.
+    confirmed = _confirm(conn, actor, [*live, *dropped], moment, _timed(entries))
     return Logged(
-        _confirm(conn, actor, live, moment, _timed(entries)),
+        confirmed[: len(live)],
         (chat_id, message_id),
         len(actor.teams) > 1,
         updated=True,
         digests_sent=_sent_digests(conn, touched),
+        removed=confirmed[len(live) :],
     )
+
+
+def _superseded(rows: Sequence[Activity], edited_at: datetime | None) -> bool:
+    """True when an edit dated ``edited_at`` is no newer than the last one applied to ``rows``.
+
+    Telegram dates edits to the second, so a repeated delivery carries the same date as the
+    original: equal counts as already applied.
+    """
+    if edited_at is None:
+        return False
+    applied = [as_utc(r.edited_at) for r in rows if r.edited_at is not None]
+    return bool(applied) and as_utc(edited_at) <= max(applied)
