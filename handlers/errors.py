@@ -1,9 +1,11 @@
 """The one error handler: log first, then tell the user briefly and the admins privately.
 
 Admins hear of each distinct error at most once an hour, so a fault that hits every update cannot
-flood their chats. Two errors are the same when they have the same exception type and the same
-message (``error_key``): the message tells apart failures that share a line of code, such as two
-different refusals from the Bot API; the full traceback of every occurrence stays in the log.
+flood their chats. Two errors are the same when they have the same exception type and were raised
+from the same place (``error_key``): the innermost line of our own code in the traceback, or the
+innermost line overall when none of it is ours. The message is left out on purpose: it often holds
+the values of the moment (SQLAlchemy's errors quote the statement's parameters), which would make
+one fault over many updates a notice each. The full traceback of every occurrence stays in the log.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 import re
 import traceback
 from datetime import datetime, timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 from telegram import Update
 from telegram.constants import MessageLimit
@@ -29,6 +31,11 @@ ADMIN_NOTICE_EVERY = timedelta(hours=1)
 # The error's own text is cut to this many characters: the notice is a pointer to the log.
 MAX_ERROR_TEXT = 500
 REDACTED = "[redacted]"
+# Where our own code lives: the packages beside this one in the checkout or editable install.
+_OURS = tuple(
+    Path(__file__).resolve().parent.parent / package
+    for package in ("organiser_bot", "handlers", "storage", "charts")
+)
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -52,16 +59,26 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 def error_key(error: BaseException) -> str:
-    """What makes two errors "the same" for the admins' notices: type and message.
+    """What makes two errors "the same" for the admins' notices: type and the place it was raised.
+
+    The place is the innermost frame of the traceback that is in our own packages (the line of
+    ours that called into the library that failed), or the innermost frame overall when none is
+    ours; an error never raised (no traceback) is keyed by its message instead.
 
     Args:
         error: The exception raised.
 
     Returns:
-        ``"<module>.<qualified class name>: <message>"``.
+        ``"<module>.<qualified class name> at <file>:<line>"``, or
+        ``"<module>.<qualified class name>: <message>"`` when there is no traceback.
     """
-    kind = type(error)
-    return f"{kind.__module__}.{kind.__qualname__}: {error}"
+    kind = f"{type(error).__module__}.{type(error).__qualname__}"
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return f"{kind}: {error}"
+    ours = [f for f in frames if any(Path(f.filename).resolve().is_relative_to(r) for r in _OURS)]
+    frame = (ours or frames)[-1]
+    return f"{kind} at {frame.filename}:{frame.lineno}"
 
 
 def due_for_notice(notices: dict[str, datetime], key: str, now: datetime) -> bool:

@@ -4,11 +4,13 @@ privately at most once an hour per distinct error."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from telegram.constants import MessageLimit
 
-from handlers.errors import SORRY
+from handlers.errors import SORRY, due_for_notice, error_key
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.fakebot import Recorded
 
@@ -97,3 +99,38 @@ async def test_a_failure_to_reach_an_admin_is_logged_not_raised(
         assert await bot.say(STRANGER, "/help") != SORRY
     assert f"Could not tell admin {ADMIN_ID} about the error" in caplog.text
     assert "uncaught" not in caplog.text
+
+
+def _fail_here(message: str) -> None:
+    raise ValueError(message)
+
+
+def _fail_elsewhere(message: str) -> None:
+    raise ValueError(message)
+
+
+def _caught(fn: Callable[[str], None], message: str) -> BaseException:
+    try:
+        fn(message)
+    except ValueError as exc:
+        return exc
+    raise AssertionError("expected an error")
+
+
+def test_one_fault_with_changing_messages_is_one_notice() -> None:
+    """Errors of one type from one place are one error, whatever their messages (SQLAlchemy's
+    quote each statement's parameters); the same type from another place is another."""
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    notices: dict[str, datetime] = {}
+    first, second = _caught(_fail_here, "id=1"), _caught(_fail_here, "id=2")
+    assert error_key(first) == error_key(second)
+    assert due_for_notice(notices, error_key(first), now)
+    assert not due_for_notice(notices, error_key(second), now)
+    elsewhere = _caught(_fail_elsewhere, "id=1")
+    assert error_key(elsewhere) != error_key(first)
+    assert due_for_notice(notices, error_key(elsewhere), now)
+    assert __file__.rpartition("/")[2] in error_key(first)
+
+
+def test_an_error_never_raised_is_keyed_by_its_message() -> None:
+    assert error_key(ValueError("a")) != error_key(ValueError("b"))
