@@ -20,11 +20,10 @@ from telegram import Update
 from telegram.constants import MessageLimit
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
+from handlers.texts import SORRY
 from organiser_bot.context import BotContext
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry — something went wrong on my side and that wasn't done. Please try again shortly."
 
 # How long admins are spared a repeat of an error they have been told about.
 ADMIN_NOTICE_EVERY = timedelta(hours=1)

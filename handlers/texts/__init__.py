@@ -87,6 +87,9 @@ def help_text(actor: Actor) -> str:
     return text
 
 
+# The apology for a fault on the bot's side (the error handler sends it).
+SORRY = "Sorry — something went wrong on my side and that wasn't done. Please try again shortly."
+
 NO_MANAGED_TEAM = "You don't manage any team yet."
 
 #: Who may do what, as the refusal says it ("Only managers and admins can <this>.").

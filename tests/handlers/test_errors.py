@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from telegram.constants import MessageLimit
 
-from handlers.errors import SORRY, due_for_notice, error_key
+from handlers.errors import due_for_notice, error_key
+from handlers.texts import SORRY
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.fakebot import Recorded
 
