@@ -205,7 +205,9 @@ def test_undo_is_for_the_owner_once_and_reports_the_week_after(db: Database, nor
     assert not none_left.value.from_message
 
 
-def _edit(db: Database, user_id: int, text: str, message_id: int) -> object:
+def _edit(
+    db: Database, user_id: int, text: str, message_id: int, edited_at: datetime | None = None
+) -> object:
     return _as(
         user_id,
         lambda conn, actor: logbook.edit_text(
@@ -216,6 +218,7 @@ def _edit(db: Database, user_id: int, text: str, message_id: int) -> object:
             message_id=message_id,
             sent_at=NOW,
             moment=_moment(),
+            edited_at=edited_at,
         ),
         db,
     )
@@ -295,6 +298,63 @@ def test_an_edit_that_drops_a_line_can_bring_it_back(db: Database, north: int) -
     assert isinstance(dropped, Logged) and len(dropped.entries) == 1
     back = _edit(db, SAM, "121 Jay\ndoors 4", 1)
     assert isinstance(back, Logged) and [e.count for e in back.entries] == [1, 4]
+
+
+def test_an_edit_older_than_the_last_applied_one_changes_nothing(db: Database, north: int) -> None:
+    _log(db, SAM, "121 A", 1)
+    first, second = NOW + timedelta(seconds=10), NOW + timedelta(seconds=20)
+    x2 = _edit(db, SAM, "121 A x2", 1, first)
+    assert isinstance(x2, Logged) and x2.updated and not x2.stale
+    x3 = _edit(db, SAM, "121 A x3", 1, second)
+    assert isinstance(x3, Logged) and [e.count for e in x3.entries] == [3]
+    # The first edit delivered again, late: the newer count stands and the reply says so.
+    late = _edit(db, SAM, "121 A x2", 1, first)
+    assert isinstance(late, Logged) and late.stale and not late.updated
+    assert [(e.count, e.note) for e in late.entries] == [(3, "A")]
+    assert late.entries[0].week == WeekTally(MONDAY, True, 3, 15)
+    # The same date again (a repeated delivery of the latest edit) is no newer either.
+    again = _edit(db, SAM, "121 A x5", 1, second)
+    assert isinstance(again, Logged) and again.stale
+    assert [e.count for e in again.entries] == [3]
+    # A newer edit applies; one whose date is unknown applies whatever came before.
+    newer = _edit(db, SAM, "121 A x4", 1, NOW + timedelta(seconds=30))
+    assert isinstance(newer, Logged) and not newer.stale and [e.count for e in newer.entries] == [4]
+    undated = _edit(db, SAM, "121 A", 1)
+    assert isinstance(undated, Logged) and not undated.stale
+    assert [e.count for e in undated.entries] == [1]
+    with db.begin() as conn:
+        stamps = conn.execute(select(table_of(Activity).c.edited_at)).scalars().all()
+    assert [s.replace(tzinfo=UTC) for s in stamps] == [NOW + timedelta(seconds=30)]
+
+
+def test_the_first_edit_of_an_unlogged_message_is_dated_too(db: Database, north: int) -> None:
+    assert _log(db, SAM, "thanks!", 1) == Chatter()
+    with pytest.raises(UnreadableLine):
+        _edit(db, SAM, "lunch", 1)
+    first = _edit(db, SAM, "121 A", 1, NOW + timedelta(seconds=10))
+    assert isinstance(first, Logged) and not first.updated
+    _edit(db, SAM, "121 A x2", 1, NOW + timedelta(seconds=20))
+    late = _edit(db, SAM, "121 A", 1, NOW + timedelta(seconds=10))
+    assert isinstance(late, Logged) and late.stale and [e.count for e in late.entries] == [2]
+
+
+def test_an_edit_that_removes_lines_returns_what_it_removed(db: Database, north: int) -> None:
+    _log(db, SAM, "121 Jay\ndoors 3\n121 Sam", 1)
+    fixed = _edit(db, SAM, "121 Jay", 1)
+    assert isinstance(fixed, Logged) and fixed.updated
+    assert [(e.kind.key, e.count, e.note) for e in fixed.entries] == [("one_to_one", 1, "Jay")]
+    assert [(e.kind.key, e.count, e.note) for e in fixed.removed] == [
+        ("resident_contact", 3, ""),
+        ("one_to_one", 1, "Sam"),
+    ]
+    # Each removed entry carries its week after the edit: Sam's one-to-one no longer counts.
+    assert [e.week for e in fixed.removed] == [
+        WeekTally(MONDAY, True, 0, None),
+        WeekTally(MONDAY, True, 1, 15),
+    ]
+    # An edit that removes nothing says nothing removed.
+    same = _edit(db, SAM, "121 Jay Smith", 1)
+    assert isinstance(same, Logged) and same.removed == ()
 
 
 def _sent(db: Database, team_id: int, iso_week: str) -> None:
