@@ -44,11 +44,29 @@ ONE_TO_ONE = Kind(
         "one on one",
         "1 to 1",
         "1 on 1",
+        "1-on-1",
+        "one-on-one",
+        "1-to-1",
+        "one2one",
+        "one-2-one",
+        "onetoone",
+        "1 2 1",
     ),
 )
 CASEWORK = Kind("casework", "casework", ("case", "cw"))
 RESIDENT_CONTACT = Kind(
-    "resident_contact", "resident contact", ("contact", "contacts", "doors", "door", "rc")
+    "resident_contact",
+    "resident contact",
+    (
+        "contact",
+        "contacts",
+        "doors",
+        "door",
+        "rc",
+        "doorknocking",
+        "door-knocking",
+        "door knocking",
+    ),
 )
 BUILTIN_KINDS: tuple[Kind, ...] = (ONE_TO_ONE, CASEWORK, RESIDENT_CONTACT)
 

@@ -119,6 +119,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -136,10 +137,10 @@ __all__ = [
     "LineError",
     "ParsedEntry",
     "QuickLog",
+    "command_word",
     "is_chatter",
     "parse_line",
     "parse_quick_log",
-    "render_entry",
 ]
 
 log = logging.getLogger(__name__)
@@ -163,7 +164,7 @@ _NOON = time(12, 0)
 _ONE_DAY = timedelta(days=1)
 _INTERNAL_ERROR = "Sorry, I couldn't read that line."
 #: The longest day/time phrase, in tokens (``on last fri evening``).
-_MAX_PHRASE = 4
+_MAX_PHRASE = 5
 
 _WEEKDAYS: dict[str, int] = {
     "mon": 0,
@@ -185,23 +186,129 @@ _WEEKDAYS: dict[str, int] = {
     "sun": 6,
     "sunday": 6,
 }
-_DAYS_AGO: dict[str, int] = {"today": 0, "yesterday": 1, "yday": 1}
-_TOMORROW = frozenset({"tomorrow", "tmrw", "tmr", "tomoz"})
-_AGO_UNITS: dict[str, int] = {"day": 1, "days": 1, "week": 7, "weeks": 7}
-_ONE = frozenset({"a", "an", "one"})
-_FUTURE_UNITS = frozenset({"day", "days", "week", "weeks", "hour", "hours", "min", "mins"})
-_VAGUE: frozenset[tuple[str, ...]] = frozenset(
-    {("last", "week"), ("last", "month"), ("the", "other", "day"), ("days", "ago")}
+_DAYS_AGO: dict[str, int] = {
+    "today": 0,
+    "yesterday": 1,
+    "yday": 1,
+    "yest": 1,
+    "ystd": 1,
+    "y'day": 1,
+    "y’day": 1,
+}
+_TOMORROW = frozenset(
+    {"tomorrow", "tmrw", "tmr", "tomoz", "tommorow", "tomorow", "tommorrow", "2moro", "2morrow"}
 )
+_TONIGHT = frozenset({"tonight", "tonite", "2nite", "2night"})
+_AGO_UNITS: dict[str, int] = {"day": 1, "days": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7}
+_HOUR_UNITS: dict[str, int] = {
+    "hour": 60,
+    "hours": 60,
+    "hr": 60,
+    "hrs": 60,
+    "min": 1,
+    "mins": 1,
+    "minute": 1,
+    "minutes": 1,
+}
+#: Units too coarse to name a day: ``2 months ago`` is refused as vague.
+_VAGUE_UNITS = frozenset({"month", "months", "year", "years"})
+#: Amounts that name no number: ``few days ago``, ``couple days ago``.
+_VAGUE_AMOUNTS = frozenset({"few", "couple", "several", "some", "many"})
+_NUMBER_WORDS: dict[str, int] = {
+    word: n
+    for n, word in enumerate(
+        [
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ],
+        start=1,
+    )
+}
+#: Counts said as words at the edges of the line: ``121 Jo twice``.
+_TIMES_ADVERBS: dict[str, int] = {"once": 1, "twice": 2, "thrice": 3}
+_MONTHS: dict[str, int] = {
+    name: n
+    for n, names in enumerate(
+        (
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+#: A ``dd/mm`` without a year at most this many days after today is the future, not last year.
+_FUTURE_DATE_DAYS = 31
+_ONE = frozenset({"a", "an", "one"})
+_FUTURE_UNITS = frozenset(_AGO_UNITS) | set(_HOUR_UNITS) | _VAGUE_UNITS
+#: Phrases that can only mean later than now.
+_FUTURE_PHRASES: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("later",),
+        ("soon",),
+        ("later", "today"),
+        ("later", "on"),
+        ("this", "weekend"),
+        ("next", "weekend"),
+        ("in", "the", "future"),
+    }
+)
+_VAGUE: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("last", "week"),
+        ("last", "month"),
+        ("the", "other", "day"),
+        ("days", "ago"),
+        ("last", "weekend"),
+        ("the", "weekend"),
+        ("at", "the", "weekend"),
+        ("over", "the", "weekend"),
+        ("earlier", "this", "week"),
+        ("earlier", "in", "the", "week"),
+        ("this", "week"),
+        ("few", "days", "back"),
+        ("a", "few", "days", "back"),
+        ("couple", "of", "days", "ago"),
+        ("a", "couple", "of", "days", "ago"),
+        ("recently",),
+    }
+)
+#: Fixed phrases naming a day: (phrase, days before today).
+_DAY_PHRASES: dict[tuple[str, ...], int] = {
+    ("day", "before", "yesterday"): 2,
+    ("the", "day", "before", "yesterday"): 2,
+}
 #: Words that read as a day wherever they stand; ``sat``, ``sun`` and ``wed`` only at the edges.
 _DAY_WORDS = (
-    (frozenset(_WEEKDAYS) - {"sat", "sun", "wed"})
-    | set(_DAYS_AGO)
-    | _TOMORROW
-    | {
-        "tonight",
-        "ago",
-    }
+    (frozenset(_WEEKDAYS) - {"sat", "sun", "wed"}) | set(_DAYS_AGO) | _TOMORROW | _TONIGHT | {"ago"}
 )
 
 
@@ -210,16 +317,24 @@ _PHRASE_STARTS = (
     frozenset(_WEEKDAYS)
     | set(_DAYS_AGO)
     | _TOMORROW
+    | _TONIGHT
     | _ONE
-    | {"on", "last", "this", "next", "at", "in", "the", "tonight", "days"}
+    | set(_NUMBER_WORDS)
+    | set(_MONTHS)
+    | _VAGUE_AMOUNTS
+    | {"on", "last", "this", "next", "at", "in", "the", "days", "day", "@"}
+    | {"later", "soon", "earlier", "over", "recently", "noon", "midday"}
 )
 _PHRASE_ENDS = (
     frozenset(_WEEKDAYS)
     | set(_DAYS_AGO)
     | _TOMORROW
+    | _TONIGHT
     | _FUTURE_UNITS
-    | {"ago", "tonight", "week", "month", "year", "day", "am", "pm", "a.m", "p.m"}
-    | {"morning", "afternoon", "evening", "eve", "night"}
+    | set(_MONTHS)
+    | {"ago", "week", "month", "year", "day", "am", "pm", "a.m", "p.m"}
+    | {"morning", "morn", "afternoon", "evening", "eve", "night", "lunchtime", "lunch"}
+    | {"now", "later", "soon", "weekend", "back", "future", "on", "recently", "noon", "midday"}
 )
 
 
@@ -236,8 +351,12 @@ _MORNING = _Part(time(9), time(5), pm=False)
 _AFTERNOON = _Part(time(14), time(12), pm=True)
 _EVENING = _Part(time(18), time(17), pm=True)
 _NIGHT = _Part(time(21), time(17), pm=True)
+_LUNCHTIME = _Part(time(12, 30), time(11, 30), pm=True)
 _PARTS: dict[str, _Part] = {
     "morning": _MORNING,
+    "morn": _MORNING,
+    "lunchtime": _LUNCHTIME,
+    "lunch": _LUNCHTIME,
     "am": _MORNING,
     "afternoon": _AFTERNOON,
     "pm": _AFTERNOON,
@@ -246,7 +365,9 @@ _PARTS: dict[str, _Part] = {
     "night": _NIGHT,
 }
 #: Parts after ``this``; ``am``/``pm`` only after a day.
-_THIS_PARTS = frozenset({"morning", "afternoon", "evening", "eve", "night"})
+_THIS_PARTS = frozenset(
+    {"morning", "morn", "afternoon", "evening", "eve", "night", "lunchtime", "am", "pm"}
+)
 
 # Control characters other than whitespace (NUL cannot be stored in PostgreSQL text).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
@@ -261,9 +382,17 @@ _UK_DATE_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?")
 _CLOCK_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _DOTTED_RE = re.compile(r"([0-9]{1,2})\.([0-9]{2})")
 _HOUR_RE = re.compile(r"[0-9]{1,2}")
+_ORDINAL_RE = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
+_DOTTED_DATE_RE = re.compile(r"([0-9]{1,2})([.-])([0-9]{1,2})")
+_THOUSANDS_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+_GLUED_AGO_RE = re.compile(r"([0-9]{1,3})([a-z]+)")
+_RANGE_RE = re.compile(r"([0-9:.]+(?:am|pm)?)[-–]([0-9:.]+(?:am|pm)?)")
 _MERIDIEM_RE = re.compile(r"([0-9]{1,2})(?:[:.]([0-9]{2}))?(am|pm|a\.m|p\.m)")
 _MERIDIEM_WORD_RE = re.compile(r"am|pm|a\.m|p\.m")
 _TRAILING_PUNCT = ".,;!?"
+#: Stripped from a token before it is read as a count, day or time: ``(yesterday)``, ``=14``.
+_NORM_TRAILING = _TRAILING_PUNCT + ")]…+"
+_NORM_LEADING = "([=~"
 _KIND_PUNCT = ":,;.!"
 _SEPARATORS = frozenset({"-", "–", "—", ":", ";", ",", "|", "/"})
 _CONNECTORS = _SEPARATORS | {"with", "w/"}
@@ -354,6 +483,8 @@ class _When:
     at: time | None = None
     meridiem: bool = False
     part: _Part | None = None
+    #: ``2 hours ago``: how long before now.
+    back: timedelta | None = None
 
 
 class _LineFailure(Exception):
@@ -491,6 +622,26 @@ _CHATTER_WORDS = frozenset(
         "np",
         "and",
         "again",
+        "bot",
+        "mate",
+        "one",
+        "there",
+        "that",
+        "thats",
+        "is",
+        "amazing",
+        "awesome",
+        "brill",
+        "ace",
+        "wow",
+        "x",
+        "xx",
+        "sorry",
+        "haha",
+        "hahaha",
+        "please",
+        "спасибо",
+        "merci",
     }
 )
 _CHATTER_MAX_WORDS = 6
@@ -525,71 +676,23 @@ def is_chatter(text: str, kinds: KindRegistry) -> bool:
     return all(word in _CHATTER_WORDS for word in words)
 
 
-def render_entry(entry: ParsedEntry, *, now: datetime, tz: ZoneInfo, kinds: KindRegistry) -> str:
-    """Render an entry as a canonical quick-log line: the inverse of :func:`parse_line`.
+_COMMAND_WORDS: dict[str, str] = {"help": "help", "undo": "undo", "cancel": "undo"}
 
-    Parsing the result with the same ``now`` gives back the same kind, count, local day (and
-    local minute when the entry has a time), note and team. The note is put in quotes when it
-    would otherwise read differently (it starts with ``with``, holds a day, time or count word,
-    or a ``#tag``).
 
-    Shape: ``KIND [COUNT] [NOTE] [DAY] [at HH:MM] [#team]``. ``DAY`` is ``yesterday`` or an ISO
-    date; it and the time are omitted for an undated entry of today, and the time is omitted
-    for a past day at exactly 12:00.
+def command_word(text: str) -> str | None:
+    """The command a bare word means: ``help`` -> "help", ``undo``/``cancel`` -> "undo".
+
+    A new user types ``help`` or ``undo`` without the slash; the adapter can point them to the
+    command instead of reporting an unknown kind.
 
     Args:
-        entry: The entry.
-        now: The current instant, for relative day words.
-        tz: The configured zone.
-        kinds: Known activity kinds.
+        text: The whole message.
 
     Returns:
-        One line of text.
+        ``"help"`` or ``"undo"``, or None when the message is anything else.
     """
-    note_tokens = entry.note.split()
-    note = " ".join(note_tokens)
-    show_count = entry.count != 1 or bool(note_tokens and _DIGITS_RE.fullmatch(note_tokens[0]))
-
-    when: list[str] = []
-    local = as_utc(entry.occurred_at).astimezone(tz)
-    day = local.date()
-    today = local_date(now, tz)
-    if entry.dated or day != today:
-        if day == today:
-            when.append(f"at {local:%H:%M}")
-        else:
-            when.append("yesterday" if day == today - _ONE_DAY else day.isoformat())
-            if local.time() != _NOON:
-                when.append(f"at {local:%H:%M}")
-    tail = [*when, f"#{entry.team}"] if entry.team else when
-
-    def line(note_text: str) -> str:
-        words = note_text.split()
-        next_token = str(entry.count) if show_count else (words[0] if words else None)
-        parts = [_render_kind_word(kinds.get(entry.kind), next_token, kinds)]
-        if show_count:
-            parts.append(str(entry.count))
-        if note_text:
-            parts.append(note_text)
-        return " ".join([*parts, *tail])
-
-    plain = line(note)
-    if not note or _reads_back(plain, entry, now, tz, kinds):
-        return plain
-    return line(f'"{note}"')
-
-
-def _reads_back(
-    text: str, entry: ParsedEntry, now: datetime, tz: ZoneInfo, kinds: KindRegistry
-) -> bool:
-    again = parse_line(text, now=now, tz=tz, kinds=kinds)
-    return isinstance(again, ParsedEntry) and (
-        again.kind,
-        again.count,
-        again.note,
-        again.team,
-        local_date(again.occurred_at, tz),
-    ) == (entry.kind, entry.count, entry.note, entry.team, local_date(entry.occurred_at, tz))
+    word = text.strip().lower().rstrip(_TRAILING_PUNCT)
+    return _COMMAND_WORDS.get(word)
 
 
 # --- the parser ----------------------------------------------------------------------------
@@ -598,7 +701,7 @@ def _reads_back(
 class _Reading:
     """What the line has said so far: count, day, time and part of the day, each at most once."""
 
-    __slots__ = ("at", "count", "day", "meridiem", "part", "prefix_count", "today")
+    __slots__ = ("at", "back", "count", "day", "meridiem", "part", "prefix_count", "today")
 
     def __init__(self, today: date) -> None:
         self.today = today
@@ -608,6 +711,7 @@ class _Reading:
         self.at: time | None = None
         self.meridiem = False
         self.part: _Part | None = None
+        self.back: timedelta | None = None
 
     def add_count(self, digits: str) -> None:
         if self.count is not None:
@@ -629,10 +733,16 @@ class _Reading:
             if self.part is not None:
                 _fail("Two times on one line: give just one.", EXAMPLE_WHEN)
             self.part = when.part
+        if when.back is not None:
+            if self.back is not None or self.day is not None or self.at is not None:
+                _fail("Two times on one line: give just one.", EXAMPLE_WHEN)
+            self.back = when.back
+        if self.back is not None and (self.day is not None or self.at is not None):
+            _fail("Two times on one line: give just one.", EXAMPLE_WHEN)
 
     @property
     def timed(self) -> bool:
-        return self.at is not None or self.part is not None
+        return self.at is not None or self.part is not None or self.back is not None
 
 
 def _parse_line(
@@ -640,7 +750,7 @@ def _parse_line(
 ) -> ParsedEntry:
     if len(line) > MAX_LINE_CHARS:
         _fail(f"That line is too long (a note can be {MAX_NOTE_CHARS} characters).", EXAMPLE)
-    tokens = _CONTROL_RE.sub("", line).split()
+    tokens = _ascii_digits(_CONTROL_RE.sub("", line)).split()
     if not tokens:
         _fail("Nothing to log on this line. Start with a kind:", EXAMPLE)
 
@@ -650,6 +760,7 @@ def _parse_line(
         _fail("Add what you did before the #team:", EXAMPLE_TEAM)
 
     reading = _Reading(local_date(now, tz))
+    tokens, quoted = _leading_when(tokens, quoted, kinds, reading)
     tokens, quoted = _skip_lead(tokens, quoted, kinds)
     tokens, quoted = _unglue(tokens, quoted, kinds)
     digits, start = _count_prefix(tokens, kinds)
@@ -672,6 +783,9 @@ def _parse_line(
 
     note_start, note_end = _read_edges(rest, literal, reading)
     note = _note(rest, literal, note_start, note_end, quoted is not None)
+    if note_end < len(rest):
+        # ``121 Jo, yesterday``: the separator went with the day.
+        note = note.rstrip("".join(_SEPARATORS) + " ")
     if len(note) > MAX_NOTE_CHARS:
         _fail(
             f"That note is too long ({len(note)} characters; {MAX_NOTE_CHARS} max).",
@@ -690,6 +804,45 @@ def _parse_line(
         dated=reading.day is not None or reading.timed,
         timed=reading.timed,
     )
+
+
+def _ascii_digits(line: str) -> str:
+    """Digits of any script as ASCII (``１４``, ``١٤`` -> ``14``), a full-width ``＃`` as ``#``."""
+    if line.isascii():
+        return line
+    return "".join(
+        "#"
+        if ch == "＃"
+        else str(unicodedata.decimal(ch))
+        if ch.isdecimal() and not ch.isascii()
+        else ch
+        for ch in line
+    )
+
+
+def _norm(tok: str) -> str:
+    """A token as read for counts, days and times: lower case, wrapping punctuation gone."""
+    return tok.lower().rstrip(_NORM_TRAILING).lstrip(_NORM_LEADING)
+
+
+def _kind_follows(tokens: list[str], kinds: KindRegistry) -> bool:
+    rest = _unglue(_skip_lead(tokens, None, kinds)[0], None, kinds)[0]
+    return _lookup_kind(rest, _count_prefix(rest, kinds)[1], kinds)[0] is not None
+
+
+def _leading_when(
+    tokens: list[str], quoted: _Span | None, kinds: KindRegistry, reading: _Reading
+) -> tuple[list[str], _Span | None]:
+    """Read a day/time phrase written before the kind: ``yesterday 121 Jo``."""
+    if _kind_follows(tokens, kinds):
+        return tokens, quoted
+    norm = [_norm(tok) for tok in tokens]
+    hi = len(norm) if quoted is None else quoted[0]
+    found = _match_when(norm, [False] * len(norm), 0, hi, reading.today, from_end=False)
+    if found is None or found[1] >= len(tokens) or not _kind_follows(tokens[found[1] :], kinds):
+        return tokens, quoted
+    reading.add_when(found[0])
+    return tokens[found[1] :], _shift(quoted, found[1])
 
 
 def _fail(message: str, example: str) -> NoReturn:
@@ -732,6 +885,15 @@ def _take_team(
     for i, tok in enumerate(tokens):
         if i == lo:
             new_lo = len(rest)
+        glued = tok.find("#", 1)
+        if (
+            not lo <= i <= hi
+            and glued > 0
+            and _has_alnum(tok[:glued])
+            and _tag(tok[glued:]) is not None
+        ):
+            # ``Sam#north``: the word before the tag is the note's.
+            tok, rest = tok[glued:], [*rest, tok[:glued]]
         if not lo <= i <= hi and (tag := _tag(tok)) is not None:
             if team is not None and tag != team:
                 _fail("One #team per line, please:", EXAMPLE_TEAM)
@@ -745,9 +907,10 @@ def _take_team(
 
 def _tag(token: str) -> str | None:
     """The team a ``#tag`` token names, lower case; None unless ``#`` starts a lettered word."""
+    token = token.lstrip("([")
     if not token.startswith("#"):
         return None
-    word = token[1:].rstrip(_TRAILING_PUNCT)
+    word = token[1:].rstrip(_TRAILING_PUNCT + ")]")
     if not any(ch.isalpha() for ch in word):
         return None
     return word.lower()
@@ -760,9 +923,12 @@ def _skip_lead(
     i = 0
     while i < len(tokens) - 1 and tokens[i].lower() in _LEAD_SUBJECTS:
         i += 1
-    if i >= len(tokens) - 1 or tokens[i].lower() not in _LEAD_VERBS:
+    if i >= len(tokens) - 1:
         return tokens, quoted
-    i += 1
+    if tokens[i].lower() in _LEAD_VERBS:
+        i += 1
+    elif tokens[i].lower() not in _LEAD_ARTICLES:
+        return tokens, quoted
     if tokens[i].lower() in _LEAD_ARTICLES and i + 1 < len(tokens):
         i += 1
     if quoted is not None and quoted[0] < i:
@@ -827,6 +993,12 @@ def _kind_word_forms(word: str) -> tuple[str, ...]:
     """``word`` as typed, without trailing punctuation, and without a plural ``s``."""
     bare = word.rstrip(_KIND_PUNCT)
     forms = [word, bare] if bare else [word]
+    if bare[-2:] in ("'s", "’s") and len(bare) > 2:
+        bare = bare[:-2]  # ``121's Jo``
+        forms.append(bare)
+    if "–" in bare or "—" in bare:
+        bare = bare.replace("–", "-").replace("—", "-")  # ``1–2–1`` typed with en dashes
+        forms.append(bare)
     if len(bare) > 1 and bare[-1] in "sS":
         forms.append(bare[:-1])
     return tuple(dict.fromkeys(forms))
@@ -859,7 +1031,7 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
 
     Returns the note's slice ``[start, end)`` of ``rest``.
     """
-    norm = [tok.lower().rstrip(_TRAILING_PUNCT) for tok in rest]
+    norm = [_norm(tok) for tok in rest]
     today = reading.today
     start = 0
     while start < len(norm) and not literal[start]:
@@ -868,11 +1040,23 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
             reading.add_when(found[0])
             start += found[1]
             continue
-        if _DIGITS_RE.fullmatch(norm[start]):
+        tok = norm[start]
+        if _DIGITS_RE.fullmatch(tok) or tok in _NUMBER_WORDS or _THOUSANDS_RE.fullmatch(tok):
             if reading.count is not None and not reading.prefix_count:
                 break  # ``121 1 5 Acacia Ave``: the second number is the note's
-            reading.add_count(norm[start])
+            if _match_multiplier(norm, literal, start, len(norm), reading, from_end=False):
+                start += 2  # ``121 2 times``
+                continue
+            reading.add_count(str(_NUMBER_WORDS.get(tok, tok)).replace(",", ""))
             start += 1
+            continue
+        if (
+            (tok in _SEPARATORS or tok == "")
+            and start + 1 < len(norm)
+            and not literal[start + 1]
+            and _DIGITS_RE.fullmatch(norm[start + 1])
+        ):
+            start += 1  # ``doors - 14``, ``doors = 14``
             continue
         width = _match_multiplier(norm, literal, start, len(norm), reading, from_end=False)
         if not width:
@@ -881,15 +1065,21 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
 
     end = len(norm)
     while end > start and not literal[end - 1]:
-        found = _match_when(norm, literal, start, end, today, from_end=True)
+        # Trailing emoji and punctuation are looked past: ``121 Jo yesterday 🙂``.
+        peel = end
+        while peel > start and not literal[peel - 1] and not _has_alnum(norm[peel - 1]):
+            peel -= 1
+        if peel == start:
+            break
+        found = _match_when(norm, literal, start, peel, today, from_end=True)
         if found is not None:
             reading.add_when(found[0])
-            end -= found[1]
+            end = peel - found[1]
             continue
-        width = _match_multiplier(norm, literal, start, end, reading, from_end=True)
+        width = _match_multiplier(norm, literal, start, peel, reading, from_end=True)
         if not width:
             break
-        end -= width
+        end = peel - width
 
     for i in range(start, end):
         if literal[i]:
@@ -897,10 +1087,14 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
         # A phrase of several words (``last night``, ``this morning``, ``wed evening``) is a
         # day even where its words alone are not; ``at 9`` is left to addresses.
         found = _match_when(norm, literal, i, end, today, from_end=False)
-        if found is not None and found[1] > 1 and norm[i] != "at":
+        if found is not None and found[1] > 1 and norm[i] not in ("at", "@"):
             _fail_stray_when(" ".join(norm[i : i + found[1]]))
         _refuse_stray(norm, i)
     return start, end
+
+
+def _has_alnum(tok: str) -> bool:
+    return any(ch.isalnum() for ch in tok)
 
 
 def _match_multiplier(
@@ -917,10 +1111,18 @@ def _match_multiplier(
     if match := _MULTIPLIER_RE.fullmatch(norm[i]):
         reading.add_count(next(g for g in match.groups() if g))
         return 1
+    if norm[i] in _TIMES_ADVERBS:
+        reading.add_count(str(_TIMES_ADVERBS[norm[i]]))
+        return 1
     if hi - lo >= 2:
         j = hi - 2 if from_end else lo
-        if not literal[j + 1] and norm[j] in _TIMES_WORDS and _DIGITS_RE.fullmatch(norm[j + 1]):
+        if literal[j + 1] or literal[j]:
+            return 0
+        if norm[j] in _TIMES_WORDS and _DIGITS_RE.fullmatch(norm[j + 1]):
             reading.add_count(norm[j + 1])
+            return 2
+        if norm[j + 1] == "times" and (_DIGITS_RE.fullmatch(norm[j]) or norm[j] in _NUMBER_WORDS):
+            reading.add_count(str(_NUMBER_WORDS.get(norm[j], norm[j])))  # ``2 times``
             return 2
     return 0
 
@@ -935,6 +1137,11 @@ def _refuse_stray(norm: Sequence[str], i: int) -> None:
             f"'{_clip(shown)}' looks like a count: "
             f"put it after the kind, or the note in {_QUOTES}.",
             EXAMPLE_MULTIPLIER,
+        )
+    if tok == "ago":
+        _fail(
+            "I can't tell when that was: write it like 2 days ago or 3 hours ago, after the note.",
+            EXAMPLE_WHEN,
         )
     if tok in _DAY_WORDS or _is_date_or_clock(tok):
         _fail_stray_when(tok)
@@ -959,8 +1166,8 @@ def _note(
 ) -> str:
     tokens = list(rest[start:end])
     flags = literal[start:end]
-    if tokens and not flags[0] and tokens[0].lower() in _CONNECTORS:
-        tokens, flags = tokens[1:], flags[1:]
+    while tokens and not flags[0] and tokens[0].lower() in _CONNECTORS:
+        tokens, flags = tokens[1:], flags[1:]  # ``121 with with Jo``
     if has_quotes and tokens and all(flags):
         # The whole note is quoted: the quotes are not part of it.
         text = " ".join(tokens)
@@ -981,12 +1188,15 @@ def _match_when(
     # Most lines have no phrase at either edge: rule them out on one token.
     if from_end:
         edge = norm[hi - 1]
-        if not (edge[:1].isdigit() or edge in _PHRASE_ENDS):
+        if not (edge[:1].isdigit() or edge in _PHRASE_ENDS or edge.startswith("@")):
             return None
     else:
         edge = norm[lo]
         if not (
-            edge[:1].isdigit() or edge in _PHRASE_STARTS or (lo + 2 < hi and norm[lo + 2] == "ago")
+            edge[:1].isdigit()
+            or edge in _PHRASE_STARTS
+            or edge.startswith("@")
+            or (lo + 2 < hi and norm[lo + 2] == "ago")
         ):
             return None
     for width in range(min(_MAX_PHRASE, hi - lo), 0, -1):
@@ -1003,8 +1213,17 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
     """The day/time phrase exactly covering ``toks``; a _Problem if it is one but invalid."""
     n = len(toks)
     first = toks[0]
-    if tuple(toks) in _VAGUE:
+    phrase = tuple(toks)
+    if phrase in _VAGUE:
         return _vague(toks)
+    if phrase in _FUTURE_PHRASES:
+        return _FUTURE
+    if toks[-1] == "ago" and (ago := _ago(toks)) is not None:
+        if isinstance(ago, _When) and ago.day is not None:
+            return _When(day=today - (ago.day - date.min))
+        return ago
+    if n >= 3 and toks[-2:] == ["from", "now"]:
+        return _FUTURE if _ago([*toks[:-2], "ago"]) is not None else None
     i = 1 if first == "on" and n > 1 else 0
     found = _day_phrase(toks, i, today)
     if found is not None:
@@ -1017,8 +1236,10 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
     if i:
         return None
     if n == 1:
-        if first == "tonight":
+        if first in _TONIGHT:
             return _When(day=today, part=_NIGHT)
+        if first.startswith("@") and len(first) > 1:
+            return _match_time(first[1:], with_at=True)
         return _match_time(first, with_at=False)
     second = toks[1]
     if n == 2:
@@ -1026,14 +1247,14 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
             return _When(day=today, part=_PARTS[second])
         if first == "last" and second == "night":
             return _When(day=today - _ONE_DAY, part=_NIGHT)
-        if first == "at":
+        if first in ("at", "@"):
             return _match_time(second, with_at=True)
         if _HOUR_RE.fullmatch(first) and _MERIDIEM_WORD_RE.fullmatch(second):
             return _match_time(first + second, with_at=False)
         return None
     if n == 3:
         third = toks[2]
-        if first == "in" and _DIGITS_RE.fullmatch(second) and third in _FUTURE_UNITS:
+        if first == "in" and _amount(second) is not None and third in _FUTURE_UNITS:
             return _FUTURE
         if (
             first == "at"
@@ -1042,6 +1263,36 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
         ):
             return _match_time(second + third, with_at=False)
     return None
+
+
+def _amount(tok: str) -> int | None:
+    """``2``, ``two``, ``a``: how many; None for anything else."""
+    if tok in _ONE:
+        return 1
+    if _DIGITS_RE.fullmatch(tok) and len(tok) <= 3:
+        return int(tok)
+    return _NUMBER_WORDS.get(tok)
+
+
+def _ago(toks: Sequence[str]) -> _When | _Problem | None:
+    """``2 days ago``, ``3days ago``, ``an hour ago``, ``2 wks ago``; ``toks`` ends with ``ago``."""
+    body = toks[:-1]
+    if len(body) == 1 and (match := _GLUED_AGO_RE.fullmatch(body[0])):
+        amount: int | None = int(match.group(1))
+        unit = match.group(2)
+    elif len(body) == 2:
+        amount, unit = _amount(body[0]), body[1]
+        if amount is None:
+            return _vague(toks) if body[0] in _VAGUE_AMOUNTS else None
+    else:
+        return None
+    if unit in _VAGUE_UNITS:
+        return _vague(toks)
+    if amount is None or not (unit in _AGO_UNITS or unit in _HOUR_UNITS):
+        return None
+    if unit in _HOUR_UNITS:
+        return _When(back=timedelta(minutes=amount * _HOUR_UNITS[unit]))
+    return _When(day=date.min + timedelta(days=amount * _AGO_UNITS[unit]))
 
 
 def _day_phrase(toks: Sequence[str], i: int, today: date) -> tuple[date | _Problem, int] | None:
@@ -1064,11 +1315,40 @@ def _day_phrase(toks: Sequence[str], i: int, today: date) -> tuple[date | _Probl
     if tok == "next" and nxt in ("week", "month", "year"):
         return _FUTURE, i + 2
     if i + 2 < n and toks[i + 2] == "ago" and nxt in _AGO_UNITS:
-        if tok in _ONE:
-            return today - timedelta(days=_AGO_UNITS[nxt]), i + 3
-        if _DIGITS_RE.fullmatch(tok) and len(tok) <= 3:
-            return today - timedelta(days=int(tok) * _AGO_UNITS[nxt]), i + 3
+        amount = _amount(tok)
+        if amount is not None:
+            return today - timedelta(days=amount * _AGO_UNITS[nxt]), i + 3
         return _vague(toks[i : i + 3]), i + 3  # ``few days ago``
+    for phrase, back in _DAY_PHRASES.items():
+        if tuple(toks[i : i + len(phrase)]) == phrase:
+            return today - timedelta(days=back), i + len(phrase)
+    if tok in _MONTHS and (ordinal := _ORDINAL_RE.fullmatch(nxt)):
+        return _recent_date(int(ordinal.group(1)), _MONTHS[tok], today, f"{tok} {nxt}"), i + 2
+    if ordinal := _ORDINAL_RE.fullmatch(tok):
+        day = int(ordinal.group(1))
+        j = i + 2 if nxt == "of" else i + 1
+        month = toks[j] if j < n else ""
+        if month in _MONTHS:
+            return _recent_date(day, _MONTHS[month], today, f"{tok} {month}"), j + 1
+        if tok != ordinal.group(1):  # ``25th``: this month's
+            if day > today.day:
+                return _Problem(
+                    f"Which month is '{_clip(tok)}'? Give day/month, like 20/11:", EXAMPLE_WHEN
+                ), i + 1
+            return _make_date(today.year, today.month, day, tok), i + 1
+    if tok == "the" and (ordinal := _ORDINAL_RE.fullmatch(nxt)) and nxt != ordinal.group(1):
+        found_the = _day_phrase(toks, i + 1, today)
+        return None if found_the is None else found_the
+    if match := _DOTTED_DATE_RE.fullmatch(tok):
+        day, month = int(match.group(1)), int(match.group(3))
+        if 1 <= month <= 12:
+            clock = match.group(2) == "." and len(match.group(3)) == 2 and day <= 23
+            if clock or (match.group(2) == "-" and day <= 12):
+                return _Problem(
+                    f"Is '{_clip(tok)}' a day or a time? Write 20/11 for a day, 9am for a time:",
+                    EXAMPLE_WHEN,
+                ), i + 1
+            return _recent_date(day, month, today, tok), i + 1
     found = _match_day(tok, today)
     return None if found is None else (found, i + 1)
 
@@ -1097,6 +1377,10 @@ def _match_day(tok: str, today: date) -> date | _Problem | None:
 def _match_time(tok: str, *, with_at: bool) -> _When | _Problem | None:
     if match := _CLOCK_RE.fullmatch(tok):
         return _make_time(int(match.group(1)), int(match.group(2)), tok)
+    if tok in ("noon", "midday"):
+        return _When(at=_NOON)
+    if (match := _RANGE_RE.fullmatch(tok)) and (start := _range_start(*match.groups())):
+        return start
     if match := _MERIDIEM_RE.fullmatch(tok):
         hour, minute = int(match.group(1)), int(match.group(2) or 0)
         if not 1 <= hour <= 12 or minute > 59:
@@ -1114,6 +1398,23 @@ def _match_time(tok: str, *, with_at: bool) -> _When | _Problem | None:
         if _HOUR_RE.fullmatch(tok) and int(tok) <= 23:
             return _When(at=time(int(tok), 0))
     return None
+
+
+def _range_start(first: str, last: str) -> _When | _Problem | None:
+    """The start of ``9-10am`` or ``9:00-10:00``: 9am, 09:00."""
+    end = _match_time(last, with_at=True)
+    if not isinstance(end, _When) or end.at is None:
+        return None
+    if end.meridiem and not first.endswith(("am", "pm")) and _HOUR_RE.fullmatch(first):
+        hour = int(first)
+        if not 1 <= hour <= 12:
+            return None
+        # ``9-10am``: the start shares the end's half of the day unless it is later on the clock.
+        pm = end.at.hour >= 12 and (hour % 12) <= end.at.hour - 12
+        return _When(at=time(hour % 12 + (12 if pm else 0), 0), meridiem=True)
+    if _HOUR_RE.fullmatch(first) and not end.meridiem:
+        return None  # ``9-10``: a day (9 Oct) or hours; left to the date rules
+    return _match_time(first, with_at=True)
 
 
 def _make_time(hour: int, minute: int, tok: str) -> _When | _Problem:
@@ -1135,6 +1436,13 @@ def _recent_date(day: int, month: int, today: date, tok: str) -> date | _Problem
         date(2000, month, day)  # a leap year: rejects 31/02 and 20/13 but not 29/02
     except ValueError:
         return _bad_date(tok)
+    for year in (today.year, today.year + 1):
+        try:
+            ahead = date(year, month, day)
+        except ValueError:
+            continue
+        if today < ahead <= today + timedelta(days=_FUTURE_DATE_DAYS):
+            return _FUTURE  # ``27/11`` on 26 Nov is tomorrow, not last year
     for year in range(today.year, max(today.year - 8, 0), -1):
         try:
             candidate = date(year, month, day)
@@ -1172,6 +1480,8 @@ def _resolve_when(
                 "can't be logged here. Ask your manager.",
                 EXAMPLE_WHEN,
             )
+    if reading.back is not None:
+        return now_utc - reading.back
     on = today if day is None else day
     if part is not None:
         if at is not None:
@@ -1226,22 +1536,6 @@ def _kind_words_for(kind: Kind) -> str:
 def _kind_words(kinds: KindRegistry, limit: int = 8) -> list[str]:
     words = [_kind_words_for(kind) for kind in kinds]
     return words if len(words) <= limit else [*words[:limit], "…"]
-
-
-def _render_kind_word(kind: Kind, next_token: str | None, kinds: KindRegistry) -> str:
-    """The first of label, key, aliases that the registry resolves back to ``kind``."""
-    for name in dict.fromkeys((kind.label, kind.key, *kind.aliases)):
-        words = name.split()
-        if not 1 <= len(words) <= 2 or name[0] in "+#":
-            continue
-        if kinds.lookup(name) != kind:
-            continue
-        if len(words) == 1 and next_token is not None:
-            clash = kinds.lookup(f"{name} {next_token}")
-            if clash is not None and clash != kind:
-                continue
-        return " ".join(words)
-    return kind.key
 
 
 def _clip(text: str, limit: int = 20) -> str:

@@ -18,8 +18,8 @@ from organiser_bot.domain.quicklog import (
     QuickLog,
     parse_line,
     parse_quick_log,
-    render_entry,
 )
+from tests.domain.quicklog_render import render_entry
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -509,10 +509,10 @@ def test_uk_dates_near_new_year(word: str, day: date) -> None:
     assert local_date(entry.occurred_at, LONDON) == day
 
 
-def test_uk_date_without_year_is_never_in_the_future() -> None:
+def test_uk_date_without_year_soon_after_today_is_the_future() -> None:
     now = datetime(2027, 1, 2, 15, 0, tzinfo=UTC)
-    # 3/1 would be tomorrow, so it means 2026-01-03: far too old.
-    assert "older than" in fail("121 3/1", now=now).message
+    # 3/1 is tomorrow, not 2026-01-03 (issue #8): refused as the future, not as too old.
+    assert "future" in fail("121 3/1", now=now).message
 
 
 def test_leap_day_without_year() -> None:
