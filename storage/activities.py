@@ -392,17 +392,13 @@ def week_snapshot(
     totals: dict[str, int] = {}
     overrides: list[TargetRow] = []
     absences: list[AbsenceRow] = []
-    for row in rows:
-        if row.part == "W" and row.n:
-            totals[row.kind] = int(row.n)
-        elif row.part == "T":
-            overrides.append(
-                TargetRow(team_id=row.ref, scope=row.scope, kind=row.kind, weekly=row.n)
-            )
-        elif row.part == "A":
+    for part, ref, scope, kind, n, starts_on, ends_on in rows:
+        if part == "W" and n:
+            totals[kind] = int(n)
+        elif part == "T":
+            overrides.append(TargetRow(team_id=ref, scope=scope, kind=kind, weekly=n))
+        elif part == "A":
             absences.append(
-                AbsenceRow(
-                    id=row.ref, person_id=person_id, starts_on=row.starts_on, ends_on=row.ends_on
-                )
+                AbsenceRow(id=ref, person_id=person_id, starts_on=starts_on, ends_on=ends_on)
             )
     return WeekSnapshot(totals, overrides, absences)
