@@ -750,7 +750,7 @@ def _parse_line(
 ) -> ParsedEntry:
     if len(line) > MAX_LINE_CHARS:
         _fail(f"That line is too long (a note can be {MAX_NOTE_CHARS} characters).", EXAMPLE)
-    tokens = _ascii_digits(_CONTROL_RE.sub("", line)).split()
+    tokens = _CONTROL_RE.sub("", line).replace("＃", "#").split()
     if not tokens:
         _fail("Nothing to log on this line. Start with a kind:", EXAMPLE)
 
@@ -758,6 +758,8 @@ def _parse_line(
     team, tokens, quoted = _take_team(tokens, quoted)
     if not tokens:
         _fail("Add what you did before the #team:", EXAMPLE_TEAM)
+    # After the tag is taken: a team's short name keeps its own digits.
+    tokens = [_ascii_digits(tok) for tok in tokens]
 
     reading = _Reading(local_date(now, tz))
     tokens, quoted = _leading_when(tokens, quoted, kinds, reading)
@@ -807,16 +809,11 @@ def _parse_line(
 
 
 def _ascii_digits(line: str) -> str:
-    """Digits of any script as ASCII (``１４``, ``١٤`` -> ``14``), a full-width ``＃`` as ``#``."""
+    """Digits of any script as ASCII: ``１４``, ``١٤`` -> ``14``."""
     if line.isascii():
         return line
     return "".join(
-        "#"
-        if ch == "＃"
-        else str(unicodedata.decimal(ch))
-        if ch.isdecimal() and not ch.isascii()
-        else ch
-        for ch in line
+        str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in line
     )
 
 
@@ -1338,17 +1335,17 @@ def _day_phrase(toks: Sequence[str], i: int, today: date) -> tuple[date | _Probl
             return _make_date(today.year, today.month, day, tok), i + 1
     if tok == "the" and (ordinal := _ORDINAL_RE.fullmatch(nxt)) and nxt != ordinal.group(1):
         found_the = _day_phrase(toks, i + 1, today)
-        return None if found_the is None else found_the
+        return found_the
     if match := _DOTTED_DATE_RE.fullmatch(tok):
-        day, month = int(match.group(1)), int(match.group(3))
-        if 1 <= month <= 12:
-            clock = match.group(2) == "." and len(match.group(3)) == 2 and day <= 23
-            if clock or (match.group(2) == "-" and day <= 12):
+        dd, mm = int(match.group(1)), int(match.group(3))
+        if 1 <= mm <= 12:
+            clock = match.group(2) == "." and len(match.group(3)) == 2 and dd <= 23
+            if clock or (match.group(2) == "-" and dd <= 12):
                 return _Problem(
                     f"Is '{_clip(tok)}' a day or a time? Write 20/11 for a day, 9am for a time:",
                     EXAMPLE_WHEN,
                 ), i + 1
-            return _recent_date(day, month, today, tok), i + 1
+            return _recent_date(dd, mm, today, tok), i + 1
     found = _match_day(tok, today)
     return None if found is None else (found, i + 1)
 

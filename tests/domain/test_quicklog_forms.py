@@ -19,6 +19,7 @@ from organiser_bot.domain.periods import local_date, to_utc
 from organiser_bot.domain.quicklog import (
     LineError,
     ParsedEntry,
+    command_word,
     is_chatter,
     parse_line,
 )
@@ -622,10 +623,55 @@ GRAMMAR_WORDS = {
     *("midday", "morn", "lunch", "lunchtime", "yest", "ystd", "tonite", "couple", "several"),
     *("some", "many", "wk", "wks", "hr", "hrs", "minute", "minutes", "months", "years", "once"),
     *("twice", "thrice", "times", "of", "over", "from", "before"),
-    *("two three four five six seven eight nine ten eleven twelve thirteen".split()),
-    *("fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()),
-    *("jan january feb february mar march apr april may jun june jul july aug".split()),
-    *("august sep sept september oct october nov november dec december".split()),
+    *(
+        [
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+        ]
+    ),
+    *("fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"),
+    *(
+        [
+            "jan",
+            "january",
+            "feb",
+            "february",
+            "mar",
+            "march",
+            "apr",
+            "april",
+            "may",
+            "jun",
+            "june",
+            "jul",
+            "july",
+            "aug",
+        ]
+    ),
+    *(
+        [
+            "august",
+            "sep",
+            "sept",
+            "september",
+            "oct",
+            "october",
+            "nov",
+            "november",
+            "dec",
+            "december",
+        ]
+    ),
 }
 WORDS = st.one_of(
     st.text(alphabet=string.ascii_letters, min_size=1, max_size=8),
@@ -737,3 +783,133 @@ def test_a_token_in_a_note_is_never_stored_there_unquoted(
     result = parse_line("121 " + " ".join(body), now=NOW, tz=LONDON, kinds=KINDS)
     if isinstance(result, ParsedEntry):
         assert token not in result.note.split()
+
+
+# --- issue #8, second round: a new user's ~700 messages (Thu 26 Nov 2026 12:00 London) --------
+
+ROUND2 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+R2_TODAY = date(2026, 11, 26)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        *(f"121 Jo {w}" for w in ("tommorow", "tomorow", "2moro", "2morrow", "in two days")),
+        *(f"121 Jo {w}" for w in ("in a week", "in an hour", "later", "later today", "soon")),
+        *(f"121 Jo {w}" for w in ("2 days from now", "a week from now", "this weekend")),
+        *(f"121 Jo {w}" for w in ("next weekend", "tonite", "2nite", "27/11", "01/12", "27 nov")),
+        "121 in two days Jo",
+    ],
+)
+def test_round2_future_phrases_are_refused(line: str) -> None:
+    assert "future" in fail(line, now=ROUND2).message
+
+
+@pytest.mark.parametrize(
+    ("line", "count", "day", "note"),
+    [
+        ("121 Jo day before yesterday", 1, date(2026, 11, 24), "Jo"),
+        ("121 the day before yesterday Jo", 1, date(2026, 11, 24), "Jo"),
+        *((f"121 Jo {w}", 1, date(2026, 11, 25), "Jo") for w in ("yest", "ystd", "y'day")),
+        *((f"121 Jo {w}", 1, date(2026, 11, 25), "Jo") for w in ("(yesterday)", "[yesterday]")),
+        ("121 Jo yesterday…", 1, date(2026, 11, 25), "Jo"),
+        *((f"121 Jo {w}", 1, date(2026, 11, 25), "Jo") for w in ("25 nov", "nov 25", "25th")),
+        *((f"121 Jo {w}", 1, date(2026, 11, 25), "Jo") for w in ("25th November", "25.11")),
+        ("121 Jo 25-11", 1, date(2026, 11, 25), "Jo"),
+        *((f"doors {w}", 14, R2_TODAY, "") for w in ("- 14", "=14", "(14)", "~14", "14+")),
+        *((f"doors {w}", 14, R2_TODAY, "") for w in ("１４", "١٤", "fourteen")),
+        ("doors three", 3, R2_TODAY, ""),
+        ("121 two", 2, R2_TODAY, ""),
+        ("121 Jo (x3)", 3, R2_TODAY, "Jo"),
+        ("121 Jo twice", 2, R2_TODAY, "Jo"),
+        ("121 Jo 2 times", 2, R2_TODAY, "Jo"),
+        ("121 Jo 2 wks ago", 1, date(2026, 11, 12), "Jo"),
+        ("121 Jo 3days ago", 1, date(2026, 11, 23), "Jo"),
+        ("121 Jo two days ago", 1, date(2026, 11, 24), "Jo"),
+        ("121 Jo yesterday 🙂", 1, date(2026, 11, 25), "Jo"),
+        ("yesterday 121 Jo", 1, date(2026, 11, 25), "Jo"),
+        ("121 Jo, yesterday", 1, date(2026, 11, 25), "Jo"),
+        ("121 Jo - yesterday", 1, date(2026, 11, 25), "Jo"),
+        *((f"{k} Jo", 1, R2_TODAY, "Jo") for k in ("121's", "121’s", "1–2–1", "1-on-1")),
+        *((f"{k} Jo", 1, R2_TODAY, "Jo") for k in ("one-on-one", "1-to-1", "one2one")),
+        *((f"{k} Jo", 1, R2_TODAY, "Jo") for k in ("one-2-one", "onetoone", "1 2 1")),
+        ("a 121 with Jo", 1, R2_TODAY, "Jo"),
+        ("one to one's Jo", 1, R2_TODAY, "Jo"),
+    ],
+)
+def test_round2_read_right(line: str, count: int, day: date, note: str) -> None:
+    entry = parse(line, now=ROUND2)
+    assert (entry.count, local_date(entry.occurred_at, LONDON), entry.note) == (count, day, note)
+
+
+@pytest.mark.parametrize(
+    ("line", "hour", "minute"),
+    [
+        ("121 Jo an hour ago", 11, 0),
+        ("121 Jo 2 hours ago", 10, 0),
+        ("121 Jo @9am", 9, 0),
+        ("121 Jo @ 9", 9, 0),
+        ("121 Jo at noon", 12, 0),
+        ("121 Jo 9-10am", 9, 0),
+        ("121 Jo 9:00-10:00", 9, 0),
+        ("121 Jo this morn", 9, 0),
+        ("121 Jo this am", 9, 0),
+        ("121 Jo yesterday lunchtime", 12, 30),
+    ],
+)
+def test_round2_times(line: str, hour: int, minute: int) -> None:
+    entry = parse(line, now=ROUND2)
+    assert entry.note == "Jo" and entry.timed
+    local_time = entry.occurred_at.astimezone(LONDON)
+    assert (local_time.hour, local_time.minute) == (hour, minute)
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("121 Jo last weekend", "Which day"),
+        ("121 Jo at the weekend", "Which day"),
+        ("121 Jo earlier this week", "Which day"),
+        ("121 Jo a few days back", "Which day"),
+        ("121 Jo this week", "Which day"),
+        ("121 Jo a couple of days ago", "'a couple of days ago'"),
+        ("121 Jo 27th", "Which month"),
+        ("doors 1,000", "the most is 500"),
+    ],
+)
+def test_round2_refused_with_a_true_hint(line: str, fragment: str) -> None:
+    assert fragment in fail(line, now=ROUND2).message
+
+
+@pytest.mark.parametrize(
+    ("line", "team", "note"),
+    [
+        ("121 Sam (#5-towns)", "5-towns", "Sam"),
+        ("121 Sam#5-towns", "5-towns", "Sam"),
+        ("121 Sam ＃leeds", "leeds", "Sam"),
+    ],
+)
+def test_round2_tags(line: str, team: str, note: str) -> None:
+    entry = parse(line, now=ROUND2)
+    assert (entry.team, entry.note) == (team, note)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("thanks bot", "cheers mate", "nice one", "hi there", "hey bot", "Thanks, that's great"),
+        *("amazing thanks", "thanks x", "awesome", "brill", "sorry", "haha", "yes please"),
+        *("спасибо", "merci"),
+    ],
+)
+def test_round2_chatter(text: str) -> None:
+    assert is_chatter(text, KINDS)
+
+
+def test_round2_command_words() -> None:
+    assert [command_word(w) for w in ("help", "Undo", "cancel", "121")] == [
+        "help",
+        "undo",
+        "undo",
+        None,
+    ]
