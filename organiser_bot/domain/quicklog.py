@@ -15,37 +15,55 @@ Kinds
     ``one to ones``, ``cases``). Glued counts are split: ``2x121``, ``121x3``.
     ``LEAD`` is how people start a sentence: ``had``, ``did``, ``done`` or ``held``, optionally
     after ``i``/``just``/``also`` and before ``a``/``an``/``another``: ``had a 121 with Sam``,
-    ``did 3 121s``. It is skipped only when a kind follows.
+    ``did 3 121s``; an article alone too (``a 121 with Jo``). It is skipped only when a kind
+    follows. A possessive ``'s`` is ignored (``121's Jo``) and en dashes read as hyphens
+    (``1–2–1``). A day/time phrase before the kind is read too: ``yesterday 121 Jo``.
 
 Counts (1..500; once per line)
     * Before the kind: ``14 doors``, ``+3 doors`` (button text), ``2x121``, ``3x 121``,
       ``3 x 121``, ``3×121``, ``x3 121``.
     * After the kind, among the leading day/time words: a bare number, trailing ``!``/``.``
-      ignored (``doors 14!``, ``doors yesterday 14``), or a multiplier.
+      ignored (``doors 14!``, ``doors yesterday 14``), or a multiplier. Wrapping marks are
+      ignored (``doors (14)``, ``doors =14``, ``doors ~14``, ``doors 14+``, ``doors - 14``),
+      and so are a number word one..twenty (``doors fourteen``, ``121 two``). Digits of any
+      script count (``doors １４``, ``doors ١٤``); ``1,000`` is read and refused as over 500.
     * Multipliers, read at the start or the end of the line: ``x3``, ``3x``, ``×3``, ``*3``,
-      ``x 3``, ``+3`` (``121 Sam x3`` is three one-to-ones with Sam).
+      ``x 3``, ``+3``, ``(x3)``, ``twice``, ``2 times``, ``two times`` (``121 Sam x3`` is
+      three one-to-ones with Sam).
     * A bare number after the note is part of the note: ``121 Sam flat 12`` is one one-to-one,
       note "Sam flat 12". ``121 5 Acacia Ave`` is five; write ``121 1 5 Acacia Ave`` for one.
     * A multiplier in the middle of the note is refused: put it after the kind, or quote the
       note.
 
 Days and times (``WHEN``), read right after the kind/count and at the end of the line
-    * Days: ``today``, ``yesterday``/``yday``, a weekday (``mon``, ``monday``...: the most recent
+    * Days: ``today``, ``yesterday`` (``yday``, ``yest``, ``ystd``, ``y'day``), ``(the) day
+      before yesterday``, a weekday (``mon``, ``monday``...: the most recent
       such day, today included), ``this <weekday>`` (this week's, Monday first; a later day
       this week is the future),
       ``last <weekday>`` (strictly before today), ``N days ago``, ``a day ago``,
-      ``N weeks ago``, ``2026-11-20``, ``20/11`` (the most recent such date not after today),
-      ``20/11/2026``, ``20/11/26``; an optional ``on`` may precede a day.
-    * Times: ``18:30``, ``at 18:30``, ``at 9``, ``at 18.30``, ``9am``, ``6:30pm``, ``9 am``.
+      ``N weeks ago`` (``N`` a number or a word one..twenty; ``3days ago``, ``2 wks ago``),
+      ``2026-11-20``, ``20/11`` (the most recent such date not after today; one within
+      :data:`_FUTURE_DATE_DAYS` days after today is the future, not last year), ``20/11/2026``,
+      ``20/11/26``, ``25 nov``, ``nov 25``, ``25th November``, ``25.11``, ``25-11``, ``25th``
+      (this month's; a day after today's is refused: which month?); an optional ``on`` may
+      precede a day. ``9-10`` and ``12.11`` could be times: refused, asking which.
+      Wrapping marks are ignored: ``(yesterday)``, ``[yesterday]``, ``yesterday…``, and
+      trailing emoji after a phrase at the end (``121 Jo yesterday 🙂``).
+    * Times: ``18:30``, ``at 18:30``, ``at 9``, ``at 18.30``, ``9am``, ``6:30pm``, ``9 am``,
+      ``@9am``, ``@ 9``, ``noon``/``midday``; a range means its start (``9-10am``,
+      ``9:00-10:00``). ``N hours ago``, ``an hour ago``, ``N mins ago`` mean now less that.
+      A bare ``1030`` after the note is a note word, as any bare number there.
     * Parts of the day, after a day (``yesterday evening``, ``mon morning``,
       ``last fri night``, ``yday pm``) or as ``this morning``/``this afternoon``/
-      ``this evening``, ``tonight``, ``last night``. Each stands for a local wall time and
+      ``this evening`` (also ``this morn``/``this am``/``this pm``), ``tonight`` (``tonite``,
+      ``2nite``), ``last night``. Each stands for a local wall time and
       begins at a local wall time:
 
       =========== ======= =========== =========================================
       part        means   begins      also written
       =========== ======= =========== =========================================
-      morning     09:00   05:00       ``am`` after a day
+      morning     09:00   05:00       ``am`` after a day, ``morn``
+      lunchtime   12:30   11:30       ``lunch`` after a day
       afternoon   14:00   12:00       ``pm`` after a day
       evening     18:00   17:00       ``eve``
       night       21:00   17:00       ``tonight``, ``last night``
@@ -56,10 +74,14 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
       a clock time the time wins, and a 1-11 o'clock time without am/pm is read in the part's
       half of the day (``yesterday evening at 6:30`` is 18:30). Alone, ``morning`` and friends
       are note words (``coffee morning``).
-    * The future is refused with a reason: ``tomorrow``, ``next mon``, ``next week``,
-      ``in 2 days``, a date after today, a time later today beyond :data:`FUTURE_GRACE`.
+    * The future is refused with a reason: ``tomorrow`` (and ``tommorow``, ``2moro``...),
+      ``next mon``, ``next week``, ``in 2 days``, ``in a week``, ``in an hour``, ``2 days
+      from now``, ``later``, ``later today``, ``soon``, ``this weekend``, ``next weekend``,
+      a date after today, a time later today beyond :data:`FUTURE_GRACE`.
     * Phrases that name no single day are refused, never read as today: ``last week``,
-      ``last month``, ``the other day``, ``few days ago``.
+      ``last month``, ``the other day``, ``few days ago``, ``a couple of days ago``,
+      ``last weekend``, ``at the weekend``, ``this week``, ``earlier this week``,
+      ``a few days back``, ``recently``, ``2 months ago``.
     * At most one day, one time and one part of the day per line.
     * A day or time word or phrase in the middle of the note (``121 Sam today Patel``,
       ``... last night ...``, ``... 18:30 ...``, ``... 20/11 ...``) is refused with a hint.
@@ -67,16 +89,20 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
       (``at 9 Elm Road``), as are the bare parts of the day.
 
 Teams
-    ``#name`` anywhere sets the team and is taken out of the note, for every team short name:
+    ``#name`` anywhere sets the team and is taken out of the note (also in brackets,
+    ``(#north)``, glued to a word, ``Sam#north``, or with a full-width ``＃``), for every
+    team short name:
     digits first (``#5-towns``), any script (``#северный-район``, ``#北区``). A tag is ``#``
     followed by a word holding at least one letter; the use case refuses one that names none
     of the person's teams. ``#12`` (no letter: a house or case number) stays in the note, so a
     team whose short name has no letter cannot be tagged.
 
 Notes
-    Everything else, spacing collapsed, case kept, is the note (500 characters at most). One
-    leading connector is dropped: ``with``, ``w/`` or a lone separator such as ``-`` or ``:``
-    (``1-2-1 with Jo`` has note "Jo"). Words in double quotes (``"..."`` or ``“...”``) are note
+    Everything else, spacing collapsed, case kept, is the note (500 characters at most).
+    Leading connectors are dropped: ``with``, ``w/`` or a lone separator such as ``-`` or ``:``
+    (``1-2-1 with Jo`` and ``121 with with Jo`` have note "Jo"); so are separators left at
+    its end when a phrase after them was read (``121 Jo, yesterday`` has note "Jo"). Words
+    in double quotes (``"..."`` or ``“...”``) are note
     words read as written, neither counts, days nor tags; when the whole note is quoted, the
     quotes are dropped: ``121 yesterday "Sam said today was bad"``.
 
@@ -84,7 +110,9 @@ Without a day or time the entry happened now. A past day without a time means 12
 day; a time without a day means today. Wall times are converted with
 :func:`organiser_bot.domain.periods.to_utc` (``fold=0`` in DST gaps and overlaps).
 
-:func:`is_chatter` tells plain chatter (``thanks!``, ``ok``, ``👍``) from a failed log attempt.
+:func:`is_chatter` tells plain chatter (``thanks!``, ``ok``, ``👍``, ``cheers mate``,
+``спасибо``) from a failed log attempt; :func:`command_word` reads a bare ``help``, ``undo``
+or ``cancel`` as the command it means.
 
 Nothing here raises on any input text: problems come back as :class:`LineError` values.
 
