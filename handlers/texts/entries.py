@@ -48,6 +48,11 @@ BUTTON_EXPIRED = "That button has expired."
 _LOGGED_MARK = "✓"
 _UNDONE_MARK = "↩"
 CHATTER = "👍 Nothing logged. To log, send e.g. 121 Sam Patel; /help lists the forms."
+#: A bare command word (``help``, ``undo``) sent without its slash.
+COMMAND_WORD = {
+    "help": "Nothing logged. /help lists the commands and the forms a log can take.",
+    "undo": "Nothing logged. To remove your last entry, send /undo (with the slash).",
+}
 STALE_EDIT = (
     "That edit is older than one already applied, so nothing changed. "
     "Your entries, as of your latest edit:"
@@ -206,7 +211,7 @@ def logged(outcome: Logged | ReplayOfUndone | EditOfUndone | Chatter) -> str:
     if isinstance(outcome, EditOfUndone):
         return EDIT_OF_UNDONE
     if isinstance(outcome, Chatter):
-        return CHATTER
+        return COMMAND_WORD.get(outcome.command or "", CHATTER)
     several = outcome.several_teams
     head = [STALE_EDIT] if outcome.stale else ["Updated:"] if outcome.updated else []
     return _message(

@@ -20,6 +20,7 @@ from organiser_bot.domain.quicklog import (
     LineError,
     ParsedEntry,
     QuickLog,
+    command_word,
     is_chatter,
     parse_quick_log,
 )
@@ -139,7 +140,13 @@ class EditOfUndone:
 
 @dataclass(frozen=True, slots=True)
 class Chatter:
-    """The message is plainly not a log (``thanks!``, ``ok``, an emoji); nothing was stored."""
+    """The message is plainly not a log (``thanks!``, ``ok``, an emoji); nothing was stored.
+
+    Attributes:
+        command: The command a bare word meant (``help`` -> "help", ``undo`` -> "undo"), if any.
+    """
+
+    command: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +411,8 @@ def log_text(
     parsed = _read(text, sent_at=sent_at, moment=moment)
     if parsed.error is not None:
         # Only a failed reading pays for the chatter check.
+        if not explicit and (command := command_word(text)):
+            return Chatter(command)
         if not explicit and is_chatter(text, moment.kinds):
             return Chatter()
         raise _unreadable(text, parsed.error, editing=False)

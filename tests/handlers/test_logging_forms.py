@@ -225,10 +225,62 @@ async def test_a_log_stores_and_confirms_what_was_typed(
     assert _live(leeds) == [stored]
 
 
-@pytest.mark.parametrize("sent", ["121 Jo tomorrow", "doors 3 tonight", "121 Jo next mon"])
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "121 Jo tomorrow",
+        "doors 3 tonight",
+        "121 Jo next mon",
+        # Other ways of naming the future, found by trying the bot as a new user would.
+        "121 Jo tommorow",
+        "121 Jo 2moro",
+        "121 Jo in two days",
+        "121 Jo in a week",
+        "121 Jo later today",
+        "121 Jo this weekend",
+        "121 Jo 27/11",
+    ],
+)
 async def test_the_future_is_refused_and_nothing_is_stored(leeds: OfflineBot, sent: str) -> None:
     reply = await leeds.say(ORGANISER, sent)
     assert "future" in reply and not reply.startswith("✓")
+    assert _live(leeds) == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "count", "day", "note"),
+    [
+        # Days and counts people write that once slipped into the note on today's date.
+        ("121 Jo day before yesterday", 1, date(2026, 11, 24), "Jo"),
+        ("121 Jo (yesterday)", 1, date(2026, 11, 25), "Jo"),
+        ("121 Jo yest", 1, date(2026, 11, 25), "Jo"),
+        ("121 Jo 25 nov", 1, date(2026, 11, 25), "Jo"),
+        ("121 Jo 25th November", 1, date(2026, 11, 25), "Jo"),
+        ("doors (14)", 14, date(2026, 11, 26), None),
+        ("doors fourteen", 14, date(2026, 11, 26), None),
+        ("121 Jo twice", 2, date(2026, 11, 26), "Jo"),
+        ("doors １４", 14, date(2026, 11, 26), None),
+        ("121's Jo", 1, date(2026, 11, 26), "Jo"),
+        ("1-on-1 Jo, yesterday", 1, date(2026, 11, 25), "Jo"),
+    ],
+)
+async def test_days_and_counts_as_people_write_them_never_stay_in_the_note(
+    leeds: OfflineBot, sent: str, count: int, day: date, note: str | None
+) -> None:
+    reply = await leeds.say(ORGANISER, sent)
+    assert reply.startswith("✓"), reply
+    [stored] = _live(leeds)
+    assert (stored.count, stored.day, stored.note) == (count, day, note)
+
+
+@pytest.mark.parametrize(
+    "sent", ["121 Jo last weekend", "121 Jo earlier this week", "121 Jo a few days back"]
+)
+async def test_a_day_the_bot_cannot_place_is_refused_never_read_as_today(
+    leeds: OfflineBot, sent: str
+) -> None:
+    reply = await leeds.say(ORGANISER, sent)
+    assert not reply.startswith("✓"), reply
     assert _live(leeds) == []
 
 
@@ -355,11 +407,25 @@ async def test_a_correction_outside_a_sent_week_says_nothing_of_digests(leeds: O
 # --- Near misses: chatter gets a friendly word, not an error ----------------------------------
 
 
-@pytest.mark.parametrize("sent", ["thanks!", "ok", "👍", "thank you", "Cheers 🙏"])
+@pytest.mark.parametrize(
+    "sent",
+    ["thanks!", "ok", "👍", "thank you", "Cheers 🙏", "cheers mate", "nice one", "спасибо"],
+)
 async def test_chatter_gets_a_friendly_reply_and_nothing_is_stored(
     leeds: OfflineBot, sent: str
 ) -> None:
     assert await leeds.say(ORGANISER, sent) == CHATTER
+    assert _live(leeds) == []
+
+
+@pytest.mark.parametrize(
+    ("sent", "command"), [("help", "/help"), ("undo", "/undo"), ("Cancel", "/undo")]
+)
+async def test_a_command_word_without_its_slash_points_to_the_command(
+    leeds: OfflineBot, sent: str, command: str
+) -> None:
+    reply = await leeds.say(ORGANISER, sent)
+    assert reply.startswith("Nothing logged.") and command in reply, reply
     assert _live(leeds) == []
 
 
