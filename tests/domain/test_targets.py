@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.periods import Period
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import (
     AbsenceRow,
@@ -18,6 +22,7 @@ from organiser_bot.domain.targets import (
     effective_targets,
     expected_by,
     pace,
+    period_targets,
     pro_rate,
     week_targets,
 )
@@ -281,3 +286,49 @@ def test_attainment_caps_each_kind_at_its_target() -> None:
 def test_attainment_without_targets_is_none() -> None:
     assert attainment([]) is None
     assert attainment([(5, 0)]) is None
+
+
+# --- period_targets and the days of a week so far ---------------------------------------------
+
+
+def test_period_targets_sum_whole_weeks_and_prorate_partial_ones() -> None:
+    # Two whole weeks (15 each) plus 3 days of the next (15 × 3 / 7 ≈ 6.4): 36.4 → 36.
+    period = Period(MONDAY, MONDAY + timedelta(days=17), "test")
+    targets, weeks_away = period_targets(
+        role=Role.ORGANISER,
+        person_id=PERSON,
+        team_id=TEAM,
+        overrides=[],
+        absences=[],
+        period=period,
+    )
+    assert targets == {"one_to_one": 36}
+    assert weeks_away == 0
+
+
+def test_period_targets_leave_out_days_away() -> None:
+    # Away the whole first week: only the second week's 15 remains; one week away.
+    period = Period(MONDAY, MONDAY + timedelta(days=14), "test")
+    away = [AbsenceRow(1, PERSON, MONDAY, MONDAY + timedelta(days=6))]
+    targets, weeks_away = period_targets(
+        role=Role.ORGANISER,
+        person_id=PERSON,
+        team_id=TEAM,
+        overrides=[],
+        absences=away,
+        period=period,
+    )
+    assert targets == {"one_to_one": 15}
+    assert weeks_away == 1
+
+
+@pytest.mark.parametrize(("offset", "elapsed"), [(0, 1), (3, 4), (6, 7)])
+def test_days_elapsed_counts_today(offset: int, elapsed: int) -> None:
+    now = datetime(2026, 11, 16, 12, tzinfo=UTC) + timedelta(days=offset)
+    assert Moment(now, ZoneInfo("Europe/London"), KindRegistry()).days_elapsed == elapsed
+
+
+def test_days_elapsed_follows_the_local_day_not_utc() -> None:
+    # 23:30 UTC on Sunday 2026-07-19 is already Monday in London (BST): day 1 of a new week.
+    now = datetime(2026, 7, 19, 23, 30, tzinfo=UTC)
+    assert Moment(now, ZoneInfo("Europe/London"), KindRegistry()).days_elapsed == 1
