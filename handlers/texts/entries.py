@@ -53,6 +53,18 @@ COMMAND_WORD = {
     "help": "Nothing logged. /help lists the commands and the forms a log can take.",
     "undo": "Nothing logged. To remove your last entry, send /undo (with the slash).",
 }
+#: An edit of a logged message into chatter, or into a bare command word: nothing changed.
+EDIT_TO_CHATTER = (
+    "👍 Your entries are unchanged. To correct them, edit the message into a log, "
+    "e.g. 121 Sam Patel; /help lists the forms."
+)
+EDIT_TO_COMMAND_WORD = {
+    "help": "Your entries are unchanged. /help lists the commands and the forms a log can take.",
+    "undo": (
+        "Your entries are unchanged. To remove them, tap Undo under their confirmation; "
+        "/undo removes your latest entry."
+    ),
+}
 STALE_EDIT = (
     "That edit is older than one already applied, so nothing changed. "
     "Your entries, as of your latest edit:"
@@ -211,6 +223,8 @@ def logged(outcome: Logged | ReplayOfUndone | EditOfUndone | Chatter) -> str:
     if isinstance(outcome, EditOfUndone):
         return EDIT_OF_UNDONE
     if isinstance(outcome, Chatter):
+        if outcome.unchanged:
+            return EDIT_TO_COMMAND_WORD.get(outcome.command or "", EDIT_TO_CHATTER)
         return COMMAND_WORD.get(outcome.command or "", CHATTER)
     several = outcome.several_teams
     head = [STALE_EDIT] if outcome.stale else ["Updated:"] if outcome.updated else []
@@ -273,13 +287,20 @@ def forget(outcome: ForgetNeedsConfirm | Forgotten) -> str:
     )
 
 
+def _sentence(message: str) -> str:
+    """``message`` ended as a sentence: a reason that leads into its example (``Try 18:30:``)
+    is read here before another sentence, so its colon becomes a full stop."""
+    message = message.rstrip().removesuffix(":")
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
 @refusal_text.register
 def _(refusal: UnreadableLine) -> str:
     error, several = refusal.error, refusal.lines > 1
     if refusal.editing:
-        where = f"line {error.line_no}" if several else "it"
+        where = f"line {error.line_no} of your edit" if several else "your edit"
         return (
-            f"I couldn't read your edit ({where}: {error.message}). "
+            f"I couldn't read {where}: {_sentence(error.message)} "
             f"Your entries are unchanged.\nExample: {error.example}"
         )
     where = f"Line {error.line_no}" if several else "That"

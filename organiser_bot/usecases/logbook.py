@@ -6,7 +6,7 @@ refusals particular to logging are defined here and worded by the adapter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -144,9 +144,11 @@ class Chatter:
 
     Attributes:
         command: The command a bare word meant (``help`` -> "help", ``undo`` -> "undo"), if any.
+        unchanged: True when it was an edit of a logged message: its entries stay as they were.
     """
 
     command: str | None = None
+    unchanged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,22 +328,30 @@ def _resolve(
     message_id: int,
     moment: Moment,
     editing: bool,
+    stored: Sequence[Activity] = (),
 ) -> list[NewEntry]:
-    """Entries ready to store, each in its tagged team or the actor's default one.
+    """Entries ready to store, each in its tagged team or else the team it belongs to.
 
     A ``#tag`` names a team by its short name, compared as :func:`slugify` makes them
     (``#5-Towns`` and ``#5-towns`` both name ``5-towns``, ``#Северный-район`` names
-    ``северный-район``).
+    ``северный-район``). A line without one goes to the actor's default team, except in an
+    edit (``stored`` holds the message's entries as they are): changing the default with
+    ``/use`` since must not move what was logged, so an untagged line keeps the team of the
+    entry stored for that line, and a line the edit adds goes where the message's entries
+    are (see :func:`_message_team`). A stored team the actor has left since is not kept.
 
     Raises:
         UnknownTeamTag: a line's ``#team`` is not one of the actor's teams.
     """
     default = actor.default_team
     assert actor.person_id is not None and default is not None
+    teams = {tr.team_id: tr for tr in actor.teams}
+    kept = {r.source_line: teams[r.team_id] for r in stored if r.team_id in teams}
+    added = _message_team(stored, teams) or default
     tz = moment.tz
     out: list[NewEntry] = []
     for i, entry in enumerate(parsed):
-        team = default
+        team = kept.get(i, added) if stored else default
         if entry.team:
             tagged = actor.team_by_slug(slugify(entry.team))
             if tagged is None:
@@ -363,6 +373,14 @@ def _resolve(
             )
         )
     return out
+
+
+def _message_team(stored: Sequence[Activity], teams: Mapping[int, TeamRole]) -> TeamRole | None:
+    """The team a line added to a message by an edit goes to: that of the message's first
+    live entry (by line) whose team the person is still in, else of its first withdrawn one;
+    None when there is no such entry."""
+    ordered = sorted(stored, key=lambda r: (r.deleted, r.source_line))
+    return next((teams[r.team_id] for r in ordered if r.team_id in teams), None)
 
 
 def _read(text: str, *, sent_at: datetime, moment: Moment) -> QuickLog:
@@ -517,10 +535,14 @@ def edit_text(
     An edit of a message that was never logged (it did not parse, say) is logged as new. An
     edit of a message whose entries were undone changes nothing: undone stays undone. Edits
     may arrive late or twice: one dated no later than the last applied edit of the message
-    changes nothing, so an older text never overwrites a newer one.
+    changes nothing, so an older text never overwrites a newer one. An edit moves an entry to
+    another team only when its line says so with a ``#team`` tag: an untagged line keeps the
+    team of the entry stored for it, and a line the edit adds goes where the message's entries
+    are, whatever the person's default team is now.
 
     Args:
-        explicit: True for an edited ``/log`` command (see :func:`log_text`).
+        explicit: True for an edited ``/log`` command (see :func:`log_text`): an edit into
+            chatter is then refused like any unreadable line.
         edited_at: When the edit was made (Telegram's ``edit_date``, aware); None when not
             known, and then the edit is applied whatever came before.
 
@@ -529,8 +551,10 @@ def edit_text(
         entries it removed and the weeks it changed whose digest had already gone out;
         ``stale`` set, with the entries as they stand, for an edit no newer than one
         already applied), :class:`EditOfUndone` when the
-        message's entries had been undone, the outcome of :func:`log_text` for a message not
-        logged before, or None when the edit needs no reply (the person is not a member).
+        message's entries had been undone, :class:`Chatter` (``unchanged`` set) for an edit
+        into text that is plainly not a log (nothing changed), the outcome of
+        :func:`log_text` for a message not logged before, or None when the edit needs no
+        reply (the person is not a member).
 
     Raises:
         NotYourEntries: the message's entries are someone else's.
@@ -568,10 +592,21 @@ def edit_text(
         return Logged(_confirm(conn, actor, live, moment), source, several, stale=True)
     parsed = _read(text, sent_at=sent_at, moment=moment)
     if parsed.error is not None:
+        # An edit into a thank-you or a bare command word is no attempt at a correction.
+        if not explicit and (command := command_word(text)):
+            return Chatter(command, unchanged=True)
+        if not explicit and is_chatter(text, moment.kinds):
+            return Chatter(unchanged=True)
         raise _unreadable(text, parsed.error, editing=True)
     entries = parsed.entries
     resolved = _resolve(
-        actor, entries, chat_id=chat_id, message_id=message_id, moment=moment, editing=True
+        actor,
+        entries,
+        chat_id=chat_id,
+        message_id=message_id,
+        moment=moment,
+        editing=True,
+        stored=rows,
     )
     now = moment.now
     by_line = {r.source_line: r for r in rows}

@@ -1,5 +1,6 @@
-"""Corrections through the bot: edits delivered late or twice, edits that remove lines, and
-replies that list a person's teams however many there are."""
+"""Corrections through the bot: edits delivered late or twice, edits that remove lines, edits
+after the default team changed, edits into chatter, and replies that list a person's teams
+however many there are."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from handlers.texts.entries import MAX_MESSAGE, STALE_EDIT
+from handlers.texts.entries import EDIT_TO_CHATTER, MAX_MESSAGE, STALE_EDIT
 from organiser_bot.domain.roles import Role
 from storage.engine import make_engine
 from storage.models import Activity
@@ -99,6 +100,60 @@ async def test_an_edit_that_removes_many_lines_sums_them(leeds: OfflineBot) -> N
         "Removed:\n"
         "↩ 49 × resident contact · Thu 26 Nov · week 1"
     )
+
+
+async def test_an_edit_leaves_entries_in_their_team_after_use_changes_the_default(
+    leeds: OfflineBot,
+) -> None:
+    assert "created" in await leeds.say(ADMIN_ID, "/newteam 5 Towns")
+    await _join(leeds, "5-towns")
+    original = leeds.message(ORGANISER, "121 Sam")
+    [logged] = await leeds.replies(original)
+    assert logged.params["text"] == "✓ one-to-one “Sam” · Thu 26 Nov · week 1/15 · Leeds"
+    assert "5 Towns" in await leeds.say(ORGANISER, "/use 5-towns")
+    [fixed] = await leeds.replies(leeds.updates.edited(original, "121 Sam Patel"))
+    assert (
+        fixed.params["text"]
+        == "Updated:\n✓ one-to-one “Sam Patel” · Thu 26 Nov · week 1/15 · Leeds"
+    )
+    # A line the edit adds goes with the message; a tag still moves its line.
+    [grown] = await leeds.replies(leeds.updates.edited(original, "121 Sam Patel\ndoors 3"))
+    assert grown.params["text"] == (
+        "Updated:\n"
+        "✓ one-to-one “Sam Patel” · Thu 26 Nov · week 1/15 · Leeds\n"
+        "✓ 3 × resident contact · Thu 26 Nov · week 3 · Leeds"
+    )
+    [moved] = await leeds.replies(leeds.updates.edited(original, "121 Sam Patel #5-towns\ndoors 3"))
+    assert moved.params["text"] == (
+        "Updated:\n"
+        "✓ one-to-one “Sam Patel” · Thu 26 Nov · week 1/15 · 5 Towns\n"
+        "✓ 3 × resident contact · Thu 26 Nov · week 3 · Leeds"
+    )
+    # A new message goes to the new default.
+    assert await leeds.say(ORGANISER, "121 Jo") == (
+        "✓ one-to-one “Jo” · Thu 26 Nov · week 2/15 · 5 Towns"
+    )
+
+
+async def test_an_edit_into_chatter_or_an_unreadable_edit_says_the_entries_are_unchanged(
+    leeds: OfflineBot,
+) -> None:
+    original = leeds.message(ORGANISER, "121 Sam\ndoors 3")
+    await leeds.replies(original)
+    [thanks] = await leeds.replies(leeds.updates.edited(original, "thanks"))
+    assert thanks.params["text"] == EDIT_TO_CHATTER
+    [one] = await leeds.replies(leeds.updates.edited(original, "lunch with Sam"))
+    assert one.params["text"] == (
+        "I couldn't read your edit: I don't know 'lunch'. Start with a kind: 121, case, contact. "
+        "Your entries are unchanged.\nExample: 121 Sam Patel tenants assoc"
+    )
+    [second] = await leeds.replies(leeds.updates.edited(original, "121 Sam\nlunch with Sam"))
+    assert second.params["text"] == (
+        "I couldn't read line 2 of your edit: I don't know 'lunch'. "
+        "Start with a kind: 121, case, contact. Your entries are unchanged.\n"
+        "Example: 121 Sam Patel tenants assoc"
+    )
+    assert _stored(leeds) == [("one_to_one", 1, "Sam", True), ("resident_contact", 3, None, True)]
 
 
 #: Short names of about 60 characters, the longest a team name allows being 64.

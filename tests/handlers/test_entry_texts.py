@@ -81,8 +81,17 @@ def test_unreadable_lines_and_unknown_tags_are_worded_for_logs_and_for_edits() -
         "\nNothing from this message was logged."
     )
     assert refusal_text(UnreadableLine(error, 1, editing=True)) == (
-        "I couldn't read your edit (it: I don't know 'hello'.). Your entries are unchanged."
+        "I couldn't read your edit: I don't know 'hello'. Your entries are unchanged."
         "\nExample: 121 Sam"
+    )
+    assert refusal_text(UnreadableLine(error, 3, editing=True)) == (
+        "I couldn't read line 2 of your edit: I don't know 'hello'. Your entries are unchanged."
+        "\nExample: 121 Sam"
+    )
+    leading = LineError(1, "121 25:00", "There's no 25:00. Try 6:30pm or 18:30:", "121 Sam 18:30")
+    assert refusal_text(UnreadableLine(leading, 1, editing=True)) == (
+        "I couldn't read your edit: There's no 25:00. Try 6:30pm or 18:30. "
+        "Your entries are unchanged.\nExample: 121 Sam 18:30"
     )
     tag = UnknownTeamTag(1, "nowhere", ("north-ward", "south-ward"), editing=True)
     assert refusal_text(tag) == (

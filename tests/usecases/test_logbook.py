@@ -357,6 +357,61 @@ def test_an_edit_that_removes_lines_returns_what_it_removed(db: Database, north:
     assert isinstance(same, Logged) and same.removed == ()
 
 
+def test_an_edit_keeps_each_line_in_its_team_whatever_the_default_is_now(
+    db: Database, north: int
+) -> None:
+    with db.begin() as conn:
+        south = make_team(conn, "South Ward")
+        sam = make_member(conn, south, SAM, "Sam", Role.ORGANISER)
+    _log(db, SAM, "121 Sam\ndoors 2 #south-ward", 1)
+    with db.begin() as conn:
+        people.set_default_team(conn, sam, south)
+    # Untagged lines keep their team; a line the edit adds goes with the message's first line.
+    fixed = _edit(db, SAM, "121 Sam Patel\ndoors 3\ncase 1", 1)
+    assert isinstance(fixed, Logged) and fixed.updated
+    north_ref, south_ref = TeamRef(north, "North Ward"), TeamRef(south, "South Ward")
+    assert [(e.kind.key, e.team) for e in fixed.entries] == [
+        ("one_to_one", north_ref),
+        ("resident_contact", south_ref),
+        ("casework", north_ref),
+    ]
+    # A tag still moves a line.
+    moved = _edit(db, SAM, "121 Sam Patel #south-ward\ndoors 3\ncase 1", 1)
+    assert isinstance(moved, Logged)
+    assert [e.team for e in moved.entries] == [south_ref, south_ref, north_ref]
+    # A message of one line keeps its team when the edit adds lines too.
+    _log(db, SAM, "121 Jo #north-ward", 2)
+    grown = _edit(db, SAM, "121 Jo\ndoors 4", 2)
+    assert isinstance(grown, Logged)
+    assert [e.team for e in grown.entries] == [north_ref, north_ref]
+
+
+def test_an_edit_into_chatter_changes_nothing_and_is_no_error(db: Database, north: int) -> None:
+    _log(db, SAM, "121 Sam", 1)
+    assert _edit(db, SAM, "thanks", 1) == Chatter(unchanged=True)
+    assert _edit(db, SAM, "👍", 1) == Chatter(unchanged=True)
+    assert _edit(db, SAM, "undo", 1) == Chatter("undo", unchanged=True)
+    with pytest.raises(UnreadableLine) as caught:
+        _as(
+            SAM,
+            lambda conn, actor: logbook.edit_text(
+                conn,
+                actor,
+                "thanks",
+                chat_id=CHAT + SAM,
+                message_id=1,
+                sent_at=NOW,
+                moment=_moment(),
+                explicit=True,
+            ),
+            db,
+        )
+    assert caught.value.editing
+    with db.begin() as conn:
+        rows = conn.execute(select(table_of(Activity))).all()
+    assert [(r.note, r.deleted_at) for r in rows] == [("Sam", None)]
+
+
 def _sent(db: Database, team_id: int, iso_week: str) -> None:
     with db.begin() as conn:
         ledger.claim(
