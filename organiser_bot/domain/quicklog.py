@@ -339,6 +339,59 @@ _DAY_WORDS = (
     (frozenset(_WEEKDAYS) - {"sat", "sun", "wed"}) | set(_DAYS_AGO) | _TOMORROW | _TONIGHT | {"ago"}
 )
 
+#: Words a misspelling of which in the note is refused: ``yesterdy``, ``wednsday``, ``tonigt``.
+_FUZZY_DAYS = (
+    "yesterday",
+    "today",
+    "tomorrow",
+    "tonight",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+#: Parts of the day whose misspellings count only after a day word: ``yesterday evning``.
+_FUZZY_PARTS = ("morning", "evening", "afternoon", "night")
+#: Tens said as words: ``doors thirty``, ``twenty one``.
+_TENS: dict[str, int] = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+#: Words that make a number inexact: ``doors about 10``.
+_APPROX = frozenset({"about", "around", "approx", "approximately", "roughly", "circa"})
+#: Words that join a number to a phrase read after it: ``2 or 3 days ago``, ``half an hour ago``.
+_AMOUNT_GLUE = frozenset({"or", "to", "and", "half", "-", "–", "&", "+"}) | set(_TENS)
+#: Relative-day phrases the grammar does not read; in the note they are refused.
+_UNREAD_DAY_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("before", "last"),
+    ("the", "previous", "day"),
+    ("the", "other", "night"),
+    ("the", "other", "evening"),
+    ("the", "day", "before"),
+    ("a", "week", "last"),
+    ("days", "back"),
+    ("day", "back"),
+    ("weeks", "back"),
+    ("week", "back"),
+)
+#: Words that, after a weekday, make a phrase the grammar does not read: ``sunday gone``.
+_WEEKDAY_TAILS = frozenset({"gone", "last", "just", "past"})
+#: Words that may follow a day word at the end of the note in a phrase the grammar can't read.
+_WHENISH = frozenset(
+    {"o'clock", "oclock", "arvo", "midnight", "gone", "ish", "just", "past", "before"}
+)
+#: Separators after which a kind word starts a second entry: ``121 Sam; doors 14``.
+_ENTRY_SEPARATORS = frozenset({";", ",", "/", "and", "&", "+", "then", "|"})
+
 
 #: Words a day/time phrase may start or end with, besides those starting with a digit.
 _PHRASE_STARTS = (
@@ -361,7 +414,7 @@ _PHRASE_ENDS = (
     | _FUTURE_UNITS
     | set(_MONTHS)
     | {"ago", "week", "month", "year", "day", "am", "pm", "a.m", "p.m"}
-    | {"morning", "morn", "afternoon", "evening", "eve", "night", "lunchtime", "lunch"}
+    | {"morning", "morn", "afternoon", "evening", "eve", "night", "nite", "lunchtime", "lunch"}
     | {"now", "later", "soon", "weekend", "back", "future", "on", "recently", "noon", "midday"}
 )
 
@@ -391,10 +444,16 @@ _PARTS: dict[str, _Part] = {
     "evening": _EVENING,
     "eve": _EVENING,
     "night": _NIGHT,
+    "nite": _NIGHT,
 }
 #: Parts after ``this``; ``am``/``pm`` only after a day.
 _THIS_PARTS = frozenset(
     {"morning", "morn", "afternoon", "evening", "eve", "night", "lunchtime", "am", "pm"}
+)
+
+#: Day and time words spelt right: never a misspelling of one another (``sunday``, ``evening``).
+_KNOWN_WHEN_WORDS = (
+    frozenset(_WEEKDAYS) | set(_DAYS_AGO) | _TOMORROW | _TONIGHT | set(_PARTS) | set(_MONTHS)
 )
 
 # Control characters other than whitespace (NUL cannot be stored in PostgreSQL text).
@@ -670,8 +729,33 @@ _CHATTER_WORDS = frozenset(
         "please",
         "спасибо",
         "merci",
+        "gracias",
+        "worries",
+        "problem",
+        "will",
+        "do",
+        "sounds",
+        "stuff",
+        "yup",
+        "alright",
+        "okie",
+        "grand",
+        "sweet",
+        "hmm",
+        "huh",
+        "see",
+        "love",
+        "gn",
+        "merry",
+        "xmas",
+        "christmas",
+        "oops",
+        "never",
+        "mind",
     }
 )
+#: ``thank you Sam``, ``thanks for yesterday``: a thank-you may end with any two words.
+_THANKS = frozenset({"thanks", "thank", "thankyou", "thx", "ty", "cheers"})
 _CHATTER_MAX_WORDS = 6
 
 
@@ -699,28 +783,68 @@ def is_chatter(text: str, kinds: KindRegistry) -> bool:
     words = [w.replace("'", "") for w in words if w.strip("'")]
     if not words:
         return True  # emoji and punctuation only
-    if len(words) > _CHATTER_MAX_WORDS or kinds.lookup(words[0]) is not None:
+    if len(words) > _CHATTER_MAX_WORDS or any(kinds.lookup(word) is not None for word in words):
         return False
-    return all(word in _CHATTER_WORDS for word in words)
+    if all(word in _CHATTER_WORDS for word in words):
+        return True
+    # ``thank you Sam``, ``thanks for yesterday``: thanks, then at most two words of anything.
+    lead = 2 if words[:2] == ["thank", "you"] else 1
+    return words[0] in _THANKS and len(words) - lead <= 2
 
 
-_COMMAND_WORDS: dict[str, str] = {"help": "help", "undo": "undo", "cancel": "undo"}
+_BUILTIN_KINDS = KindRegistry()
+_COMMAND_WORDS: dict[str, str] = {
+    "help": "help",
+    "help me": "help",
+    "how does this work": "help",
+    "how does it work": "help",
+    "start": "help",
+    "menu": "help",
+    "undo": "undo",
+    "cancel": "undo",
+    "undo that": "undo",
+    "undo last": "undo",
+    "delete that": "undo",
+    "remove that": "undo",
+    "cancel that": "undo",
+    "ignore that": "undo",
+    "wrong": "undo",
+    "thats wrong": "undo",
+    "that was wrong": "undo",
+    "sorry wrong chat": "undo",
+    "wrong chat": "undo",
+}
 
 
-def command_word(text: str) -> str | None:
-    """The command a bare word means: ``help`` -> "help", ``undo``/``cancel`` -> "undo".
+def command_word(text: str, kinds: KindRegistry | None = None) -> str | None:
+    """The command a bare word or short phrase means: ``help`` -> "help", ``undo`` -> "undo".
 
     A new user types ``help`` or ``undo`` without the slash; the adapter can point them to the
-    command instead of reporting an unknown kind.
+    command instead of reporting an unknown kind. ``help me``, ``start``, ``menu`` and any short
+    question with no digit (``what can you do?``, ``is this working?``) mean help; ``cancel``,
+    ``undo that``, ``delete that``, ``that's wrong``, ``sorry wrong chat`` mean undo. A question
+    naming a kind (``how do I log 121?`` has a digit; ``doors?``) is left to the parser.
 
     Args:
         text: The whole message.
+        kinds: Known activity kinds; the built-in ones when None.
 
     Returns:
         ``"help"`` or ``"undo"``, or None when the message is anything else.
     """
-    word = text.strip().lower().rstrip(_TRAILING_PUNCT)
-    return _COMMAND_WORDS.get(word)
+    stripped = text.strip().lower()
+    words = "".join(ch for ch in stripped if ch.isalnum() or ch.isspace()).split()
+    command = _COMMAND_WORDS.get(" ".join(words))
+    if command is not None:
+        return command
+    if (
+        stripped.endswith("?")
+        and 0 < len(words) <= _CHATTER_MAX_WORDS
+        and not any(ch.isdigit() or ch == "#" for ch in stripped)
+        and not any(_lookup_kind([word], 0, kinds or _BUILTIN_KINDS)[0] for word in words)
+    ):
+        return "help"
+    return None
 
 
 # --- the parser ----------------------------------------------------------------------------
@@ -812,6 +936,7 @@ def _parse_line(
     literal = _literal_flags(len(rest), quoted, offset)
 
     note_start, note_end = _read_edges(rest, literal, reading)
+    _refuse_second_entry(rest, literal, note_start, note_end, kind, kinds)
     note = _note(rest, literal, note_start, note_end, quoted is not None)
     if note_end < len(rest):
         # ``121 Jo, yesterday``: the separator went with the day.
@@ -1066,8 +1191,15 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
             start += found[1]
             continue
         tok = norm[start]
+        said = _count_words(norm, literal, start) if reading.count is None else None
+        if said is not None:
+            reading.add_count(str(said[0]))  # ``doors twenty one``, ``doors 2 dozen``
+            start += said[1]
+            continue
         if _DIGITS_RE.fullmatch(tok) or tok in _NUMBER_WORDS or _THOUSANDS_RE.fullmatch(tok):
             if reading.count is not None and not reading.prefix_count:
+                if tok == str(reading.count):
+                    _fail_count(f"{tok} {tok}")  # ``doors 14 14``: typed twice, or two counts?
                 break  # ``121 1 5 Acacia Ave``: the second number is the note's
             if _match_multiplier(norm, literal, start, len(norm), reading, from_end=False):
                 start += 2  # ``121 2 times``
@@ -1098,6 +1230,7 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
             break
         found = _match_when(norm, literal, start, peel, today, from_end=True)
         if found is not None:
+            _refuse_glued_amount(norm, literal, start, peel - found[1], peel)
             reading.add_when(found[0])
             end = peel - found[1]
             continue
@@ -1113,9 +1246,61 @@ def _read_edges(rest: list[str], literal: list[bool], reading: _Reading) -> tupl
         # day even where its words alone are not; ``at 9`` is left to addresses.
         found = _match_when(norm, literal, i, end, today, from_end=False)
         if found is not None and found[1] > 1 and norm[i] not in ("at", "@"):
-            _fail_stray_when(" ".join(norm[i : i + found[1]]))
-        _refuse_stray(norm, i)
+            _fail_stray_when(norm, i, i + found[1], end)
+        _refuse_stray(norm, i, end, start)
     return start, end
+
+
+def _count_words(norm: Sequence[str], literal: Sequence[bool], i: int) -> tuple[int, int] | None:
+    """A count said in words of more than one number: ``twenty one``, ``2 dozen``, ``a hundred``.
+
+    Returns (value, tokens taken), or None when ``norm[i]`` starts no such count.
+    """
+    toks = [norm[j] for j in range(i, min(i + 2, len(norm))) if not literal[j]]
+    first = toks[0] if toks else ""
+    second = toks[1] if len(toks) > 1 else ""
+    if match := re.fullmatch(r"([a-z]+)-([a-z]+)", first):
+        tens, unit = match.groups()
+        if tens in _TENS and unit in _NUMBER_WORDS and _NUMBER_WORDS[unit] < 10:
+            return _TENS[tens] + _NUMBER_WORDS[unit], 1  # ``twenty-one``
+        return None
+    scale = {"dozen": 12, "hundred": 100}
+    if first in scale:
+        return scale[first], 1
+    if second in scale and (first in _ONE or first in _NUMBER_WORDS or first.isdigit()):
+        many = 1 if first in _ONE else int(_NUMBER_WORDS.get(first, first) or 0)
+        return many * scale[second], 2
+    if first in _TENS:
+        if second in _NUMBER_WORDS and _NUMBER_WORDS[second] < 10:
+            return _TENS[first] + _NUMBER_WORDS[second], 2
+        return _TENS[first], 1
+    return None
+
+
+def _refuse_second_entry(
+    rest: Sequence[str], literal: Sequence[bool], lo: int, hi: int, kind: Kind, kinds: KindRegistry
+) -> None:
+    """Refuse two logs on one line: ``121 Sam; doors 14``, ``121 Sam and 121 Jo``.
+
+    Conservative: a kind word after a separator counts only when it is the line's own kind again
+    or a count or a capitalised name follows it, so ``case about doors`` stays a note.
+    """
+    for i in range(lo + 1, hi):
+        if literal[i] or literal[i - 1]:
+            continue
+        before = rest[i - 1]
+        if not (before.lower() in _ENTRY_SEPARATORS or before[-1:] in ";,/"):
+            continue
+        found, used = _lookup_kind(rest, i, kinds)
+        if found is None:
+            continue
+        nxt = rest[i + used] if i + used < hi else ""
+        if found == kind or _DIGITS_RE.fullmatch(_norm(nxt)) or nxt[:1].isupper():
+            _fail(
+                "One entry per line, please: put each on its own line, like\n"
+                f"{EXAMPLE}\n{EXAMPLE_COUNT}",
+                f"{EXAMPLE}\n{EXAMPLE_COUNT}",
+            )
 
 
 def _has_alnum(tok: str) -> bool:
@@ -1143,8 +1328,10 @@ def _match_multiplier(
         j = hi - 2 if from_end else lo
         if literal[j + 1] or literal[j]:
             return 0
-        if norm[j] in _TIMES_WORDS and _DIGITS_RE.fullmatch(norm[j + 1]):
-            reading.add_count(norm[j + 1])
+        if norm[j] in _TIMES_WORDS and (
+            _DIGITS_RE.fullmatch(norm[j + 1]) or norm[j + 1] in _NUMBER_WORDS
+        ):
+            reading.add_count(str(_NUMBER_WORDS.get(norm[j + 1], norm[j + 1])))  # ``x two``
             return 2
         if norm[j + 1] == "times" and (_DIGITS_RE.fullmatch(norm[j]) or norm[j] in _NUMBER_WORDS):
             reading.add_count(str(_NUMBER_WORDS.get(norm[j], norm[j])))  # ``2 times``
@@ -1152,10 +1339,23 @@ def _match_multiplier(
     return 0
 
 
-def _refuse_stray(norm: Sequence[str], i: int) -> None:
-    """Refuse a count- or day-looking token inside the note."""
+def _refuse_stray(norm: Sequence[str], i: int, end: int, start: int) -> None:
+    """Refuse a count- or day-looking token inside the note ``norm[start:end]``."""
     tok = norm[i]
-    nxt = norm[i + 1] if i + 1 < len(norm) else ""
+    nxt = norm[i + 1] if i + 1 < end else ""
+    if i == start:
+        _refuse_inexact_count(tok, nxt)
+        if tok in _APPROX and (_DIGITS_RE.fullmatch(nxt) or nxt in _NUMBER_WORDS):
+            _fail_count(f"{tok} {nxt}")  # ``doors about 10``; ``Jo about 10 flats`` is a note
+    for phrase in _UNREAD_DAY_PHRASES:
+        if tuple(norm[i : min(i + len(phrase), end)]) == phrase:
+            _fail_unread(norm, i, i + len(phrase), end)
+    if tok == "back" and i > start and (norm[i - 1] in _NUMBER_WORDS or norm[i - 1].isdigit()):
+        _fail_unread(norm, i - 1, i + 1, end)
+    if tok in _WEEKDAYS and nxt in _WEEKDAY_TAILS:
+        _fail_unread(norm, i, i + 2, end)
+    if _near_day(tok, norm[i - 1] if i > start else ""):
+        _fail_unread(norm, i, i + 1, end, misspelt=True)
     if _MULTIPLIER_RE.fullmatch(tok) or (tok in _TIMES_WORDS and _DIGITS_RE.fullmatch(nxt)):
         shown = tok if tok not in _TIMES_WORDS else f"{tok} {nxt}"
         _fail(
@@ -1169,14 +1369,127 @@ def _refuse_stray(norm: Sequence[str], i: int) -> None:
             EXAMPLE_WHEN,
         )
     if tok in _DAY_WORDS or _is_date_or_clock(tok):
-        _fail_stray_when(tok)
+        _fail_stray_when(norm, i, i + 1, end)
 
 
-def _fail_stray_when(words: str) -> NoReturn:
+def _fail_stray_when(norm: Sequence[str], lo: int, hi: int, end: int) -> NoReturn:
+    """Refuse the day/time words ``norm[lo:hi]`` inside a note ending at ``end``.
+
+    "Put it at the end" is no help when it is at the end already, followed only by words the
+    grammar can't read with it (``yesterday arvo``, ``Tuesday last``): then say so.
+    """
+    if _at_note_end(norm, hi, end):
+        _fail_unread(norm, lo, hi, end)
     _fail(
-        f"'{_clip(words)}' looks like a day or time: put it at the end, or the note in {_QUOTES}.",
+        f"'{_clip(' '.join(norm[lo:hi]))}' looks like a day or time: "
+        f"put it at the end, or the note in {_QUOTES}.",
         EXAMPLE_WHEN,
     )
+
+
+def _at_note_end(norm: Sequence[str], hi: int, end: int) -> bool:
+    """Whether only day-ish words (``at 6 o'clock``, ``arvo``, ``3ish``) follow ``norm[hi]``."""
+    return all(
+        _has_digit(tok)
+        or tok in _PHRASE_STARTS
+        or tok in _PHRASE_ENDS
+        or tok in _WHENISH
+        or not _has_alnum(tok)
+        or _near_day(tok, "yesterday")
+        for tok in norm[hi:end]
+    )
+
+
+def _fail_unread(
+    norm: Sequence[str], lo: int, hi: int, end: int, *, misspelt: bool = False
+) -> NoReturn:
+    """Refuse a day/time phrase the grammar can't read, ``norm[lo:hi]`` with any day-ish tail."""
+    if misspelt:
+        _fail(
+            f"'{_clip(norm[lo])}' looks like a day: check the spelling, "
+            f"or put the note in {_QUOTES}.",
+            EXAMPLE_WHEN,
+        )
+    if _at_note_end(norm, hi, end):
+        hi = end
+    _fail(
+        f"I can't read '{_clip(' '.join(norm[lo:hi]), 30)}' as a day or time: write it like "
+        f"yesterday 18:30 or 3 days ago, or put the note in {_QUOTES}.",
+        EXAMPLE_WHEN,
+    )
+
+
+def _refuse_glued_amount(
+    norm: Sequence[str], literal: Sequence[bool], lo: int, i: int, hi: int
+) -> None:
+    """Refuse an end phrase glued to an amount before it: ``twenty one days ago``, ``2 or 3``."""
+    first = norm[i]
+    if i <= lo or literal[i - 1]:
+        return
+    before = norm[i - 1]
+    amount = first[:1].isdigit() or first in _NUMBER_WORDS or first in _ONE
+    multiplied = i - 2 >= lo and norm[i - 2] in _TIMES_WORDS  # ``x 1 2 days ago``
+    if amount and not multiplied and (before in _AMOUNT_GLUE or before in _NUMBER_WORDS):
+        first_said = i - 2 if i - 2 >= lo and _has_digit(norm[i - 2]) else i - 1  # ``2 or 3``
+        _fail(
+            f"I can't read '{_clip(' '.join(norm[first_said:hi]), 30)}' as a day or time: "
+            f"give one number, like 3 days ago, or put the note in {_QUOTES}.",
+            EXAMPLE_WHEN,
+        )
+
+
+def _refuse_inexact_count(tok: str, nxt: str) -> None:
+    """Refuse a count-looking first note word: ``10ish``, ``1o``, ``l4``, ``10-15``, ``14 14``."""
+    if re.fullmatch(r"[0-9]+ish|[0-9]+[oO]|[lI][0-9]+|[0-9]+[-–][0-9]+|[0-9]+[oO][0-9]*", tok) or (
+        tok in _NUMBER_WORDS and (nxt in _NUMBER_WORDS or nxt in ("dozen", "hundred"))
+    ):
+        _fail_count(tok)
+
+
+def _fail_count(words: str) -> NoReturn:
+    _fail(
+        f"'{_clip(words)}' looks like a count: give one number after the kind, "
+        f"or put the note in {_QUOTES}.",
+        EXAMPLE_COUNT,
+    )
+
+
+def _has_digit(tok: str) -> bool:
+    return any(ch.isdigit() for ch in tok)
+
+
+def _near_day(tok: str, before: str) -> bool:
+    """Whether ``tok`` is a misspelt day word (``yesterdy``, ``monady``), not the word itself.
+
+    Within one edit (a transposition counts as one) for words of 5 to 7 letters, two for longer
+    ones. A part of the day (``evning``) counts only after a day word (``yesterday evning``).
+    """
+    word = tok.removesuffix("'s").removesuffix("’s")
+    if len(word) < 5 or not word.isalpha() or word in _KNOWN_WHEN_WORDS:
+        return False
+    limit = 1 if len(word) <= 7 else 2
+    targets: tuple[str, ...] = _FUZZY_DAYS
+    if before in _KNOWN_WHEN_WORDS or before in ("this", "last") or _near_day(before, ""):
+        targets += _FUZZY_PARTS
+    return any(
+        abs(len(word) - len(target)) <= limit and _edit_distance(word, target) <= limit
+        for target in targets
+    )
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, transpositions."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
 
 
 def _is_date_or_clock(tok: str) -> bool:
@@ -1270,7 +1583,7 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
     if n == 2:
         if first == "this" and second in _THIS_PARTS:
             return _When(day=today, part=_PARTS[second])
-        if first == "last" and second == "night":
+        if first == "last" and second in ("night", "nite"):
             return _When(day=today - _ONE_DAY, part=_NIGHT)
         if first in ("at", "@"):
             return _match_time(second, with_at=True)

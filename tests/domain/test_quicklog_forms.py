@@ -913,3 +913,156 @@ def test_round2_command_words() -> None:
         "undo",
         None,
     ]
+
+
+# --- generic guards: look-alike days, unread relative days, count words, two entries ----------
+
+ROUND3 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # Thursday
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "121 Sam yesterdy",
+        "121 Sam yesteday",
+        "121 Sam yestrday",
+        "121 Sam ysterday evening",
+        "121 Sam monady",
+        "121 Sam wednsday",
+        "121 Sam thurday",
+        "121 Sam tusday",
+    ],
+)
+def test_a_misspelt_day_in_the_note_is_refused(line: str) -> None:
+    error = fail(line, now=ROUND3)
+    assert "looks like a day: check the spelling" in error.message
+    assert "quotes" in error.message
+
+
+@pytest.mark.parametrize(
+    ("line", "note"),
+    [
+        ("121 Sam re: flat 12 repairs", "Sam re: flat 12 repairs"),
+        ("case Mrs Ten Acres", "Mrs Ten Acres"),
+        ("121 Jo about the later shift", "Jo about the later shift"),
+        ("121 Jo one more time", "Jo one more time"),
+        ("121 May", "May"),
+        ("121 June Smith", "June Smith"),
+        ("121 next door", "next door"),
+        ("121 tonight's meeting prep", "tonight's meeting prep"),
+        ("121 Monaghan", "Monaghan"),
+        ("121 Wednesfield", "Wednesfield"),
+        ("121 Satterthwaite", "Satterthwaite"),
+        ("121 Sundeep", "Sundeep"),
+        ("121 coffee mornings", "coffee mornings"),
+        ("case about doors", "about doors"),
+        ("121 Sam and doors", "Sam and doors"),
+    ],
+)
+def test_ordinary_notes_stay_notes(line: str, note: str) -> None:
+    assert parse(line, now=ROUND3).note == note
+
+
+def test_last_nite_is_last_night() -> None:
+    entry = parse("121 Sam last nite", now=ROUND3)
+    assert (entry.occurred_at, entry.note) == (at(date(2026, 11, 25), 21), "Sam")
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("121 Jo twenty one days ago", "twenty one days ago"),
+        ("121 Jo 2 or 3 days ago", "2 or 3 days ago"),
+        ("121 Jo half an hour ago", "half an hour ago"),
+        ("121 Jo the day before", "the day before"),
+        ("121 Jo sunday gone", "sunday gone"),
+        ("121 Jo friday gone", "friday gone"),
+        ("121 Jo Tuesday last", "tuesday last"),
+        ("121 Jo the other night", "the other night"),
+        ("121 Jo friday before last", "friday before last"),
+        ("121 Sam 24 November 2026", "24 november 2026"),
+        ("121 Sam yesterday at 6 o'clock", "yesterday at 6 o'clock"),
+        ("121 Sam yesterday arvo", "yesterday arvo"),
+        ("121 Sam yesterday 3ish", "yesterday 3ish"),
+        ("121 Sam yesterday midnight", "yesterday midnight"),
+        ("121 Sam yesterday evning", "yesterday evning"),
+    ],
+)
+def test_a_day_phrase_it_cannot_read_at_the_end_is_refused_as_unread(line: str, shown: str) -> None:
+    error = fail(line, now=ROUND3)
+    assert f"I can't read '{shown}' as a day or time" in error.message
+    assert "put it at the end" not in error.message
+    assert works(error.example)
+
+
+@pytest.mark.parametrize(
+    ("line", "count"),
+    [
+        ("doors twenty one", 21),
+        ("doors twenty-one", 21),
+        ("doors thirty", 30),
+        ("doors a dozen", 12),
+        ("doors 2 dozen", 24),
+        ("doors one hundred", 100),
+        ("doors x two", 2),
+        ("doors 2 dozen yesterday", 24),
+    ],
+)
+def test_counts_said_in_several_words_are_read(line: str, count: int) -> None:
+    entry = parse(line, now=ROUND3)
+    assert (entry.count, entry.note) == (count, "")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        *("doors about 10", "doors around 10", "doors approx 10", "doors 10ish"),
+        *("doors 1o", "doors l4", "doors 10-15", "doors 14 14"),
+    ],
+)
+def test_an_inexact_count_is_refused(line: str) -> None:
+    error = fail(line, now=ROUND3)
+    assert "looks like a count" in error.message
+    assert works(error.example)
+
+
+@pytest.mark.parametrize(
+    "line", ["121 Sam; doors 14", "121 Sam / doors 14", "121 Sam, 121 Jo", "121 Sam and 121 Jo"]
+)
+def test_two_entries_on_one_line_are_refused(line: str) -> None:
+    error = fail(line, now=ROUND3)
+    assert "One entry per line" in error.message
+    assert all(works(example) for example in error.example.splitlines())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("no worries", "no problem", "will do", "sounds good", "great stuff", "yup", "alright"),
+        *("okie", "grand", "sweet", "hmm", "huh", "see you", "love it", "gn", "merry xmas"),
+        *("oops", "never mind", "gracias", "thank you Sam", "thanks for yesterday"),
+    ],
+)
+def test_round3_chatter(text: str) -> None:
+    assert is_chatter(text, KINDS)
+
+
+def test_lunch_with_sam_is_no_chatter() -> None:
+    assert not is_chatter("lunch with Sam", KINDS)
+    assert command_word("lunch with Sam") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        *(("what?", "help"), ("is this working?", "help"), ("are you there?", "help")),
+        *(("what can you do?", "help"), ("how do I log?", "help"), ("help me", "help")),
+        *(("how does this work", "help"), ("start", "help"), ("menu", "help")),
+        *(("undo that", "undo"), ("undo last", "undo"), ("delete that", "undo")),
+        *(("remove that", "undo"), ("cancel that", "undo"), ("ignore that", "undo")),
+        *(("wrong", "undo"), ("that's wrong", "undo"), ("Sorry wrong chat", "undo")),
+        *(("doors?", None), ("121?", None)),
+    ],
+)
+def test_round3_command_words(text: str, command: str | None) -> None:
+    assert command_word(text) == command
