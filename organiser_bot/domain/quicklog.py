@@ -25,7 +25,11 @@ Counts (1..500; once per line)
     * After the kind, among the leading day/time words: a bare number, trailing ``!``/``.``
       ignored (``doors 14!``, ``doors yesterday 14``), or a multiplier. Wrapping marks are
       ignored (``doors (14)``, ``doors =14``, ``doors ~14``, ``doors 14+``, ``doors - 14``),
-      and so are a number word one..twenty (``doors fourteen``, ``121 two``). Digits of any
+      and so are a number word one..twenty (``doors fourteen``, ``121 two``) and counts said in
+      several words (``twenty one``, ``twenty-one``, ``thirty``, ``a dozen``, ``2 dozen``,
+      ``one hundred``, ``x two``). An inexact count first in the note (``about 10``,
+      ``10ish``, ``1o``, ``l4``, ``10-15``, ``one two``) and a count typed twice
+      (``doors 14 14``) are refused. Digits of any
       script count (``doors １４``, ``doors ١٤``); ``1,000`` is read and refused as over 500.
     * Multipliers, read at the start or the end of the line: ``x3``, ``3x``, ``×3``, ``*3``,
       ``x 3``, ``+3``, ``(x3)``, ``twice``, ``2 times``, ``two times`` (``121 Sam x3`` is
@@ -56,7 +60,7 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
     * Parts of the day, after a day (``yesterday evening``, ``mon morning``,
       ``last fri night``, ``yday pm``) or as ``this morning``/``this afternoon``/
       ``this evening`` (also ``this morn``/``this am``/``this pm``), ``tonight`` (``tonite``,
-      ``2nite``), ``last night``. Each stands for a local wall time and
+      ``2nite``), ``last night`` (``last nite``). Each stands for a local wall time and
       begins at a local wall time:
 
       =========== ======= =========== =========================================
@@ -86,7 +90,18 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
     * A day or time word or phrase in the middle of the note (``121 Sam today Patel``,
       ``... last night ...``, ``... 18:30 ...``, ``... 20/11 ...``) is refused with a hint.
       ``sat``, ``sun`` and ``wed`` are ordinary words there (``Jo sat in``); ``at 9`` is too
-      (``at 9 Elm Road``), as are the bare parts of the day.
+      (``at 9 Elm Road``), as are the bare parts of the day. When nothing but day-ish words
+      follow it (``yesterday arvo``, ``Tuesday last``, ``24 November 2026``), the phrase is at
+      the end already and is refused as unreadable instead.
+    * A note word one or two edits (a swap counts as one) from a day word is refused as a
+      misspelling: ``yesterdy``, ``wednsday``, ``tusday`` (one edit for 5-7 letters, two
+      for longer words; a part of the day, ``evning``, only after a day word). Spelt-right
+      day and month words never count as misspellings of each other.
+    * Relative days the grammar does not read are refused in the note: ``the day before``,
+      ``before last``, ``the other night``, ``3 days back``, ``sunday gone``, ``Tuesday
+      last``; so is a phrase read at the end that has an amount glued before it
+      (``twenty one days ago``, ``2 or 3 days ago``, ``half an hour ago``), never read as
+      the part after the glue.
 
 Teams
     ``#name`` anywhere sets the team and is taken out of the note (also in brackets,
@@ -96,6 +111,12 @@ Teams
     followed by a word holding at least one letter; the use case refuses one that names none
     of the person's teams. ``#12`` (no letter: a house or case number) stays in the note, so a
     team whose short name has no letter cannot be tagged.
+
+One entry per line
+    A kind word after a separator (``;``, ``,``, ``/``, ``and``, ``&``, ``+``, ``then``) is a
+    second entry and refused when it repeats the line's kind or a count or capitalised name
+    follows it: ``121 Sam; doors 14``, ``121 Sam and 121 Jo``. ``case about doors`` and
+    ``121 Sam and doors`` stay notes.
 
 Notes
     Everything else, spacing collapsed, case kept, is the note (500 characters at most).
@@ -111,8 +132,10 @@ day; a time without a day means today. Wall times are converted with
 :func:`organiser_bot.domain.periods.to_utc` (``fold=0`` in DST gaps and overlaps).
 
 :func:`is_chatter` tells plain chatter (``thanks!``, ``ok``, ``👍``, ``cheers mate``,
-``спасибо``) from a failed log attempt; :func:`command_word` reads a bare ``help``, ``undo``
-or ``cancel`` as the command it means.
+``спасибо``, ``no worries``, ``thank you Sam``) from a failed log attempt; :func:`command_word`
+reads a bare ``help``, ``undo`` or ``cancel``, a phrase such as ``help me``, ``undo that`` or
+``that's wrong``, or a short question with no digit or kind (``what can you do?``) as the command
+it means.
 
 Nothing here raises on any input text: problems come back as :class:`LineError` values.
 

@@ -262,6 +262,9 @@ async def test_the_future_is_refused_and_nothing_is_stored(leeds: OfflineBot, se
         ("doors １４", 14, date(2026, 11, 26), None),
         ("121's Jo", 1, date(2026, 11, 26), "Jo"),
         ("1-on-1 Jo, yesterday", 1, date(2026, 11, 25), "Jo"),
+        ("doors twenty one", 21, date(2026, 11, 26), None),
+        ("doors 2 dozen", 24, date(2026, 11, 26), None),
+        ("121 Jo last nite", 1, date(2026, 11, 25), "Jo"),
     ],
 )
 async def test_days_and_counts_as_people_write_them_never_stay_in_the_note(
@@ -274,7 +277,12 @@ async def test_days_and_counts_as_people_write_them_never_stay_in_the_note(
 
 
 @pytest.mark.parametrize(
-    "sent", ["121 Jo last weekend", "121 Jo earlier this week", "121 Jo a few days back"]
+    "sent",
+    [
+        *("121 Jo last weekend", "121 Jo earlier this week", "121 Jo a few days back"),
+        *("121 Sam yesterdy", "121 Jo twenty one days ago", "121 Jo sunday gone"),
+        *("doors about 10", "121 Sam; doors 14", "121 Sam and 121 Jo"),
+    ],
 )
 async def test_a_day_the_bot_cannot_place_is_refused_never_read_as_today(
     leeds: OfflineBot, sent: str
@@ -409,7 +417,10 @@ async def test_a_correction_outside_a_sent_week_says_nothing_of_digests(leeds: O
 
 @pytest.mark.parametrize(
     "sent",
-    ["thanks!", "ok", "👍", "thank you", "Cheers 🙏", "cheers mate", "nice one", "спасибо"],
+    [
+        *("thanks!", "ok", "👍", "thank you", "Cheers 🙏", "cheers mate", "nice one", "спасибо"),
+        *("no worries", "sounds good", "thank you Sam"),
+    ],
 )
 async def test_chatter_gets_a_friendly_reply_and_nothing_is_stored(
     leeds: OfflineBot, sent: str
@@ -419,7 +430,11 @@ async def test_chatter_gets_a_friendly_reply_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize(
-    ("sent", "command"), [("help", "/help"), ("undo", "/undo"), ("Cancel", "/undo")]
+    ("sent", "command"),
+    [
+        *(("help", "/help"), ("undo", "/undo"), ("Cancel", "/undo")),
+        *(("what can you do?", "/help"), ("undo that", "/undo"), ("that's wrong", "/undo")),
+    ],
 )
 async def test_a_command_word_without_its_slash_points_to_the_command(
     leeds: OfflineBot, sent: str, command: str
