@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, time
-from types import ModuleType
 
 import pytest
 
@@ -13,8 +12,7 @@ from handlers.texts import entries as texts
 from handlers.texts import refusal_text
 from organiser_bot.domain.kinds import Kind, KindRegistry
 from organiser_bot.domain.quicklog import LineError
-from organiser_bot.domain.refusals import Refusal
-from organiser_bot.usecases import logbook, members
+from organiser_bot.usecases import members
 from organiser_bot.usecases.logbook import (
     Chatter,
     Confirmed,
@@ -31,20 +29,6 @@ from organiser_bot.usecases.logbook import (
 KINDS = KindRegistry()
 NORTH = TeamRef(1, "North Ward")
 THIS_WEEK = date(2026, 11, 23)
-
-
-@pytest.mark.parametrize("module", [logbook, members])
-def test_every_refusal_a_use_case_module_defines_is_worded(module: ModuleType) -> None:
-    refusals = [
-        value
-        for value in vars(module).values()
-        if isinstance(value, type)
-        and issubclass(value, Refusal)
-        and value.__module__ == module.__name__
-    ]
-    fallback = refusal_text.dispatch(Refusal)
-    assert refusals
-    assert [r.__name__ for r in refusals if refusal_text.dispatch(r) is fallback] == []
 
 
 def test_confirmations_name_the_week_and_the_team_only_when_it_tells_something() -> None:
