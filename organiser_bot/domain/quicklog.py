@@ -171,9 +171,11 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
@@ -414,6 +416,8 @@ _WHENISH = frozenset(
 )
 #: Separators after which a kind word starts a second entry: ``121 Sam; doors 14``.
 _ENTRY_SEPARATORS = frozenset({";", ",", "/", "and", "&", "+", "then", "|"})
+
+_LETTERS: dict[str, Counter[str]] = {w: Counter(w) for w in (*_FUZZY_DAYS, *_FUZZY_PARTS)}
 
 
 #: Words a day/time phrase may start or end with, besides those starting with a digit.
@@ -1490,18 +1494,33 @@ def _near_day(tok: str, before: str) -> bool:
     word = tok.removesuffix("'s").removesuffix("’s")
     if len(word) < 5 or not word.isalpha() or word in _KNOWN_WHEN_WORDS:
         return False
+    parts = before in _KNOWN_WHEN_WORDS or before in ("this", "last") or _near_day(before, "")
+    return _misspelt_when(word, parts)
+
+
+@lru_cache(maxsize=8192)
+def _misspelt_when(word: str, parts: bool) -> bool:
+    """Whether ``word`` is within the edit limit of a day word (or, with ``parts``, a part of
+    the day). Cached: every note word of every log passes here, and names repeat; uncached, the
+    check cost ~0.3 ms per quick log (``bench/bench_quicklog.py``, grammar alone)."""
     limit = 1 if len(word) <= 7 else 2
-    targets: tuple[str, ...] = _FUZZY_DAYS
-    if before in _KNOWN_WHEN_WORDS or before in ("this", "last") or _near_day(before, ""):
-        targets += _FUZZY_PARTS
-    return any(
-        abs(len(word) - len(target)) <= limit and _edit_distance(word, target) <= limit
-        for target in targets
-    )
+    targets = _FUZZY_DAYS + _FUZZY_PARTS if parts else _FUZZY_DAYS
+    letters = Counter(word)
+    for target in targets:
+        if abs(len(word) - len(target)) > limit:
+            continue
+        # Each edit adds at most one letter the target lacks: a cheap bound that spares most
+        # words the full distance.
+        if sum((letters - _LETTERS[target]).values()) > limit:
+            continue
+        if _edit_distance(word, target, limit) <= limit:
+            return True
+    return False
 
 
-def _edit_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, substitutions, transpositions."""
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (insertions, deletions, substitutions, adjacent
+    transpositions), or ``limit + 1`` as soon as it must exceed ``limit``."""
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -1511,6 +1530,8 @@ def _edit_distance(a: str, b: str) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
         prev2, prev = prev, cur
     return prev[len(b)]
 
