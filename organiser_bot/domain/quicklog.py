@@ -56,19 +56,25 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
     * Times: ``18:30``, ``at 18:30``, ``at 9``, ``at 18.30``, ``9am``, ``6:30pm``, ``9 am``,
       ``@9am``, ``@ 9``, ``noon``/``midday``; a range means its start (``9-10am``,
       ``9:00-10:00``). ``N hours ago``, ``an hour ago``, ``N mins ago`` mean now less that.
+      ``15h30`` reads as ``15:30``. Spoken times: ``half six`` (6:30, as in the UK),
+      ``half past 6``, ``quarter past 3``, ``quarter to 4`` (3:45), also after ``at``; the hour
+      is read as ``at 6`` is (06:00), lifted past noon only by a part of the day
+      (``yesterday evening half six`` is 18:30). A dotted time such as ``15.00`` is read only
+      beside a day (``15.00 yesterday``, ``yesterday 15.00``); alone it is a note word (an
+      amount), and one whose minutes could be a month (``15.05``) is asked about.
       A bare ``1030`` after the note is a note word, as any bare number there.
     * Parts of the day, after a day (``yesterday evening``, ``mon morning``,
       ``last fri night``, ``yday pm``) or as ``this morning``/``this afternoon``/
-      ``this evening`` (also ``this morn``/``this am``/``this pm``), ``tonight`` (``tonite``,
-      ``2nite``), ``last night`` (``last nite``). Each stands for a local wall time and
-      begins at a local wall time:
+      ``this evening`` (also ``this morn``/``this am``/``this pm``/``this arvo``),
+      ``tonight`` (``tonite``, ``2nite``), ``last night`` (``last nite``). Each stands for a
+      local wall time and begins at a local wall time:
 
       =========== ======= =========== =========================================
       part        means   begins      also written
       =========== ======= =========== =========================================
       morning     09:00   05:00       ``am`` after a day, ``morn``
       lunchtime   12:30   11:30       ``lunch`` after a day
-      afternoon   14:00   12:00       ``pm`` after a day
+      afternoon   14:00   12:00       ``pm`` after a day, ``arvo``
       evening     18:00   17:00       ``eve``
       night       21:00   17:00       ``tonight``, ``last night``
       =========== ======= =========== =========================================
@@ -91,7 +97,7 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
       ``... last night ...``, ``... 18:30 ...``, ``... 20/11 ...``) is refused with a hint.
       ``sat``, ``sun`` and ``wed`` are ordinary words there (``Jo sat in``); ``at 9`` is too
       (``at 9 Elm Road``), as are the bare parts of the day. When nothing but day-ish words
-      follow it (``yesterday arvo``, ``Tuesday last``, ``24 November 2026``), the phrase is at
+      follow it (``yesterday 3ish``, ``Tuesday last``, ``24 November 2026``), the phrase is at
       the end already and is refused as unreadable instead.
     * A note word one or two edits (a swap counts as one) from a day word is refused as a
       misspelling: ``yesterdy``, ``wednsday``, ``tusday`` (one edit for 5-7 letters, two
@@ -106,9 +112,11 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
 Teams
     ``#name`` anywhere sets the team and is taken out of the note (also in brackets,
     ``(#north)``, glued to a word, ``Sam#north``, or with a full-width ``＃``), for every
-    team short name:
-    digits first (``#5-towns``), any script (``#северный-район``, ``#北区``). A tag is ``#``
-    followed by a word holding at least one letter; the use case refuses one that names none
+    team short name: digits first (``#5-towns``), any script (``#северный-район``, ``#北区``).
+    ``@name`` is a tag too when the name holds a hyphen, as no Telegram username can:
+    ``@5-towns`` is the team, while ``@sam`` stays in the note and ``@9-10am`` is a time.
+    A tag is ``#`` (or such an ``@``) followed by a word holding at least one letter; the use
+    case refuses one that names none
     of the person's teams. ``#12`` (no letter: a house or case number) stays in the note, so a
     team whose short name has no letter cannot be tagged.
 
@@ -431,7 +439,7 @@ _PHRASE_STARTS = (
     | set(_MONTHS)
     | _VAGUE_AMOUNTS
     | {"on", "last", "this", "next", "at", "in", "the", "days", "day", "@"}
-    | {"later", "soon", "earlier", "over", "recently", "noon", "midday"}
+    | {"later", "soon", "earlier", "over", "recently", "noon", "midday", "half", "quarter"}
 )
 _PHRASE_ENDS = (
     frozenset(_WEEKDAYS)
@@ -441,7 +449,9 @@ _PHRASE_ENDS = (
     | _FUTURE_UNITS
     | set(_MONTHS)
     | {"ago", "week", "month", "year", "day", "am", "pm", "a.m", "p.m"}
-    | {"morning", "morn", "afternoon", "evening", "eve", "night", "nite", "lunchtime", "lunch"}
+    | {"morning", "morn", "afternoon", "arvo", "evening", "eve", "night", "nite", "lunchtime"}
+    | {"lunch"}
+    | set(_NUMBER_WORDS)
     | {"now", "later", "soon", "weekend", "back", "future", "on", "recently", "noon", "midday"}
 )
 
@@ -472,10 +482,11 @@ _PARTS: dict[str, _Part] = {
     "eve": _EVENING,
     "night": _NIGHT,
     "nite": _NIGHT,
+    "arvo": _AFTERNOON,
 }
 #: Parts after ``this``; ``am``/``pm`` only after a day.
 _THIS_PARTS = frozenset(
-    {"morning", "morn", "afternoon", "evening", "eve", "night", "lunchtime", "am", "pm"}
+    {"morning", "morn", "afternoon", "arvo", "evening", "eve", "night", "lunchtime", "am", "pm"}
 )
 
 #: Day and time words spelt right: never a misspelling of one another (``sunday``, ``evening``).
@@ -495,6 +506,7 @@ _ISO_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _UK_DATE_RE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}|[0-9]{2}))?")
 _CLOCK_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _DOTTED_RE = re.compile(r"([0-9]{1,2})\.([0-9]{2})")
+_H_CLOCK_RE = re.compile(r"([0-9]{1,2})h([0-9]{2})")
 _HOUR_RE = re.compile(r"[0-9]{1,2}")
 _ORDINAL_RE = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?")
 _DOTTED_DATE_RE = re.compile(r"([0-9]{1,2})([.-])([0-9]{1,2})")
@@ -1085,10 +1097,13 @@ def _take_team(
 def _tag(token: str) -> str | None:
     """The team a ``#tag`` token names, lower case; None unless ``#`` starts a lettered word."""
     token = token.lstrip("([")
-    if not token.startswith("#"):
+    if not token.startswith(("#", "@")):
         return None
     word = token[1:].rstrip(_TRAILING_PUNCT + ")]")
     if not any(ch.isalpha() for ch in word):
+        return None
+    if token.startswith("@") and ("-" not in word or _match_time(word.lower(), with_at=True)):
+        # Telegram usernames have no ``-``: ``@5-towns`` is a team; ``@sam``, ``@9-10am`` are not.
         return None
     return word.lower()
 
@@ -1403,7 +1418,7 @@ def _fail_stray_when(norm: Sequence[str], lo: int, hi: int, end: int) -> NoRetur
     """Refuse the day/time words ``norm[lo:hi]`` inside a note ending at ``end``.
 
     "Put it at the end" is no help when it is at the end already, followed only by words the
-    grammar can't read with it (``yesterday arvo``, ``Tuesday last``): then say so.
+    grammar can't read with it (``yesterday 3ish``, ``Tuesday last``): then say so.
     """
     if _at_note_end(norm, hi, end):
         _fail_unread(norm, lo, hi, end)
@@ -1606,6 +1621,16 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
         return ago
     if n >= 3 and toks[-2:] == ["from", "now"]:
         return _FUTURE if _ago([*toks[:-2], "ago"]) is not None else None
+    spoken = _spoken_time(toks[1:] if first in ("at", "@") else toks)
+    if spoken is not None:
+        return spoken
+    if n >= 2 and (dotted := _dotted_time(first)) is not None:
+        # ``15.00 yesterday``: a dotted time is read only with a day beside it (else money).
+        after = _day_phrase(toks, 1, today)
+        if after is not None and after[1] == n:
+            day_after = after[0]
+            return day_after if isinstance(day_after, _Problem) else _When(day=day_after, at=dotted)
+        return None
     i = 1 if first == "on" and n > 1 else 0
     found = _day_phrase(toks, i, today)
     if found is not None:
@@ -1614,6 +1639,8 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
             return day if isinstance(day, _Problem) else _When(day=day)
         if j == n - 1 and toks[j] in _PARTS:
             return day if isinstance(day, _Problem) else _When(day=day, part=_PARTS[toks[j]])
+        if j == n - 1 and (dotted := _dotted_time(toks[j])) is not None:
+            return day if isinstance(day, _Problem) else _When(day=day, at=dotted)
         return None
     if i:
         return None
@@ -1645,6 +1672,47 @@ def _match_phrase(toks: Sequence[str], today: date) -> _When | _Problem | None:
         ):
             return _match_time(second + third, with_at=False)
     return None
+
+
+def _spoken_time(toks: Sequence[str]) -> _When | None:
+    """``half six`` (6:30, as in the UK), ``half past 6``, ``quarter past 3``, ``quarter to 4``.
+
+    The hour is read as ``at N`` is: as written, lifted into the afternoon only by a part of
+    the day (``yesterday evening half six`` is 18:30).
+    """
+    n = len(toks)
+    if n < 2 or toks[0] not in ("half", "quarter"):
+        return None
+    hour = _spoken_hour(toks[-1])
+    if hour is None:
+        return None
+    if n == 2:
+        return _When(at=time(hour, 30)) if toks[0] == "half" else None
+    if n != 3 or toks[1] not in ("past", "to"):
+        return None
+    minute = 30 if toks[0] == "half" else 15
+    if toks[1] == "past":
+        return _When(at=time(hour, minute))
+    if toks[0] == "half":
+        return None  # ``half to 4`` is no time
+    return _When(at=time((hour - 1) % 24, 45))
+
+
+def _spoken_hour(tok: str) -> int | None:
+    """An hour 1..12 written as digits or a word: ``6``, ``six``."""
+    hour = int(tok) if _HOUR_RE.fullmatch(tok) else _NUMBER_WORDS.get(tok)
+    return hour if hour is not None and 1 <= hour <= 12 else None
+
+
+def _dotted_time(tok: str) -> time | None:
+    """``15.00``, ``9.30``: a dotted 24-hour time that cannot be a day and month (``12.11``)."""
+    match = _DOTTED_RE.fullmatch(tok)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59 or (1 <= minute <= 12 and hour <= 31):
+        return None
+    return time(hour, minute)
 
 
 def _amount(tok: str) -> int | None:
@@ -1757,7 +1825,7 @@ def _match_day(tok: str, today: date) -> date | _Problem | None:
 
 
 def _match_time(tok: str, *, with_at: bool) -> _When | _Problem | None:
-    if match := _CLOCK_RE.fullmatch(tok):
+    if match := _CLOCK_RE.fullmatch(tok) or _H_CLOCK_RE.fullmatch(tok):
         return _make_time(int(match.group(1)), int(match.group(2)), tok)
     if tok in ("noon", "midday"):
         return _When(at=_NOON)

@@ -982,7 +982,6 @@ def test_last_nite_is_last_night() -> None:
         ("121 Jo friday before last", "friday before last"),
         ("121 Sam 24 November 2026", "24 november 2026"),
         ("121 Sam yesterday at 6 o'clock", "yesterday at 6 o'clock"),
-        ("121 Sam yesterday arvo", "yesterday arvo"),
         ("121 Sam yesterday 3ish", "yesterday 3ish"),
         ("121 Sam yesterday midnight", "yesterday midnight"),
         ("121 Sam yesterday evning", "yesterday evning"),
@@ -1066,3 +1065,70 @@ def test_lunch_with_sam_is_no_chatter() -> None:
 )
 def test_round3_command_words(text: str, command: str | None) -> None:
     assert command_word(text) == command
+
+
+# --- spoken and dotted times, ``this arvo``, ``@team-tag`` ----------------------------------
+
+THURSDAY_NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+WEDNESDAY = date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("line", "hour", "minute"),
+    [
+        ("121 Sam half six yesterday", 6, 30),  # as ``at 6`` is read: 06:00
+        ("121 Sam yesterday at half six", 6, 30),
+        ("121 Sam half past 6 yesterday", 6, 30),
+        ("121 Sam quarter past 3 yesterday", 3, 15),
+        ("121 Sam quarter to 4 yesterday", 3, 45),
+        ("121 Sam yesterday evening half six", 18, 30),
+        ("121 Sam 15.00 yesterday", 15, 0),
+        ("121 Sam yesterday 15.00", 15, 0),
+        ("121 Sam 15h30 yesterday", 15, 30),
+    ],
+)
+def test_spoken_dotted_and_h_times_are_read_and_leave_the_note(
+    line: str, hour: int, minute: int
+) -> None:
+    entry = parse(line, now=THURSDAY_NOON)
+    assert entry.note == "Sam"
+    assert entry.occurred_at == at(WEDNESDAY, hour, minute)
+    assert entry.timed
+
+
+def test_at_six_is_read_as_half_six_is() -> None:
+    assert parse("121 Sam at 6 yesterday", now=THURSDAY_NOON).occurred_at == at(WEDNESDAY, 6)
+
+
+def test_a_dotted_amount_without_a_day_stays_in_the_note() -> None:
+    assert parse("case paid 15.00", now=THURSDAY_NOON).note == "paid 15.00"
+
+
+def test_this_arvo_is_this_afternoon() -> None:
+    later = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    entry = parse("121 Sam this arvo", now=later)
+    assert entry.note == "Sam"
+    assert entry.occurred_at == at(date(2026, 11, 26), 14)
+    assert parse("121 Sam yesterday arvo", now=later).occurred_at == at(WEDNESDAY, 14)
+
+
+def test_this_arvo_before_noon_is_the_future() -> None:
+    assert "future" in fail("121 Sam this arvo", now=datetime(2026, 11, 26, 10, tzinfo=UTC)).message
+
+
+def test_an_at_word_with_a_hyphen_is_a_team_tag() -> None:
+    entry = parse("121 Sam @5-towns", now=THURSDAY_NOON)
+    assert (entry.team, entry.note) == ("5-towns", "Sam")
+
+
+@pytest.mark.parametrize("line", ["121 Sam @sam", "121 Sam @sam_p"])
+def test_an_at_username_stays_in_the_note(line: str) -> None:
+    entry = parse(line, now=THURSDAY_NOON)
+    assert entry.team is None
+    assert entry.note == line.removeprefix("121 ")
+
+
+def test_an_at_time_range_is_not_a_tag() -> None:
+    entry = parse("121 Sam @9-10am", now=THURSDAY_NOON)
+    assert entry.team is None
+    assert entry.note == "Sam"
