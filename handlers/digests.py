@@ -12,7 +12,7 @@ from handlers.common import chunks, moment, run_as_actor
 from handlers.posting import post_digest
 from handlers.texts import digests as texts
 from organiser_bot.context import BotContext
-from organiser_bot.usecases import digests
+from organiser_bot.usecases import digests, ledger_report
 
 
 async def cmd_digest(update: Update, context: BotContext) -> None:
@@ -36,7 +36,7 @@ async def cmd_ledger(update: Update, context: BotContext) -> None:
     report = await run_as_actor(
         update,
         context,
-        digests.ledger_report,
+        ledger_report.ledger_report,
         moment=moment(context),
         schedule=context.bot_data.settings.digest_at,
     )

@@ -51,6 +51,10 @@ class Team(SQLModel, table=True):
     slug: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(sa_column=_utc_column())
     archived_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # When the team last lost its chat without a manager unbinding it (the bot was removed from
+    # the group or blocked), and why: /ledger shows it until the team binds a chat again.
+    chat_lost_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    chat_lost_reason: str | None = Field(default=None, max_length=32)
 
 
 class Membership(SQLModel, table=True):
@@ -64,6 +68,10 @@ class Membership(SQLModel, table=True):
     team_id: int = Field(foreign_key="team.id", index=True)
     role: Role = Field(sa_column=_role_column())
     created_at: datetime = Field(sa_column=_utc_column())
+    # The membership period, local dates in TIMEZONE, inclusive: targets count only for the days
+    # of a week inside it (pro-rated like an absence); left_on NULL means still a member.
+    joined_on: date
+    left_on: date | None = Field(default=None)
 
 
 class Invite(SQLModel, table=True):
@@ -95,6 +103,9 @@ class TeamChat(SQLModel, table=True):
     id: int = Field(primary_key=True)
     team_id: int = Field(foreign_key="team.id", unique=True)
     chat_id: int = Field(sa_type=BigInteger, unique=True)
+    # The forum topic digests go to (Telegram's message_thread_id); NULL posts to the chat
+    # itself, which in a forum is its General topic.
+    thread_id: int | None = Field(default=None, sa_type=BigInteger)
     title: str | None = Field(default=None, max_length=256)
     bound_by: int | None = Field(default=None, foreign_key="person.id")
     bound_at: datetime = Field(sa_column=_utc_column())
@@ -248,6 +259,8 @@ class DigestLedger(SQLModel, table=True):
     message_ids: str = Field(default="", max_length=256)
     claimed_at: datetime = Field(sa_column=_utc_column())
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    # When the admins were told this team's digest failed this week: they are told once.
+    admins_told_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
     @property
     def parts(self) -> dict[str, tuple[int, ...]]:

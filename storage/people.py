@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlmodel import col
@@ -152,9 +152,16 @@ def create_team(conn: Connection, *, name: str, slug: str, now: datetime) -> int
 
 
 def add_membership(
-    conn: Connection, *, person_id: int, team_id: int, role: Role, now: datetime
+    conn: Connection,
+    *,
+    person_id: int,
+    team_id: int,
+    role: Role,
+    now: datetime,
+    joined_on: date | None = None,
 ) -> bool:
-    """Add a person to a team in ``role``; returns False if they were already a member."""
+    """Add a person to a team in ``role`` from ``joined_on`` (a local date; ``now``'s date when
+    not given); returns False if they were already a member."""
     exists = conn.execute(
         select(_membership.c.id).where(
             _membership.c.person_id == person_id, _membership.c.team_id == team_id
@@ -163,7 +170,13 @@ def add_membership(
     if exists:
         return False
     conn.execute(
-        insert(_membership).values(person_id=person_id, team_id=team_id, role=role, created_at=now)
+        insert(_membership).values(
+            person_id=person_id,
+            team_id=team_id,
+            role=role,
+            created_at=now,
+            joined_on=joined_on or now.date(),
+        )
     )
     return True
 
@@ -238,52 +251,6 @@ def revoke_invite(conn: Connection, invite_id: int, *, now: datetime) -> None:
     conn.execute(update(_invite).where(_invite.c.id == invite_id).values(revoked_at=now))
 
 
-def bind_chat(
-    conn: Connection,
-    *,
-    team_id: int,
-    chat_id: int,
-    title: str | None,
-    by: int | None,
-    now: datetime,
-) -> int | None:
-    """Make ``chat_id`` the team's chat. Returns the team id the chat was bound to before, if any
-    other; a chat serves one team and a team posts to one chat."""
-    previous = conn.execute(
-        select(_team_chat.c.team_id).where(_team_chat.c.chat_id == chat_id)
-    ).scalar_one_or_none()
-    conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == chat_id))
-    conn.execute(delete(_team_chat).where(_team_chat.c.team_id == team_id))
-    conn.execute(
-        insert(_team_chat).values(
-            team_id=team_id, chat_id=chat_id, title=title, bound_by=by, bound_at=now
-        )
-    )
-    return int(previous) if previous is not None and previous != team_id else None
-
-
-def team_for_chat(conn: Connection, chat_id: int) -> Team | None:
-    """The team bound to a group chat, or None."""
-    found = fetch_all(
-        conn,
-        select_model(Team)
-        .join(TeamChat, col(TeamChat.team_id) == col(Team.id))
-        .where(col(TeamChat.chat_id) == chat_id),
-    )
-    return found[0] if found else None
-
-
-def bound_chats(conn: Connection) -> list[tuple[Team, int]]:
-    """Every live team that has a chat, by name, with the chat id."""
-    return fetch_rows(
-        conn,
-        select_model(Team, col(TeamChat.chat_id))
-        .join(TeamChat, col(TeamChat.team_id) == col(Team.id))
-        .where(col(Team.archived_at).is_(None))
-        .order_by(col(Team.name)),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class TeamMember:
     """A member of a team: the person, with their role in that team (a membership row joined to
@@ -316,16 +283,6 @@ def team_members(conn: Connection, team_id: int) -> list[TeamMember]:
     """Members of a team, by name."""
     rows = conn.execute(_TEAM_MEMBERS, {"team_id": team_id}).all()
     return [TeamMember(**row._mapping) for row in rows]
-
-
-def chats_bound_at(conn: Connection) -> dict[int, datetime]:
-    """When each live team's current chat was bound, by team id (teams without a chat absent)."""
-    rows = conn.execute(
-        select(_team_chat.c.team_id, _team_chat.c.bound_at)
-        .join(_team, _team.c.id == _team_chat.c.team_id)
-        .where(_team.c.archived_at.is_(None))
-    ).all()
-    return {row.team_id: row.bound_at for row in rows}
 
 
 def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Identity
 from organiser_bot.domain.periods import to_utc
 from organiser_bot.domain.roles import Role
-from storage import activities, people
+from storage import activities, chats, people
 from storage import targets as target_store
 from storage.activities import NewEntry
 from storage.models import Activity
@@ -28,7 +28,7 @@ def make_team(conn: Connection, name: str, *, chat_id: int | None = None) -> int
     slug = name.lower().replace(" ", "-")
     team_id = people.create_team(conn, name=name, slug=slug, now=SETUP_AT)
     if chat_id is not None:
-        people.bind_chat(conn, team_id=team_id, chat_id=chat_id, title=name, by=None, now=SETUP_AT)
+        chats.bind_chat(conn, team_id=team_id, chat_id=chat_id, title=name, by=None, now=SETUP_AT)
     return team_id
 
 

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 from handlers.texts import refusal_text
 from organiser_bot.usecases.digest_run import CATCH_UP_INTERVAL, MAX_ATTEMPTS, DigestRunReport
-from organiser_bot.usecases.digests import (
-    Behind,
-    ChatNotBound,
-    LedgerEntry,
-    LedgerReport,
-    LedgerState,
-    Nudge,
-)
+from organiser_bot.usecases.digests import Behind, ChatNotBound, Nudge
+from organiser_bot.usecases.ledger_report import LedgerEntry, LedgerReport, LedgerState
 
 DIGEST_IN_PRIVATE = (
     "/digest works in a team's group chat: it posts the week so far there, for everyone "

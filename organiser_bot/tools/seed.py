@@ -142,7 +142,11 @@ def seed(
                 )
                 conn.execute(
                     insert(_membership).values(
-                        person_id=person_id, team_id=team_id, role=role, created_at=now
+                        person_id=person_id,
+                        team_id=team_id,
+                        role=role,
+                        created_at=now,
+                        joined_on=now.date(),
                     )
                 )
                 targets = DEFAULT_TARGETS.get(role) or {"resident_contact": 5}

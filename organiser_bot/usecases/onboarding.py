@@ -21,7 +21,7 @@ from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import require_admin, require_manager, require_manages
-from storage import audit, people
+from storage import audit, chats, people
 
 #: Days an invite stays valid when no number of days is given.
 INVITE_DAYS = 7
@@ -442,7 +442,7 @@ def bind_chat(
     require_manages(actor, Action.BIND_CHAT, team_id=team.id, team_name=team.name)
     now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
-    previous = people.bind_chat(
+    previous = chats.bind_chat(
         conn, team_id=team.id, chat_id=chat_id, title=chat_title, by=person_id, now=now
     )
     audit.record(

@@ -32,7 +32,7 @@ from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases import logbook
 from organiser_bot.usecases.guards import require_manager, require_manages, require_member
 from organiser_bot.usecases.onboarding import NoTeamCalled
-from storage import activities, audit, people
+from storage import activities, audit, chats, people
 from storage import targets as target_store
 
 #: Largest weekly target ``/target`` accepts.
@@ -437,7 +437,7 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamL
         teams = [team]
     else:
         teams = [t for t in people.list_teams(conn) if actor.manages(t.id)]
-    bound = {team.id for team, _ in people.bound_chats(conn)}
+    bound = {team.id for team, _ in chats.bound_chats(conn)}
     return tuple(
         TeamListing(
             team.name,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from organiser_bot.domain.access import Identity
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import effective_targets
-from storage import activities, people
+from storage import activities, chats, people
 from storage import targets as target_store
 from storage.activities import NewEntry
 from storage.engine import Database
@@ -225,11 +225,9 @@ def test_chat_binding_moves_a_chat_between_teams(db: Database) -> None:
     _, team = _setup(db)
     with db.begin() as conn:
         other = people.create_team(conn, name="South", slug="south", now=NOW)
-        assert people.bind_chat(conn, team_id=team, chat_id=-5, title="g", by=None, now=NOW) is None
-        assert (
-            people.bind_chat(conn, team_id=other, chat_id=-5, title="g", by=None, now=NOW) == team
-        )
-        bound = people.team_for_chat(conn, -5)
+        assert chats.bind_chat(conn, team_id=team, chat_id=-5, title="g", by=None, now=NOW) is None
+        assert chats.bind_chat(conn, team_id=other, chat_id=-5, title="g", by=None, now=NOW) == team
+        bound = chats.team_for_chat(conn, -5)
     assert bound is not None and bound.slug == "south"
 
 

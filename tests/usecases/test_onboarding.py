@@ -46,7 +46,7 @@ from organiser_bot.usecases.onboarding import (
     TeamNameInvalid,
     UnknownRole,
 )
-from storage import people
+from storage import chats, people
 from storage.engine import Database
 from storage.models import Invite, Membership, Team
 from storage.query import table_of
@@ -226,7 +226,7 @@ def test_binding_a_chat_names_the_team_and_refuses_others(db: Database, north: i
     assert (refused.value.action, refused.value.team_name) == (Action.BIND_CHAT, "South Side")
     assert bind(MANAGER, "north-ward") == ChatBound("North Ward")
     with db.begin() as conn:
-        assert [(team.name, chat) for team, chat in people.bound_chats(conn)] == [
+        assert [(team.name, chat) for team, chat in chats.bound_chats(conn)] == [
             ("North Ward", GROUP)
         ]
 

@@ -1,0 +1,178 @@
+"""``/ledger``: where each team's digest stands for the last completed weeks, and why.
+
+Reads the digest ledger (:mod:`storage.ledger`) and the team chats; returns typed data the adapter
+words. What was due follows the rule the digest run follows
+(:func:`~organiser_bot.domain.schedule.scheduled_at`), so the report and the run agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.digest import TEMPLATE_VERSION
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.periods import iso_week_label
+from organiser_bot.domain.refusals import Action, NoManagedTeam
+from organiser_bot.domain.schedule import WeeklySchedule, scheduled_at
+from organiser_bot.usecases.guards import require_manager
+from storage import chats, ledger, people
+from storage.models import DigestLedger
+
+__all__ = [
+    "LEDGER_WEEKS",
+    "LedgerEntry",
+    "LedgerReport",
+    "LedgerState",
+    "LedgerWeek",
+    "ledger_report",
+]
+
+#: Weeks ``/ledger`` lists.
+LEDGER_WEEKS = 4
+
+_WEEK = timedelta(days=7)
+
+
+class LedgerState(StrEnum):
+    """Where one team's digest for one week stands."""
+
+    SENT = "sent"
+    FAILED = "failed"
+    SENDING = "sending"
+    #: The team had a chat but the digest is turned off, so nothing was due.
+    TURNED_OFF = "turned_off"
+    #: This week's slot has not come yet.
+    NOT_DUE = "not_due"
+    #: Due, the team had a chat, and the ledger has no row for it.
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One team's line in a ledger week.
+
+    Attributes:
+        team_name: The team.
+        state: Where its digest stands.
+        sent_at: When it went out (aware UTC), for ``SENT``.
+        template_version: The template it went out with, for ``SENT``.
+        attempts: Attempts so far, for ``FAILED`` and ``SENDING``.
+        error: The last error recorded, for ``FAILED`` (may be empty).
+    """
+
+    team_name: str
+    state: LedgerState
+    sent_at: datetime | None = None
+    template_version: str | None = None
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerWeek:
+    """One week of the ledger: its Monday and label, and a line per team shown.
+
+    ``entries`` is empty when no team had a chat the digest was due in.
+    """
+
+    monday: date
+    iso_week: str
+    entries: tuple[LedgerEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerReport:
+    """``/ledger``: the last completed weeks, newest first.
+
+    Attributes:
+        tz: The zone times are shown in.
+        weeks: The weeks, newest first.
+        schedule: The digest's slot, or None when the digest is turned off.
+        template_version: The template digests go out with now.
+    """
+
+    tz: ZoneInfo
+    weeks: tuple[LedgerWeek, ...]
+    schedule: WeeklySchedule | None
+    template_version: str
+
+
+def ledger_report(
+    conn: Connection, actor: Actor, *, moment: Moment, schedule: WeeklySchedule | None
+) -> LedgerReport:
+    """``/ledger``: for the last four completed weeks, where each team's digest stands.
+
+    Managers see the teams they manage, admins every team. A team with a chat but no ledger row
+    for a week whose digest was due is shown as missing; a team whose chat was bound after that
+    week's slot is not shown for it.
+
+    Args:
+        conn: A connection in a transaction.
+        actor: Who asks.
+        moment: Now and the zone weeks are computed in.
+        schedule: The digest's slot (``DIGEST_SCHEDULE``), or None when it is turned off.
+
+    Returns:
+        The report.
+
+    Raises:
+        NotPermitted: The actor is neither a manager nor an admin (``Action.SEE_LEDGER``).
+        NoManagedTeam: A manager or admin with no team to show.
+    """
+    require_manager(actor, Action.SEE_LEDGER)
+    visible = [t for t in people.list_teams(conn) if actor.manages(t.id)]
+    if not visible:
+        raise NoManagedTeam()
+    now, tz = moment.now, moment.tz
+    bound_at = chats.chats_bound_at(conn)
+    last = moment.this_monday - _WEEK
+    mondays = [last - i * _WEEK for i in range(LEDGER_WEEKS)]
+    rows = {
+        (r.team_id, r.iso_week): r
+        for r in ledger.entries(
+            conn, iso_weeks=[iso_week_label(m) for m in mondays], team_ids=[t.id for t in visible]
+        )
+    }
+    weeks = []
+    for monday in mondays:
+        week = iso_week_label(monday)
+        # A week's digest is due at the slot in the week after it.
+        slot = scheduled_at(monday + _WEEK, schedule, tz) if schedule else None
+        entries = []
+        for team in visible:
+            row = rows.get((team.id, week))
+            if row is not None:
+                entries.append(_ledger_entry(team.name, row))
+            elif team.id not in bound_at:
+                continue
+            elif slot is None:
+                entries.append(LedgerEntry(team.name, LedgerState.TURNED_OFF))
+            elif now < slot:
+                entries.append(LedgerEntry(team.name, LedgerState.NOT_DUE))
+            elif bound_at[team.id] > slot:
+                continue  # the chat was bound after this week's digest was due
+            else:
+                entries.append(LedgerEntry(team.name, LedgerState.MISSING))
+        weeks.append(LedgerWeek(monday, week, tuple(entries)))
+    return LedgerReport(tz, tuple(weeks), schedule, TEMPLATE_VERSION)
+
+
+def _ledger_entry(team_name: str, row: DigestLedger) -> LedgerEntry:
+    if row.status == ledger.SENT and row.sent_at is not None:
+        return LedgerEntry(
+            team_name,
+            LedgerState.SENT,
+            sent_at=row.sent_at,
+            template_version=row.template_version,
+        )
+    if row.status == ledger.FAILED:
+        return LedgerEntry(
+            team_name, LedgerState.FAILED, attempts=row.attempts, error=row.last_error
+        )
+    return LedgerEntry(team_name, LedgerState.SENDING, attempts=row.attempts)
