@@ -8,7 +8,12 @@ imports only the domain and the charts beside it.
 from __future__ import annotations
 
 from charts import render_diarised_chart, render_trend_chart
-from organiser_bot.domain.digest import RenderedDigest, TeamDigest, render_digest_text
+from organiser_bot.domain.digest import (
+    RenderedDigest,
+    TeamDigest,
+    render_digest_messages,
+    render_digest_text,
+)
 from organiser_bot.domain.kinds import KindRegistry
 
 
@@ -22,10 +27,13 @@ def render_digest(d: TeamDigest, kinds: KindRegistry) -> RenderedDigest:
         kinds: The kind registry, for labels the digest does not carry.
 
     Returns:
-        The text, ``week.png`` (the diarised chart) then ``trend.png``, and their hash.
+        The text (whole, and as the messages it is posted in), ``week.png`` (the diarised
+        chart) then ``trend.png``, and their hash.
     """
     images = (
         ("week.png", render_diarised_chart(d)),
         ("trend.png", render_trend_chart(d)),
     )
-    return RenderedDigest.of(d, render_digest_text(d, kinds), images)
+    return RenderedDigest.of(
+        d, render_digest_text(d, kinds), images, render_digest_messages(d, kinds)
+    )

@@ -66,13 +66,15 @@ async def post_digest(
     done: Mapping[str, tuple[int, ...]] | None = None,
     on_part: PartCallback | None = None,
 ) -> dict[str, tuple[int, ...]]:
-    """Post a digest to a chat: both charts as one album, then the text. Three messages.
+    """Post a digest to a chat: both charts as one album, then the text (one message, or more
+    for a large team: :func:`~organiser_bot.domain.digest.render_digest_messages`).
 
     Args:
         bot: The bot (with the rate limiter when it is the application's).
         chat_id: The team chat.
         rendered: What to post.
-        done: Parts an earlier attempt already delivered (``charts``, ``text``); skipped.
+        done: Parts an earlier attempt already delivered (``charts``, ``text``); skipped. For
+            ``text``, the messages already delivered are skipped and the rest posted.
         on_part: Awaited with (part, message ids) as soon as each part is delivered, so the
             ledger knows about it even if the next part fails.
 
@@ -96,9 +98,13 @@ async def post_digest(
         parts["charts"] = tuple(m.message_id for m in messages)
         if on_part is not None:
             await on_part("charts", parts["charts"])
-    if "text" not in parts:
-        message = await bot.send_message(chat_id, fit_text(rendered.text))
-        parts["text"] = (message.message_id,)
+    # The text may be several messages (a large team); each is recorded as it is delivered, so
+    # a resumed send posts only those still missing.
+    sent = list(parts.get("text", ()))
+    for text in rendered.messages[len(sent) :]:
+        message = await bot.send_message(chat_id, text)
+        sent.append(message.message_id)
+        parts["text"] = tuple(sent)
         if on_part is not None:
             await on_part("text", parts["text"])
     return parts

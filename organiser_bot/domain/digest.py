@@ -199,6 +199,24 @@ def cross_team_line(d: TeamDigest) -> str:
     return median + "Every team gets this same digest at the same time."
 
 
+def _head_lines(d: TeamDigest) -> list[str]:
+    return [digest_title(d), _week_span(d.week_start) + (" (so far)" if d.preview else "")]
+
+
+def _member_lines(d: TeamDigest, kinds: KindRegistry) -> list[str]:
+    return [member_line(m, d, kinds) for m in d.members] or [
+        "Nobody with targets or entries this week."
+    ]
+
+
+def _tail_lines(d: TeamDigest) -> list[str]:
+    if d.attainment is None:
+        team = "Team: no targets this week."
+    else:
+        team = f"Team attainment: {_pct(d.attainment)} of targets met."
+    return [team, cross_team_line(d)]
+
+
 def render_digest_text(d: TeamDigest, kinds: KindRegistry) -> str:
     """The digest's text summary: short enough to read on a phone.
 
@@ -213,16 +231,73 @@ def render_digest_text(d: TeamDigest, kinds: KindRegistry) -> str:
     Returns:
         Plain text (no markup), lines separated by ``\\n``.
     """
-    lines = [digest_title(d), _week_span(d.week_start) + (" (so far)" if d.preview else "")]
-    lines += [member_line(m, d, kinds) for m in d.members] or [
-        "Nobody with targets or entries this week."
-    ]
-    if d.attainment is None:
-        lines.append("Team: no targets this week.")
-    else:
-        lines.append(f"Team attainment: {_pct(d.attainment)} of targets met.")
-    lines.append(cross_team_line(d))
-    return "\n".join(lines)
+    return "\n".join([*_head_lines(d), *_member_lines(d, kinds), *_tail_lines(d)])
+
+
+#: Telegram's limit on one text message, in UTF-16 code units (how the Bot API counts).
+MESSAGE_LIMIT = 4096
+
+
+def message_length(text: str) -> int:
+    """``text``'s length as Telegram counts it: UTF-16 code units (an emoji may count 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def render_digest_messages(
+    d: TeamDigest, kinds: KindRegistry, *, limit: int = MESSAGE_LIMIT
+) -> tuple[str, ...]:
+    """The digest's text as the messages it is posted in, each at most ``limit`` long.
+
+    Every team's digest has the same parts whatever its size: the title and week in the first
+    message, then the member lines, then the team line and the cross-team line, which are never
+    cut. A member list too long for one message goes on over further messages, each headed
+    ``<title> (2/3)`` so it reads on its own; no line is ever dropped. With one message the text
+    is exactly :func:`render_digest_text`.
+
+    Args:
+        d: The digest.
+        kinds: The kind registry.
+        limit: The longest message, in UTF-16 code units (:func:`message_length`).
+
+    Returns:
+        One or more messages, in posting order.
+    """
+    head, body, tail = _head_lines(d), _member_lines(d, kinds), _tail_lines(d)
+    whole = "\n".join([*head, *body, *tail])
+    if message_length(whole) <= limit:
+        return (whole,)
+    # A continuation header is at most this long: the title, " (", two counts, "/" and ")".
+    header_room = message_length(digest_title(d)) + 16
+    chunks: list[list[str]] = [list(head)]
+    for line in body:
+        line = _fit_line(line, limit - header_room - 1)
+        current = chunks[-1]
+        if message_length("\n".join([*current, line])) > limit - (
+            header_room if current is not chunks[0] else 0
+        ):
+            chunks.append([])
+            current = chunks[-1]
+        current.append(line)
+    # The team and cross-team lines close the last message, or a message of their own.
+    last_room = limit - (header_room if len(chunks) > 1 else 0)
+    if message_length("\n".join([*chunks[-1], *tail])) > last_room:
+        chunks.append([])
+    chunks[-1].extend(tail)
+    n = len(chunks)
+    out = ["\n".join(chunks[0])]
+    for i, chunk in enumerate(chunks[1:], start=2):
+        out.append("\n".join([f"{digest_title(d)} ({i}/{n})", *chunk]))
+    return tuple(out)
+
+
+def _fit_line(line: str, room: int) -> str:
+    """``line`` shortened with an ellipsis to ``room`` UTF-16 code units (never in practice: a
+    member line is a name of at most 128 characters and a few kinds)."""
+    if message_length(line) <= room:
+        return line
+    while message_length(line) > room - 1:
+        line = line[:-1]
+    return line + "…"
 
 
 # --- Rendered ------------------------------------------------------------------------------------
@@ -246,19 +321,30 @@ class RenderedDigest:
 
     Attributes:
         digest: The data it was rendered from.
-        text: The text summary.
+        text: The text summary, whole (for files).
         images: (file name, PNG bytes) for the diarised chart, then the trend chart.
         content_hash: :func:`content_hash` of the text and images.
+        messages: The text as posted (:func:`render_digest_messages`); ``(text,)`` when not given.
     """
 
     digest: TeamDigest
     text: str
     images: tuple[tuple[str, bytes], ...]
     content_hash: str
+    messages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.messages:
+            object.__setattr__(self, "messages", (self.text,))
 
     @classmethod
     def of(
-        cls, digest: TeamDigest, text: str, images: Sequence[tuple[str, bytes]]
+        cls,
+        digest: TeamDigest,
+        text: str,
+        images: Sequence[tuple[str, bytes]],
+        messages: Sequence[str] = (),
     ) -> RenderedDigest:
         """A rendered digest with its :func:`content_hash` computed from ``text`` and ``images``."""
-        return cls(digest, text, tuple(images), content_hash(text, [png for _, png in images]))
+        hashed = content_hash(text, [png for _, png in images])
+        return cls(digest, text, tuple(images), hashed, tuple(messages) or (text,))
