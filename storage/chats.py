@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlmodel import col
 from sqlmodel import select as select_model
 
@@ -23,9 +23,15 @@ def bind_chat(
     title: str | None,
     by: int | None,
     now: datetime,
+    thread_id: int | None = None,
 ) -> int | None:
-    """Make ``chat_id`` the team's chat. Returns the team id the chat was bound to before, if any
-    other; a chat serves one team and a team posts to one chat."""
+    """Make ``chat_id`` (and forum topic ``thread_id``, None for a plain group or the General
+    topic) the team's chat, and clear any record of the team's chat being lost.
+
+    A chat serves one team and a team posts to one chat: the chat's binding to another team and
+    the team's binding to another chat both end. Returns the team id the chat was bound to
+    before, if another team.
+    """
     previous = conn.execute(
         select(_team_chat.c.team_id).where(_team_chat.c.chat_id == chat_id)
     ).scalar_one_or_none()
@@ -33,10 +39,70 @@ def bind_chat(
     conn.execute(delete(_team_chat).where(_team_chat.c.team_id == team_id))
     conn.execute(
         insert(_team_chat).values(
-            team_id=team_id, chat_id=chat_id, title=title, bound_by=by, bound_at=now
+            team_id=team_id,
+            chat_id=chat_id,
+            thread_id=thread_id,
+            title=title,
+            bound_by=by,
+            bound_at=now,
         )
     )
+    conn.execute(
+        update(_team).where(_team.c.id == team_id).values(chat_lost_at=None, chat_lost_reason=None)
+    )
     return int(previous) if previous is not None and previous != team_id else None
+
+
+def team_chat(conn: Connection, team_id: int) -> TeamChat | None:
+    """The team's chat binding (chat id, forum topic, title, when and by whom bound), or None."""
+    found = fetch_all(conn, select_model(TeamChat).where(col(TeamChat.team_id) == team_id))
+    return found[0] if found else None
+
+
+def migrate_chat(conn: Connection, *, old_chat_id: int, new_chat_id: int) -> int | None:
+    """Move the binding of ``old_chat_id`` to ``new_chat_id`` (a group upgraded to a supergroup).
+
+    The binding keeps its ``bound_at`` (a migration is not a new binding); its forum topic is
+    cleared, as topic ids do not carry over. Returns the team id moved, or None when
+    ``old_chat_id`` is not bound: a second call, or the other of Telegram's two service
+    messages, finds nothing to move. When ``new_chat_id`` is bound already, that binding stands
+    and the old one is dropped (None is returned).
+    """
+    team_id = conn.execute(
+        select(_team_chat.c.team_id).where(_team_chat.c.chat_id == old_chat_id)
+    ).scalar_one_or_none()
+    if team_id is None:
+        return None
+    taken = conn.execute(
+        select(_team_chat.c.team_id).where(_team_chat.c.chat_id == new_chat_id)
+    ).scalar_one_or_none()
+    if taken is not None:
+        conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == old_chat_id))
+        return None
+    conn.execute(
+        update(_team_chat)
+        .where(_team_chat.c.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id, thread_id=None)
+    )
+    return int(team_id)
+
+
+def lose_chat(conn: Connection, *, chat_id: int, reason: str, now: datetime) -> int | None:
+    """Unbind ``chat_id`` because the bot can no longer post there, recording on its team when
+    and why (``team.chat_lost_at`` / ``chat_lost_reason``, cleared by the next binding).
+
+    Returns the team id, or None when the chat was not bound (nothing changes).
+    """
+    team_id = conn.execute(
+        select(_team_chat.c.team_id).where(_team_chat.c.chat_id == chat_id)
+    ).scalar_one_or_none()
+    if team_id is None:
+        return None
+    conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == chat_id))
+    conn.execute(
+        update(_team).where(_team.c.id == team_id).values(chat_lost_at=now, chat_lost_reason=reason)
+    )
+    return int(team_id)
 
 
 def team_for_chat(conn: Connection, chat_id: int) -> Team | None:

@@ -231,6 +231,52 @@ def test_chat_binding_moves_a_chat_between_teams(db: Database) -> None:
     assert bound is not None and bound.slug == "south"
 
 
+def test_a_binding_keeps_the_forum_topic_and_clears_a_lost_chat(db: Database) -> None:
+    _, team = _setup(db)
+    with db.begin() as conn:
+        assert chats.lose_chat(conn, chat_id=-5, reason="removed", now=NOW) is None
+        chats.bind_chat(conn, team_id=team, chat_id=-5, title="g", by=None, now=NOW)
+        assert chats.lose_chat(conn, chat_id=-5, reason="removed", now=NOW) == team
+        assert chats.team_chat(conn, team) is None and chats.team_for_chat(conn, -5) is None
+        lost = people.find_team(conn, "north")
+        assert lost is not None
+        assert (lost.chat_lost_at, lost.chat_lost_reason) == (NOW, "removed")
+        # The second event about the same chat finds nothing bound.
+        assert chats.lose_chat(conn, chat_id=-5, reason="removed", now=NOW) is None
+        later = NOW + timedelta(days=1)
+        chats.bind_chat(conn, team_id=team, chat_id=-6, title="h", by=None, now=later, thread_id=7)
+        binding = chats.team_chat(conn, team)
+        again = people.find_team(conn, "north")
+    assert binding is not None
+    assert (binding.chat_id, binding.thread_id, binding.bound_at) == (-6, 7, later)
+    assert again is not None and (again.chat_lost_at, again.chat_lost_reason) == (None, None)
+
+
+def test_a_migrated_chat_keeps_its_binding_time_and_moves_once(db: Database) -> None:
+    _, team = _setup(db)
+    with db.begin() as conn:
+        chats.bind_chat(conn, team_id=team, chat_id=-5, title="g", by=None, now=NOW, thread_id=3)
+        assert chats.migrate_chat(conn, old_chat_id=-5, new_chat_id=-1005) == team
+        assert chats.migrate_chat(conn, old_chat_id=-5, new_chat_id=-1005) is None
+        binding = chats.team_chat(conn, team)
+        moved = chats.team_for_chat(conn, -1005)
+    assert binding is not None
+    assert (binding.chat_id, binding.thread_id, binding.bound_at) == (-1005, None, NOW)
+    assert moved is not None and moved.id == team
+
+
+def test_a_migration_onto_a_chat_bound_already_leaves_that_binding(db: Database) -> None:
+    _, team = _setup(db)
+    with db.begin() as conn:
+        other = people.create_team(conn, name="South", slug="south", now=NOW)
+        chats.bind_chat(conn, team_id=team, chat_id=-5, title="g", by=None, now=NOW)
+        chats.bind_chat(conn, team_id=other, chat_id=-1005, title="s", by=None, now=NOW)
+        assert chats.migrate_chat(conn, old_chat_id=-5, new_chat_id=-1005) is None
+        assert chats.team_chat(conn, team) is None
+        kept = chats.team_for_chat(conn, -1005)
+    assert kept is not None and kept.id == other
+
+
 async def test_database_work_runs_off_the_event_loop(db: Database) -> None:
     import threading
 
