@@ -19,7 +19,7 @@ async def tell_chat_lost(bot: Bot, lost: LostChat) -> None:
     for user_id in lost.manager_user_ids:
         try:
             await bot.send_message(user_id, text)
-        except Exception as exc:  # noqa: BLE001 - a notice must not break the update or job
+        except Exception as exc:  # a notice must not break the update or job that sent it
             log.warning(
                 "Could not tell manager %s that team %s lost its chat: %s",
                 user_id,
