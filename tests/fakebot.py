@@ -138,6 +138,41 @@ _DEFAULT_DESCRIPTIONS = {
     504: "Gateway Timeout",
 }
 
+#: Telegram's limits, in UTF-16 code units of the text as sent.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+#: The sender Telegram puts in ``from`` for an anonymous group administrator.
+ANONYMOUS_ADMIN: JSON = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+#: The sender Telegram puts in ``from`` for a message sent on behalf of a channel.
+CHANNEL_BOT: JSON = {
+    "id": 136817688,
+    "is_bot": True,
+    "first_name": "Channel",
+    "username": "Channel_Bot",
+}
+
+#: The rights of the bot as an administrator (the fields PTB's ChatMemberAdministrator needs).
+_ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_pin_messages",
+)
+
+_QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?=\s|$)")
 _INT_RE = re.compile(r"-?\d+")
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -199,9 +234,12 @@ class _StoredFile:
 
 
 class _ApiError(Exception):
-    def __init__(self, status: int, description: str | None = None) -> None:
+    def __init__(
+        self, status: int, description: str | None = None, parameters: JSON | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
+        self.parameters = parameters
         self.description = description or _DEFAULT_DESCRIPTIONS.get(
             status, HTTPStatus(status).phrase
         )
@@ -262,6 +300,36 @@ def _as_int(value: Any, default: int) -> int:
         return default
 
 
+def _utf16_len(text: str) -> int:
+    """Length of ``text`` in UTF-16 code units, the unit of Telegram's limits and offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_caption(caption: Any) -> None:
+    if isinstance(caption, str) and _utf16_len(caption) > CAPTION_LIMIT:
+        raise _ApiError(400, "Bad Request: message caption is too long")
+
+
+def _check_text(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise _ApiError(400, "Bad Request: message text is empty")
+    if _utf16_len(text) > TEXT_LIMIT:
+        raise _ApiError(400, "Bad Request: message is too long")
+    return text
+
+
+def _removal_description(chat: JSON, status: str) -> str:
+    """Telegram's 403 description for a send to a chat the bot was removed from."""
+    if chat["type"] == "private":
+        return "Forbidden: bot was blocked by the user"
+    kind = {"supergroup": "supergroup chat", "channel": "channel chat"}.get(
+        str(chat["type"]), "group chat"
+    )
+    if status == "kicked":
+        return f"Forbidden: bot was kicked from the {kind}"
+    return f"Forbidden: bot is not a member of the {kind}"
+
+
 def _command_entities(text: str) -> list[JSON]:
     match = _COMMAND_RE.match(text)
     if not match:
@@ -278,8 +346,10 @@ class FakeBotAPI:
         token: str = "123456:TEST-TOKEN",
         bot_id: int = 123456,
         bot_username: str = "organiser_test_bot",
+        callback_answer_window: float = 15.0,
     ) -> None:
         self.token = token
+        self.callback_answer_window = callback_answer_window
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.requests: list[Recorded] = []
@@ -305,6 +375,15 @@ class FakeBotAPI:
         self._files: dict[str, _StoredFile] = {}
         self._commands: dict[str, list[JSON]] = {}
         self._counter = itertools.count(1)
+        # Chat state changed by the test: old group id -> supergroup id; chat id -> 403
+        # description; the bot's status per chat; forum topics (thread id -> name).
+        self._migrated: dict[int, int] = {}
+        self._removed: dict[int, str] = {}
+        self._bot_status: dict[int, str] = {}
+        self._topics: dict[int, dict[int, str]] = {}
+        self._deleted: set[tuple[int, int]] = set()
+        # Callback query id -> time.monotonic() when pushed; dropped once answered.
+        self._callbacks: dict[str, float] = {}
 
         table: dict[str, Callable[[Recorded], Any]] = {
             "getMe": self._get_me,
@@ -321,9 +400,10 @@ class FakeBotAPI:
             "sendMediaGroup": self._send_media_group,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
-            "deleteMessage": lambda _rec: True,
-            "answerCallbackQuery": lambda _rec: True,
-            "sendChatAction": lambda _rec: True,
+            "editMessageCaption": self._edit_message_caption,
+            "deleteMessage": self._delete_message,
+            "answerCallbackQuery": self._answer_callback_query,
+            "sendChatAction": self._send_chat_action,
             "getChat": self._get_chat,
             "getFile": self._get_file,
             "close": lambda _rec: True,
@@ -539,30 +619,119 @@ class FakeBotAPI:
         message_id: int | None = None,
         date: int | None = None,
         entities: list[JSON] | None = None,
+        message_thread_id: int | None = None,
     ) -> JSON:
-        """Push a text message from a user; a leading ``/command`` gets a bot_command entity."""
+        """Push a text message from a user; a leading ``/command`` gets a bot_command entity.
+
+        With ``message_thread_id`` the message is in that forum topic (``is_topic_message``)
+        of a supergroup, which becomes a forum; the topic becomes known to sends.
+        """
         user = self._user(user_id, first_name, username)
         if chat_type == "private":
+            if message_thread_id is not None:
+                raise ValueError("user_message(message_thread_id=...) needs a supergroup")
             chat_id = user_id if chat_id is None else chat_id
-            chat = {"id": chat_id, "type": "private", "first_name": first_name}
+            chat: JSON = {"id": chat_id, "type": "private", "first_name": first_name}
             if username:
                 chat["username"] = username
+            self._chats[chat_id] = chat
         else:
             if chat_id is None:
                 raise ValueError(f"user_message(chat_type={chat_type!r}) needs a chat_id")
+            chat = self._group_chat(chat_id, chat_type, message_thread_id)
+        return self._push_message(
+            user,
+            chat,
+            text,
+            message_id=message_id,
+            date=date,
+            entities=entities,
+            message_thread_id=message_thread_id,
+        )
+
+    def anonymous_admin_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        chat_type: str = "supergroup",
+        message_thread_id: int | None = None,
+    ) -> JSON:
+        """Push a message an anonymous administrator sent: ``from`` is GroupAnonymousBot and
+        ``sender_chat`` the group itself, as Telegram does."""
+        chat = self._group_chat(chat_id, chat_type, message_thread_id)
+        return self._push_message(
+            dict(ANONYMOUS_ADMIN),
+            chat,
+            text,
+            sender_chat=dict(chat),
+            message_thread_id=message_thread_id,
+        )
+
+    def channel_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        channel_id: int = -1001999000111,
+        channel_title: str = "Test channel",
+    ) -> JSON:
+        """Push a message sent in group ``chat_id`` on behalf of a channel: ``from`` is
+        Channel_Bot and ``sender_chat`` the channel, as Telegram does."""
+        known = self._chats.get(chat_id)
+        chat_type = str(known["type"]) if known else str(self._chat(chat_id)["type"])
+        chat = self._group_chat(chat_id, chat_type, None)
+        channel = {"id": channel_id, "type": "channel", "title": channel_title}
+        return self._push_message(dict(CHANNEL_BOT), chat, text, sender_chat=channel)
+
+    def _group_chat(self, chat_id: int, chat_type: str, message_thread_id: int | None) -> JSON:
+        """Register and return the group chat a pushed message is in (kept if already known)."""
+        if chat_type == "private":
+            raise ValueError("a group message needs a chat_type other than 'private'")
+        known = self._chats.get(chat_id)
+        if known is not None and known["type"] == chat_type:
+            chat = dict(known)
+        else:
             chat = {"id": chat_id, "type": chat_type, "title": f"Test {chat_type}"}
+        if message_thread_id is not None:
+            if chat_type != "supergroup":
+                raise ValueError("forum topics need chat_type='supergroup'")
+            chat["is_forum"] = True
+            topics = self._topics.setdefault(chat_id, {})
+            topics.setdefault(message_thread_id, f"Topic {message_thread_id}")
+            self._message_ids[chat_id] = max(self._message_ids[chat_id], message_thread_id)
         self._chats[chat_id] = chat
+        return chat
+
+    def _push_message(
+        self,
+        sender: JSON,
+        chat: JSON,
+        text: str,
+        *,
+        sender_chat: JSON | None = None,
+        message_id: int | None = None,
+        date: int | None = None,
+        entities: list[JSON] | None = None,
+        message_thread_id: int | None = None,
+    ) -> JSON:
+        chat_id = int(chat["id"])
         if message_id is None:
             message_id = self._next_message_id(chat_id)
         else:
             self._message_ids[chat_id] = max(self._message_ids[chat_id], message_id)
         message: JSON = {
             "message_id": message_id,
-            "from": user,
+            "from": sender,
             "chat": dict(chat),
             "date": int(time.time()) if date is None else date,
             "text": text,
         }
+        if sender_chat is not None:
+            message["sender_chat"] = sender_chat
+        if message_thread_id is not None:
+            message["message_thread_id"] = message_thread_id
+            message["is_topic_message"] = True
         ents = _command_entities(text) if entities is None else entities
         if ents:
             message["entities"] = ents
@@ -608,7 +777,163 @@ class FakeBotAPI:
             "chat_instance": str(abs(hash((self.bot_id, chat_id))) % 10**18),
             "data": data,
         }
+        self._callbacks[query["id"]] = time.monotonic()
         return self.push_update({"callback_query": query})
+
+    def expire_callbacks(self) -> None:
+        """Make every unanswered callback query too old to answer (no waiting needed)."""
+        for query_id in self._callbacks:
+            self._callbacks[query_id] = float("-inf")
+
+    def delete_user_message(self, chat_id: int, message_id: int) -> None:
+        """Delete a message (a user deleted it): replies to it and edits of it now fail."""
+        self._messages.pop((chat_id, message_id), None)
+        self._deleted.add((chat_id, message_id))
+
+    # ------------------------------------------------------------------ chat changes
+
+    def upgrade_to_supergroup(
+        self, chat_id: int, *, user_id: int = 1, first_name: str = "Test"
+    ) -> int:
+        """Migrate group ``chat_id`` to a new supergroup; returns the supergroup's id.
+
+        Pushes, as Telegram does, a message in the old group with ``migrate_to_chat_id`` and
+        one in the supergroup (same title) with ``migrate_from_chat_id``.  From then on every
+        send, edit or delete in the old group fails with 400 "group chat was upgraded to a
+        supergroup chat" and ``parameters.migrate_to_chat_id`` (PTB: ``ChatMigrated``).
+        """
+        old = self._chat(chat_id)
+        if old["type"] != "group" or chat_id in self._migrated:
+            raise ValueError(f"chat {chat_id} is not a (not yet upgraded) basic group")
+        new_id = -(10**12) - abs(chat_id)
+        while new_id in self._chats or new_id in self._message_ids:
+            new_id -= 1
+        new = {"id": new_id, "type": "supergroup", "title": old.get("title", "Test group")}
+        self._chats[chat_id] = dict(old)
+        self._chats[new_id] = new
+        self._migrated[chat_id] = new_id
+        if chat_id in self._bot_status:
+            self._bot_status[new_id] = self._bot_status[chat_id]
+        user = self._user(user_id, first_name, None)
+        for chat, field_name, value in (
+            (old, "migrate_to_chat_id", new_id),
+            (new, "migrate_from_chat_id", chat_id),
+        ):
+            cid = int(chat["id"])
+            message: JSON = {
+                "message_id": self._next_message_id(cid),
+                "from": user,
+                "chat": dict(chat),
+                "date": int(time.time()),
+                field_name: value,
+            }
+            self._messages[(cid, message["message_id"])] = copy.deepcopy(message)
+            self.push_update({"message": message})
+        return new_id
+
+    def remove_bot(self, chat_id: int, *, user_id: int = 1, status: str = "kicked") -> JSON:
+        """User ``user_id`` removes the bot from group ``chat_id`` (``status`` "kicked"/"left").
+
+        Pushes the ``my_chat_member`` update and returns it; sends to the chat then fail with
+        Telegram's 403 ("bot was kicked from the group chat", "bot is not a member of the
+        supergroup chat", ...) until :meth:`add_bot`.
+        """
+        if status not in ("kicked", "left"):
+            raise ValueError(f"remove_bot(status={status!r}): use 'kicked' or 'left'")
+        chat = self._chat(chat_id)
+        if chat["type"] == "private":
+            raise ValueError("a private chat is left by blocking: use block_bot()")
+        return self._change_bot_status(chat, user_id, status)
+
+    def block_bot(self, user_id: int) -> JSON:
+        """User ``user_id`` blocks the bot: a private ``my_chat_member`` (-> kicked), and
+        sends to the user then fail with 403 "bot was blocked by the user"."""
+        chat = self._chats.get(user_id) or {"id": user_id, "type": "private", "first_name": "Test"}
+        return self._change_bot_status(chat, user_id, "kicked")
+
+    def add_bot(
+        self,
+        chat_id: int,
+        *,
+        user_id: int = 1,
+        chat_type: str = "group",
+        title: str = "Test group",
+        status: str = "member",
+        is_forum: bool = False,
+    ) -> JSON:
+        """User ``user_id`` adds the bot to ``chat_id`` (status "member" or "administrator").
+
+        Registers the chat, pushes ``my_chat_member`` (left -> ``status``; for a private chat
+        that had blocked the bot: kicked -> ``status``) and returns it; sends work again.
+        """
+        if status not in ("member", "administrator"):
+            raise ValueError(f"add_bot(status={status!r}): use 'member' or 'administrator'")
+        if is_forum and chat_type != "supergroup":
+            raise ValueError("only a supergroup can be a forum")
+        chat: JSON
+        if chat_type == "private":
+            chat = {"id": chat_id, "type": "private", "first_name": "Test"}
+        else:
+            chat = {"id": chat_id, "type": chat_type, "title": title}
+        if is_forum:
+            chat["is_forum"] = True
+            self._topics.setdefault(chat_id, {})
+        self._chats[chat_id] = chat
+        old = "kicked" if chat_type == "private" and chat_id in self._removed else "left"
+        self._bot_status[chat_id] = old
+        return self._change_bot_status(chat, user_id, status)
+
+    def _change_bot_status(self, chat: JSON, user_id: int, status: str) -> JSON:
+        cid = int(chat["id"])
+        old = self._bot_status.get(cid, "member")
+        self._bot_status[cid] = status
+        if status in ("kicked", "left"):
+            self._removed[cid] = _removal_description(chat, status)
+        else:
+            self._removed.pop(cid, None)
+        update = {
+            "my_chat_member": {
+                "chat": dict(chat),
+                "from": self._user(user_id, "Test", None),
+                "date": int(time.time()),
+                "old_chat_member": self._bot_member(old),
+                "new_chat_member": self._bot_member(status),
+            }
+        }
+        return self.push_update(update)
+
+    def _bot_member(self, status: str) -> JSON:
+        member: JSON = {"user": self.bot_user, "status": status}
+        if status == "kicked":
+            member["until_date"] = 0
+        elif status == "administrator":
+            member.update(dict.fromkeys(_ADMIN_RIGHTS, True))
+            member.update(can_be_edited=False, is_anonymous=False, can_promote_members=False)
+        return member
+
+    def create_topic(self, chat_id: int, name: str) -> int:
+        """Create forum topic ``name`` in ``chat_id`` and return its ``message_thread_id``.
+
+        The chat becomes a supergroup with ``is_forum`` (if it was not).  As in Telegram, the
+        thread id is the id of the topic's service message.
+        """
+        chat = dict(self._chat(chat_id))
+        if chat["type"] in ("private", "channel"):
+            raise ValueError(f"a {chat['type']} chat has no forum topics")
+        chat.update(type="supergroup", is_forum=True)
+        self._chats[chat_id] = chat
+        thread_id = self._next_message_id(chat_id)
+        self._topics.setdefault(chat_id, {})[thread_id] = name
+        self._messages[(chat_id, thread_id)] = {
+            "message_id": thread_id,
+            "from": self.bot_user,
+            "chat": dict(chat),
+            "date": int(time.time()),
+            "message_thread_id": thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
+        return thread_id
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -654,13 +979,19 @@ class FakeBotAPI:
             if inspect.isawaitable(result):
                 result = await result
         except _ApiError as exc:
-            return self._finish(record, exc.status, exc.description)
+            return self._finish(record, exc.status, exc.description, parameters=exc.parameters)
         record.status = 200
         record.response = {"ok": True, "result": result}
         return web.json_response(record.response)
 
     def _finish(
-        self, record: Recorded, status: int, description: str | None = None, retry_after: int = 0
+        self,
+        record: Recorded,
+        status: int,
+        description: str | None = None,
+        retry_after: int = 0,
+        *,
+        parameters: JSON | None = None,
     ) -> web.Response:
         if status == 429:
             description = description or f"Too Many Requests: retry after {retry_after}"
@@ -671,6 +1002,8 @@ class FakeBotAPI:
         }
         if status == 429:
             body["parameters"] = {"retry_after": retry_after}
+        elif parameters:
+            body["parameters"] = parameters
         record.status = status
         record.response = body
         return web.json_response(body, status=status)
@@ -760,9 +1093,49 @@ class FakeBotAPI:
             return {"id": cid, "type": "supergroup", "title": "Test supergroup"}
         return {"id": cid, "type": "group", "title": "Test group"}
 
-    def _new_message(self, params: dict[str, Any], content: JSON) -> JSON:
-        chat = self._chat(params.get("chat_id"))
+    def _target_chat(self, chat_id: Any) -> JSON:
+        """The chat a send/edit/delete goes to; refuses migrated groups and removed bots."""
+        chat = self._chat(chat_id)
         cid = int(chat["id"])
+        if (new_id := self._migrated.get(cid)) is not None:
+            raise _ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": new_id},
+            )
+        if (refusal := self._removed.get(cid)) is not None:
+            raise _ApiError(403, refusal)
+        return chat
+
+    def _thread_id(self, chat: JSON, params: dict[str, Any]) -> int | None:
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return None  # in a forum: the General topic, which has no thread id in messages
+        thread_id = _as_int(thread, 0)
+        if thread_id not in self._topics.get(int(chat["id"]), {}):
+            raise _ApiError(400, "Bad Request: message thread not found")
+        return thread_id
+
+    def _reply_target(self, cid: int, params: dict[str, Any]) -> JSON | None:
+        """The message replied to (if the fake knows it); refuses replies to deleted ones."""
+        reply_to = params.get("reply_to_message_id")
+        allow = params.get("allow_sending_without_reply") is True
+        reply_parameters = params.get("reply_parameters")
+        if isinstance(reply_parameters, dict):
+            reply_to = reply_parameters.get("message_id")
+            allow = allow or reply_parameters.get("allow_sending_without_reply") is True
+        if reply_to is None:
+            return None
+        key = (cid, _as_int(reply_to, 0))
+        if key in self._deleted and not allow:
+            raise _ApiError(400, "Bad Request: message to be replied not found")
+        return self._messages.get(key)
+
+    def _new_message(self, params: dict[str, Any], content: JSON) -> JSON:
+        chat = self._target_chat(params.get("chat_id"))
+        cid = int(chat["id"])
+        thread_id = self._thread_id(chat, params)
+        original = self._reply_target(cid, params)
         message: JSON = {
             "message_id": self._next_message_id(cid),
             "from": self.bot_user,
@@ -773,17 +1146,12 @@ class FakeBotAPI:
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
-        reply_to = params.get("reply_to_message_id")
-        reply_parameters = params.get("reply_parameters")
-        if isinstance(reply_parameters, dict):
-            reply_to = reply_parameters.get("message_id")
-        if reply_to is not None and (original := self._messages.get((cid, _as_int(reply_to, 0)))):
+        if original is not None:
             message["reply_to_message"] = {
                 k: v for k, v in original.items() if k != "reply_to_message"
             }
-        thread = params.get("message_thread_id")
-        if thread is not None and chat["type"] == "supergroup":
-            message["message_thread_id"] = _as_int(thread, 0)
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
             message["is_topic_message"] = True
         self._messages[(cid, message["message_id"])] = copy.deepcopy(message)
         return message
@@ -850,6 +1218,7 @@ class FakeBotAPI:
 
     def _caption(self, params: dict[str, Any]) -> JSON:
         caption = params.get("caption")
+        _check_caption(caption)
         return {"caption": caption} if caption else {}
 
     # ------------------------------------------------------------------ API methods
@@ -918,10 +1287,7 @@ class FakeBotAPI:
         return copy.deepcopy(self._commands.get(self._commands_key(record.params), []))
 
     def _send_message(self, record: Recorded) -> JSON:
-        text = record.params.get("text")
-        if not text:
-            raise _ApiError(400, "Bad Request: message text is empty")
-        content: JSON = {"text": str(text)}
+        content: JSON = {"text": _check_text(record.params.get("text"))}
         if isinstance(entities := record.params.get("entities"), list):
             content["entities"] = entities
         return self._new_message(record.params, content)
@@ -940,6 +1306,8 @@ class FakeBotAPI:
         media = record.params.get("media")
         if not isinstance(media, list) or not 2 <= len(media) <= 10:
             raise _ApiError(400, "Bad Request: media must include 2-10 items")
+        for item in media:
+            _check_caption(item.get("caption") if isinstance(item, dict) else None)
         group_id = str(10**17 + next(self._counter))
         messages = []
         for item in media:
@@ -965,10 +1333,12 @@ class FakeBotAPI:
     def _editable(self, params: dict[str, Any]) -> tuple[tuple[int, int], JSON] | None:
         if params.get("inline_message_id"):
             return None
-        chat = self._chat(params.get("chat_id"))
+        chat = self._target_chat(params.get("chat_id"))
         key = (int(chat["id"]), _as_int(params.get("message_id"), 0))
         if key[1] <= 0:
             raise _ApiError(400, "Bad Request: message identifier is not specified")
+        if key in self._deleted:
+            raise _ApiError(400, "Bad Request: message to edit not found")
         message = self._messages.get(key)
         if message is None:  # lenient: edit messages the fake never saw
             message = {
@@ -1004,9 +1374,7 @@ class FakeBotAPI:
         return message
 
     def _edit_message_text(self, record: Recorded) -> JSON | bool:
-        text = record.params.get("text")
-        if not text:
-            raise _ApiError(400, "Bad Request: message text is empty")
+        text = _check_text(record.params.get("text"))
         found = self._editable(record.params)
         if found is None:
             return True
@@ -1017,6 +1385,43 @@ class FakeBotAPI:
         if isinstance(entities := record.params.get("entities"), list):
             new["entities"] = entities
         return self._save_edit(key, old, new)
+
+    def _edit_message_caption(self, record: Recorded) -> JSON | bool:
+        caption = record.params.get("caption")
+        _check_caption(caption)
+        found = self._editable(record.params)
+        if found is None:
+            return True
+        key, old = found
+        new = self._with_markup(copy.deepcopy(old), record.params)
+        new.pop("caption_entities", None)
+        if caption:
+            new["caption"] = str(caption)
+        else:
+            new.pop("caption", None)
+        if isinstance(entities := record.params.get("caption_entities"), list):
+            new["caption_entities"] = entities
+        return self._save_edit(key, old, new)
+
+    def _delete_message(self, record: Recorded) -> bool:
+        chat = self._target_chat(record.params.get("chat_id"))
+        key = (int(chat["id"]), _as_int(record.params.get("message_id"), 0))
+        if self._messages.pop(key, None) is None:
+            raise _ApiError(400, "Bad Request: message to delete not found")
+        self._deleted.add(key)
+        return True
+
+    def _answer_callback_query(self, record: Recorded) -> bool:
+        query_id = str(record.params.get("callback_query_id", ""))
+        pushed = self._callbacks.get(query_id)
+        if pushed is None or time.monotonic() - pushed > self.callback_answer_window:
+            raise _ApiError(400, _QUERY_TOO_OLD)
+        del self._callbacks[query_id]  # a query is answered once
+        return True
+
+    def _send_chat_action(self, record: Recorded) -> bool:
+        self._target_chat(record.params.get("chat_id"))
+        return True
 
     def _edit_message_reply_markup(self, record: Recorded) -> JSON | bool:
         found = self._editable(record.params)

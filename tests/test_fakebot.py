@@ -221,8 +221,10 @@ async def test_commands_and_misc_methods(api: FakeBotAPI, bot: Bot) -> None:
     assert await bot.get_my_commands() == ()
 
     assert await bot.send_chat_action(42, "typing")
-    assert await bot.answer_callback_query("123", text="ok")
-    assert api.calls("answerCallbackQuery") == [{"callback_query_id": "123", "text": "ok"}]
+    sent = await bot.send_message(42, "Vote?", reply_markup=keyboard())
+    query_id = api.callback_query(42, "vote:yes", message=sent)["callback_query"]["id"]
+    assert await bot.answer_callback_query(query_id, text="ok")
+    assert api.calls("answerCallbackQuery") == [{"callback_query_id": query_id, "text": "ok"}]
     chat = await bot.get_chat(-1009)
     assert chat.id == -1009 and chat.type == "group"
     assert await bot.delete_webhook()
