@@ -487,12 +487,17 @@ class FakeBotAPI:
         return [r.params for r in self.requests if r.method.lower() == key]
 
     def sent_texts(self, chat_id: int | str | None = None) -> list[str]:
-        """Texts of successful ``sendMessage`` calls, optionally only to ``chat_id``."""
+        """Texts of successful ``sendMessage`` calls, optionally only to ``chat_id``.
+
+        Calls the fake refused (too long, bot removed, ...) and injected faults are left out;
+        a call still in flight counts.
+        """
         return [
             str(r.params.get("text", ""))
             for r in self.requests
             if r.method == "sendMessage"
             and r.fault is None
+            and r.status in (None, 200)
             and (chat_id is None or str(r.params.get("chat_id")) == str(chat_id))
         ]
 
