@@ -7,21 +7,31 @@ from typing import Any
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
 )
 
-from handlers import digests, entries, onboarding, reports
+from handlers import digests, entries, groups, onboarding, reports
 from handlers.errors import on_error
 from handlers.keyboards import UNDO_PREFIX
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Register every handler, in order. Group 0 holds commands and messages; order matters
+    """Register every handler, in order. Group -1 turns away commands sent as a group or a
+    channel before any command runs; group 0 holds commands and messages, where order matters
     only for the message handlers at the end, which catch what no command did."""
     private = filters.ChatType.PRIVATE
-    groups = filters.ChatType.GROUPS
+    in_groups = filters.ChatType.GROUPS
+    new_message = filters.UpdateType.MESSAGE
+    # An anonymous admin or a channel: the bot cannot tell who asked, so nothing runs.
+    app.add_handler(
+        MessageHandler(
+            in_groups & filters.SenderChat.ALL & filters.COMMAND, groups.on_sender_chat_command
+        ),
+        group=-1,
+    )
     commands = {
         # private chat
         "start": onboarding.cmd_start,
@@ -49,12 +59,26 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     }
     for name, callback in commands.items():
         # Only new messages trigger commands: an edited "/log" is handled as a correction below.
-        app.add_handler(
-            CommandHandler(name, callback, filters=private & filters.UpdateType.MESSAGE)
-        )
-    app.add_handler(CommandHandler("help", onboarding.cmd_help, filters=groups))
+        app.add_handler(CommandHandler(name, callback, filters=private & new_message))
+    # In groups: /help and /totals speak of the group's team; /bind and /digest work anywhere
+    # (in private they explain where to send them); the private chat's commands point there.
+    app.add_handler(CommandHandler("help", groups.cmd_group_help, filters=in_groups))
+    app.add_handler(
+        CommandHandler("totals", groups.cmd_group_totals, filters=in_groups & new_message)
+    )
     app.add_handler(CommandHandler("bind", onboarding.cmd_bind))
     app.add_handler(CommandHandler("digest", digests.cmd_digest))
+    app.add_handler(
+        CommandHandler(
+            list(groups.PRIVATE_ONLY_COMMANDS),
+            groups.cmd_private_only,
+            filters=in_groups & new_message,
+        )
+    )
+    # A group upgraded to a supergroup: its team's chat moves with it.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migration))
+    # The bot added to, removed from or silenced in a group.
+    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CallbackQueryHandler(entries.on_undo_button, pattern=f"^{UNDO_PREFIX}"))
     # Edits of earlier messages correct their entries; must come before the new-message handler.
     app.add_handler(
@@ -67,5 +91,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         )
     )
     # Anything else in private (stickers, photos, unknown commands): explain, store nothing.
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, entries.on_other_private))
+    app.add_handler(MessageHandler(private & new_message, entries.on_other_private))
+    # Unknown commands in groups: answered only when addressed to this bot by name.
+    app.add_handler(
+        MessageHandler(in_groups & new_message & filters.COMMAND, groups.on_group_command)
+    )
     app.add_error_handler(on_error)

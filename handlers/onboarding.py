@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 
 from handlers import texts as help_texts
 from handlers.common import load, moment, run_as_actor
+from handlers.groups import tell_privately
 from handlers.keyboards import one_tap_keyboard
 from handlers.menu import set_manager_menu
 from handlers.texts import onboarding as texts
@@ -90,7 +91,7 @@ async def cmd_revoke(update: Update, context: BotContext) -> None:
 
 
 async def cmd_bind(update: Update, context: BotContext) -> None:
-    """Make this group the team's chat: ``/bind <team>``."""
+    """Make this group, or the forum topic it is sent in, the team's chat: ``/bind <team>``."""
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
     if chat.type == ChatType.PRIVATE:
@@ -104,8 +105,17 @@ async def cmd_bind(update: Update, context: BotContext) -> None:
         chat_id=chat.id,
         chat_title=chat.title,
         moment=moment(context),
+        # Sent in a forum topic (not General): the digest goes to that topic.
+        thread_id=msg.message_thread_id if msg.is_topic_message else None,
     )
     await msg.reply_text(texts.chat_bound(bound))
+    if bound.took_from_managers and (user := update.effective_user):
+        await tell_privately(
+            context.bot,
+            bound.took_from_managers,
+            texts.chat_taken_notice(bound, by=user.full_name),
+            about=f"{bound.took_from}'s chat bound to {bound.team_name}",
+        )
 
 
 async def cmd_use(update: Update, context: BotContext) -> None:

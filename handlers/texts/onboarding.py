@@ -15,6 +15,7 @@ from organiser_bot.usecases.onboarding import (
     BadKindName,
     BindUsage,
     ChatBound,
+    ChatTaken,
     DefaultTeam,
     DefaultTeamSet,
     InviteAlreadyRevoked,
@@ -124,8 +125,33 @@ def joined(outcome: Joined) -> str:
 
 
 def chat_bound(outcome: ChatBound) -> str:
-    """The reply to ``/bind`` in a group."""
-    return f"✓ This chat is now {outcome.team_name}'s chat. The weekly digest will be posted here."
+    """The reply to ``/bind`` in a group: where the digest goes now, and which binding ended."""
+    team = outcome.team_name
+    if outcome.topic:
+        text = f"✓ This topic is now {team}'s chat. The weekly digest will be posted in this topic."
+    else:
+        text = f"✓ This chat is now {team}'s chat. The weekly digest will be posted here."
+    if outcome.took_from is not None:
+        text += (
+            f"\nIt was {outcome.took_from}'s chat until now: that binding has ended, and "
+            f"{outcome.took_from} gets no digest until it binds another group."
+        )
+        if outcome.took_from_managers:
+            text += f" {outcome.took_from}'s managers have been told."
+    if outcome.left_chat:
+        group = f'"{outcome.left_chat_title}"' if outcome.left_chat_title else "group"
+        text += f"\n{team}'s previous {group} no longer receives its digest."
+    return text
+
+
+def chat_taken_notice(outcome: ChatBound, *, by: str) -> str:
+    """The private message to each manager of the team whose group was bound to another team."""
+    old = outcome.took_from
+    return (
+        f"{by} bound {old}'s group chat to {outcome.team_name}. {old}'s weekly digest no "
+        f"longer goes there, and none will be posted until it has a group again: send "
+        f"/bind {outcome.took_from_slug} in the team's group."
+    )
 
 
 def default_team(outcome: DefaultTeam | DefaultTeamSet) -> str:
@@ -204,6 +230,14 @@ def _(refusal: AlreadyInTeam) -> str:
 @refusal_text.register
 def _(refusal: BindUsage) -> str:
     return BIND_USAGE
+
+
+@refusal_text.register
+def _(refusal: ChatTaken) -> str:
+    return (
+        f"This group is {refusal.current}'s chat. Binding it to {refusal.wanted} would end "
+        f"that, so it needs someone who manages both teams, or an admin. Nothing changed."
+    )
 
 
 @refusal_text.register

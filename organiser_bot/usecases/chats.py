@@ -1,10 +1,11 @@
 """What happens to a team's chat when Telegram changes it: a group upgraded to a supergroup, or
 the bot removed from (or silenced in) the group.
 
-These are system events, not requests: no actor, no refusals. Each runs in one transaction,
-writes an audit row when it changed something, and returns None when there was nothing to do,
-so the same event arriving twice (Telegram sends a migration as two service messages, and
-``my_chat_member`` may repeat) acts once.
+The migration and loss of a chat are system events, not requests: no actor, no refusals. Each
+runs in one transaction, writes an audit row when it changed something, and returns None when
+there was nothing to do, so the same event arriving twice (Telegram sends a migration as two
+service messages, and ``my_chat_member`` may repeat) acts once. ``/totals`` in a team's group
+is here too: what a group is shown of its team.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.digest import TeamDigest
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.refusals import Refusal
 from organiser_bot.domain.roles import Role
+from organiser_bot.usecases.digests import ChatNotBound, build_week
 from storage import audit, chats, people
 
 
@@ -115,3 +120,41 @@ def chat_lost(
         )
     )
     return LostChat(team.id, team.name, title, reason, managers)
+
+
+# --- /totals in a team's group -------------------------------------------------------------------
+
+
+@dataclass
+class NotInChatTeam(Refusal):
+    """``/totals`` in ``team_name``'s group by someone neither in that team nor an admin."""
+
+    team_name: str
+
+
+def group_week(conn: Connection, actor: Actor, chat_id: int, *, moment: Moment) -> TeamDigest:
+    """``/totals`` in a team's group: the team's week so far, as the digest shows it (counts
+    against targets, never notes), marked as a preview and never written to the ledger.
+
+    Members of the team, its managers and admins may see it: everyone in the group may see
+    the digest itself, but a group can hold people who are not in the team.
+
+    Raises:
+        ChatNotBound: the chat is not a team's chat.
+        NotInChatTeam: the person is not in the chat's team and is not an admin.
+    """
+    team = chats.team_for_chat(conn, chat_id)
+    if team is None:
+        raise ChatNotBound()
+    if actor.role_in(team.id) is None and not actor.is_admin:
+        raise NotInChatTeam(team.name)
+    [digest] = build_week(
+        conn, monday=moment.this_monday, kinds=moment.kinds, team_ids=[team.id], preview=True
+    )
+    return digest
+
+
+def chat_team_name(conn: Connection, chat_id: int) -> str | None:
+    """The name of the team whose chat ``chat_id`` is, or None."""
+    team = chats.team_for_chat(conn, chat_id)
+    return team.name if team is not None else None

@@ -116,6 +116,15 @@ class BindUsage(Refusal):
     """``/bind`` without a team."""
 
 
+@dataclass
+class ChatTaken(Refusal):
+    """``/bind`` in a group that is ``current``'s chat, to another team ``wanted``, by someone
+    who may not manage ``current``: moving a team's chat needs the right to manage both teams."""
+
+    current: str
+    wanted: str
+
+
 class NoTeamYet(Refusal):
     """``/use`` from someone in no team."""
 
@@ -208,9 +217,26 @@ class Joined:
 
 @dataclass(frozen=True, slots=True)
 class ChatBound:
-    """The chat is now ``team_name``'s chat, where its digest is posted."""
+    """The chat (or forum topic) is now ``team_name``'s chat, where its digest is posted.
+
+    Attributes:
+        team_name: The team bound.
+        topic: The binding is a forum topic of the group, where the digest will be posted.
+        took_from: The team whose chat this group was until now, if another.
+        took_from_slug: Its short name.
+        took_from_managers: Telegram user ids of ``took_from``'s managers, to tell (the person
+            binding left out).
+        left_chat: The team had another group until now, which no longer gets its digest.
+        left_chat_title: That group's title, when known.
+    """
 
     team_name: str
+    topic: bool = False
+    took_from: str | None = None
+    took_from_slug: str | None = None
+    took_from_managers: tuple[int, ...] = ()
+    left_chat: bool = False
+    left_chat_title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,13 +452,20 @@ def bind_chat(
     chat_id: int,
     chat_title: str | None,
     moment: Moment,
+    thread_id: int | None = None,
 ) -> ChatBound:
-    """``/bind <team>`` in a group: make it the team's chat, where its digest is posted.
+    """``/bind <team>`` in a group: make it (or its forum topic ``thread_id``) the team's chat,
+    where its digest is posted.
+
+    A group serves one team and a team posts to one group: binding a group that is another
+    team's chat ends that binding, and needs the right to manage both teams (admins may); the
+    team's previous group, if any, no longer gets the digest.
 
     Raises:
         BindUsage: no team given.
         NoTeamCalled: no team has that short name.
         NotPermitted: the person does not manage the team.
+        ChatTaken: the group is another team's chat and the person does not manage that team.
     """
     if not slug:
         raise BindUsage()
@@ -440,10 +473,22 @@ def bind_chat(
     if team is None:
         raise NoTeamCalled(slug)
     require_manages(actor, Action.BIND_CHAT, team_id=team.id, team_name=team.name)
+    current = chats.team_for_chat(conn, chat_id)
+    taken = current if current is not None and current.id != team.id else None
+    if taken is not None and not actor.manages(taken.id):
+        raise ChatTaken(taken.name, team.name)
+    before = chats.team_chat(conn, team.id)
+    left = before if before is not None and before.chat_id != chat_id else None
     now = moment.now
     person_id = people.ensure_person(conn, actor.identity, now=now)
-    previous = chats.bind_chat(
-        conn, team_id=team.id, chat_id=chat_id, title=chat_title, by=person_id, now=now
+    chats.bind_chat(
+        conn,
+        team_id=team.id,
+        chat_id=chat_id,
+        title=chat_title,
+        by=person_id,
+        now=now,
+        thread_id=thread_id,
     )
     audit.record(
         conn,
@@ -453,9 +498,28 @@ def bind_chat(
         entity="team_chat",
         entity_id=team.id,
         chat_id=chat_id,
-        previous_team=previous,
+        thread_id=thread_id,
+        previous_team=taken.id if taken is not None else None,
+        previous_chat=left.chat_id if left is not None else None,
     )
-    return ChatBound(team.name)
+    managers: tuple[int, ...] = ()
+    if taken is not None:
+        managers = tuple(
+            sorted(
+                m.telegram_user_id
+                for m in people.team_members(conn, taken.id)
+                if m.role == Role.MANAGER and m.telegram_user_id != actor.identity.user_id
+            )
+        )
+    return ChatBound(
+        team.name,
+        topic=thread_id is not None,
+        took_from=taken.name if taken is not None else None,
+        took_from_slug=taken.slug if taken is not None else None,
+        took_from_managers=managers,
+        left_chat=left is not None,
+        left_chat_title=left.title if left is not None else None,
+    )
 
 
 def use_team(conn: Connection, actor: Actor, slug: str) -> DefaultTeam | DefaultTeamSet:
