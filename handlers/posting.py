@@ -2,8 +2,11 @@
 
 :class:`TelegramPoster` is the :class:`~organiser_bot.usecases.digest_run.Poster` the scheduled
 jobs hand to the run: it renders digests, posts them as an album of both charts and a text message,
-sends nudges privately and tells admins about failures. Telegram's errors become
-:class:`~organiser_bot.usecases.digest_run.DeliveryFailed` here, so the run never sees Telegram.
+sends nudges privately and tells admins and managers about failures. Telegram's errors become
+:class:`~organiser_bot.usecases.digest_run.DeliveryFailed` here, worded plainly
+(:func:`delivery_failure`), so the run never sees Telegram: a migrated group becomes
+:class:`~organiser_bot.usecases.digest_run.ChatMoved`, a group the bot was removed from (or may
+not post in) :class:`~organiser_bot.usecases.digest_run.ChatGone`.
 """
 
 from __future__ import annotations
@@ -12,17 +15,29 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from telegram import Bot, InputMediaDocument, InputMediaPhoto
-from telegram.error import Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from charts.rendering import render_digest
+from handlers.groups import tell_chat_lost
 from handlers.texts.digests import failure_summary, nudge_text
 from organiser_bot.domain.digest import RenderedDigest, TeamDigest, digest_title
 from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.usecases.chats import ChatLoss, LostChat
 from organiser_bot.usecases.digest_run import (
+    ChatGone,
+    ChatMoved,
     DeliveryFailed,
-    DigestRunReport,
     PartCallback,
     Poster,
+    TeamFailure,
 )
 from organiser_bot.usecases.digests import Nudge
 
@@ -54,8 +69,63 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 def describe(exc: TelegramError) -> str:
-    """``RetryAfter: Flood control exceeded...``: the error's type and Telegram's message."""
-    return f"{type(exc).__name__}: {str(exc) or type(exc).__name__}"
+    """``RetryAfter: Flood control exceeded...``: the error's type and Telegram's message, for
+    the log (Telegram's own "Forbidden: " or "Bad Request: " prefix not repeated)."""
+    return f"{type(exc).__name__}: {telegram_words(exc)}"
+
+
+def telegram_words(exc: TelegramError) -> str:
+    """Telegram's description of an error without its status prefix ("Forbidden: ", ...)."""
+    text = str(exc) or type(exc).__name__
+    for prefix in ("Forbidden: ", "Bad Request: ", "Conflict: ", "Unauthorized: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+#: Plain reasons for what Telegram refuses; admins, managers and /ledger read these.
+REMOVED = "the bot was removed from the group"
+NOT_ALLOWED = "the bot is not allowed to send messages in the group"
+GROUP_GONE = "the group no longer exists, or the bot cannot see it"
+TOPIC_GONE = "the forum topic the digest goes to no longer exists (a manager can /bind again)"
+UPGRADED = "the group was upgraded and could not be reached"
+SLOW_DOWN = "Telegram kept asking the bot to slow down"
+NO_ANSWER = "Telegram did not answer"
+
+_REMOVED_MARKS = ("kicked", "not a member", "was deleted", "deactivated")
+_NOT_ALLOWED_MARKS = ("not enough rights", "have no rights", "chat_write_forbidden")
+
+
+def delivery_failure(exc: TelegramError) -> DeliveryFailed:
+    """Telegram's refusal of a post to a group, as the run's plain-worded failure.
+
+    * ``ChatMigrated`` -> :class:`ChatMoved` with the new chat id.
+    * 403 "bot was kicked" / "not a member", 400 "chat not found" -> :class:`ChatGone`
+      (``REMOVED``); 403 otherwise and 400 "not enough rights" -> :class:`ChatGone` (``BLOCKED``).
+    * 400 "message thread not found" -> permanent: the topic is gone, retrying cannot help.
+    * 429 after the rate limiter's retries, time-outs, 5xx and network errors -> passing.
+    * Any other 400 -> Telegram's own words, without its "Bad Request: " prefix.
+    """
+    words = telegram_words(exc)
+    lower = words.lower()
+    if isinstance(exc, ChatMigrated):
+        return ChatMoved(UPGRADED, new_chat_id=exc.new_chat_id)
+    if isinstance(exc, Forbidden):
+        if any(mark in lower for mark in _REMOVED_MARKS):
+            return ChatGone(REMOVED, reason=ChatLoss.REMOVED)
+        return ChatGone(NOT_ALLOWED, reason=ChatLoss.BLOCKED)
+    if isinstance(exc, BadRequest):
+        if "thread not found" in lower:
+            return DeliveryFailed(TOPIC_GONE, permanent=True)
+        if "chat not found" in lower:
+            return ChatGone(GROUP_GONE, reason=ChatLoss.REMOVED)
+        if any(mark in lower for mark in _NOT_ALLOWED_MARKS):
+            return ChatGone(NOT_ALLOWED, reason=ChatLoss.BLOCKED)
+        return DeliveryFailed(f"Telegram refused the message ({words})")
+    if isinstance(exc, RetryAfter):
+        return DeliveryFailed(SLOW_DOWN)
+    if isinstance(exc, TimedOut | NetworkError):
+        return DeliveryFailed(NO_ANSWER)
+    return DeliveryFailed(f"Telegram refused the message ({words})")
 
 
 async def post_digest(
@@ -63,6 +133,7 @@ async def post_digest(
     chat_id: int,
     rendered: RenderedDigest,
     *,
+    thread_id: int | None = None,
     done: Mapping[str, tuple[int, ...]] | None = None,
     on_part: PartCallback | None = None,
 ) -> dict[str, tuple[int, ...]]:
@@ -73,6 +144,8 @@ async def post_digest(
         bot: The bot (with the rate limiter when it is the application's).
         chat_id: The team chat.
         rendered: What to post.
+        thread_id: The forum topic to post in (Telegram's ``message_thread_id``), or None for
+            the chat itself (a forum's General topic).
         done: Parts an earlier attempt already delivered (``charts``, ``text``); skipped. For
             ``text``, the messages already delivered are skipped and the rest posted.
         on_part: Awaited with (part, message ids) as soon as each part is delivered, so the
@@ -94,7 +167,7 @@ async def post_digest(
             kind(png, filename=name, caption=digest_title(rendered.digest) if i == 0 else None)
             for i, (name, png) in enumerate(rendered.images)
         ]
-        messages = await bot.send_media_group(chat_id, media)
+        messages = await bot.send_media_group(chat_id, media, message_thread_id=thread_id)
         parts["charts"] = tuple(m.message_id for m in messages)
         if on_part is not None:
             await on_part("charts", parts["charts"])
@@ -102,7 +175,7 @@ async def post_digest(
     # a resumed send posts only those still missing.
     sent = list(parts.get("text", ()))
     for text in rendered.messages[len(sent) :]:
-        message = await bot.send_message(chat_id, text)
+        message = await bot.send_message(chat_id, text, message_thread_id=thread_id)
         sent.append(message.message_id)
         parts["text"] = tuple(sent)
         if on_part is not None:
@@ -132,14 +205,18 @@ class TelegramPoster(Poster):
         chat_id: int,
         rendered: RenderedDigest,
         *,
+        thread_id: int | None = None,
         done: Mapping[str, tuple[int, ...]] | None = None,
         on_part: PartCallback | None = None,
     ) -> dict[str, tuple[int, ...]]:
-        """:func:`post_digest`, with Telegram's errors as ``DeliveryFailed``."""
+        """:func:`post_digest`, with Telegram's errors as :func:`delivery_failure` words them."""
         try:
-            return await post_digest(self._bot, chat_id, rendered, done=done, on_part=on_part)
+            return await post_digest(
+                self._bot, chat_id, rendered, thread_id=thread_id, done=done, on_part=on_part
+            )
         except TelegramError as exc:
-            raise DeliveryFailed(describe(exc), permanent=isinstance(exc, Forbidden)) from exc
+            log.info("Posting to chat %s failed: %s", chat_id, describe(exc))
+            raise delivery_failure(exc) from exc
 
     async def send_nudge(self, nudge: Nudge) -> None:
         """Send the nudge privately; a person who blocked the bot fails permanently."""
@@ -148,9 +225,13 @@ class TelegramPoster(Poster):
         except TelegramError as exc:
             raise DeliveryFailed(describe(exc), permanent=isinstance(exc, Forbidden)) from exc
 
-    async def tell_admins(self, report: DigestRunReport) -> None:
+    async def tell_chat_lost(self, lost: LostChat) -> None:
+        """Tell the team's managers privately (:func:`handlers.groups.tell_chat_lost`)."""
+        await tell_chat_lost(self._bot, lost)
+
+    async def tell_admins(self, iso_week: str, failures: list[TeamFailure]) -> None:
         """Send each admin the failure summary privately; a failure to do so is only logged."""
-        text = fit_text(failure_summary(report))
+        text = fit_text(failure_summary(iso_week, failures))
         for admin_id in self._admin_ids:
             try:
                 await self._bot.send_message(admin_id, text)

@@ -6,6 +6,8 @@ A digest row moves through these states::
                            |
                            +--mark_failed--> failed --claim--> sending ...  (up to MAX_ATTEMPTS)
                            |
+                           +--mark_failed(give_up=True)--> given_up       (final for the week)
+                           |
                            +--(crash; claimed_at older than stale_after)--claim--> sending ...
 
 Claiming is the only way to send, and it is atomic on both backends: the first claim is an
@@ -24,9 +26,21 @@ limiter waits and retries included), so a slow send is never mistaken for a dead
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import col
 from sqlmodel import select as select_model
 
@@ -37,6 +51,9 @@ from storage.upsert import insert_ignore
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+#: Failed in a way retrying cannot mend this week (the bot was removed from the group, the topic
+#: is gone); ``last_error`` says why.
+GIVEN_UP = "given_up"
 
 #: A digest is tried at most this many times in a week; then it stays ``failed`` (see /ledger).
 MAX_ATTEMPTS = 8
@@ -167,19 +184,95 @@ def mark_sent(
 
 
 def mark_failed(
-    conn: Connection, *, team_id: int, iso_week: str, error: str
+    conn: Connection, *, team_id: int, iso_week: str, error: str, give_up: bool = False
 ) -> DigestLedger | None:
-    """Record a failed attempt; a later run may claim the row again.
+    """Record a failed attempt; a later run may claim the row again, unless ``give_up``.
+
+    Args:
+        error: Why, in plain words (``/ledger`` shows it); cut to :data:`MAX_ERROR` characters.
+        give_up: Retrying cannot help this week: the row becomes ``given_up`` and is never
+            claimed again.
 
     Returns:
-        The row as it now stands (``attempts`` tells whether it will be retried).
+        The row as it now stands (``status`` and ``attempts`` tell whether it will be retried).
     """
     conn.execute(
         update(_L)
         .where(_L.c.team_id == team_id, _L.c.iso_week == iso_week, _L.c.status == SENDING)
-        .values(status=FAILED, last_error=error[:MAX_ERROR])
+        .values(status=GIVEN_UP if give_up else FAILED, last_error=error[:MAX_ERROR])
     )
     return get(conn, team_id=team_id, iso_week=iso_week)
+
+
+def will_retry(row: DigestLedger, max_attempts: int = MAX_ATTEMPTS) -> bool:
+    """Whether a later run may still claim this row (it failed, with attempts left)."""
+    return row.status == FAILED and row.attempts < max_attempts
+
+
+def move_chat(conn: Connection, *, team_id: int, iso_week: str, chat_id: int) -> None:
+    """Record that a digest being sent now goes to ``chat_id`` (the group was upgraded to a
+    supergroup with a new id), keeping the parts already delivered: the new chat keeps the old
+    one's history, so they are still there for everyone to see."""
+    conn.execute(
+        update(_L).where(_L.c.team_id == team_id, _L.c.iso_week == iso_week).values(chat_id=chat_id)
+    )
+
+
+def claim_admin_notice(conn: Connection, *, team_id: int, iso_week: str, now: datetime) -> bool:
+    """Take the right to tell the admins that this team's digest failed this week.
+
+    One conditional ``UPDATE`` (``admins_told_at IS NULL``), so however many runs fail, and
+    however many bots race, the admins hear about a team once per week.
+
+    Returns:
+        True for the first caller, False once they have been told (or without a row).
+    """
+    result = conn.execute(
+        update(_L)
+        .where(_L.c.team_id == team_id, _L.c.iso_week == iso_week, _L.c.admins_told_at.is_(None))
+        .values(admins_told_at=now)
+    )
+    return result.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSpread:
+    """How close together one week's digests went out.
+
+    Attributes:
+        sent: Teams whose digest is ``sent``.
+        first: The earliest ``sent_at`` (aware UTC).
+        last: The latest ``sent_at``.
+    """
+
+    sent: int
+    first: datetime
+    last: datetime
+
+    @property
+    def spread(self) -> timedelta:
+        """From the first team sent to the last (zero for one team)."""
+        return self.last - self.first
+
+
+def week_spreads(conn: Connection, *, iso_weeks: Sequence[str]) -> dict[str, WeekSpread]:
+    """For each week with any digest sent, over every team: how many went out, first and last.
+
+    Archived teams count too: the promise measured is that all the week's digests went out
+    together. Weeks with nothing sent are absent.
+    """
+    sent_at = _L.c.sent_at
+    rows = conn.execute(
+        select(_L.c.iso_week, func.count(), func.min(sent_at), func.max(sent_at))
+        .where(_L.c.iso_week.in_(list(iso_weeks)), _L.c.status == SENT, sent_at.is_not(None))
+        .group_by(_L.c.iso_week)
+    ).all()
+    return {week: WeekSpread(int(n), _aware(first), _aware(last)) for week, n, first, last in rows}
+
+
+def _aware(at: datetime) -> datetime:
+    # Aggregates bypass the column's type on SQLite, which then hands back naive UTC.
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def entries(
@@ -194,6 +287,25 @@ def entries(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ChatToSend:
+    """A bound team whose digest could be claimed now, and where it goes.
+
+    Attributes:
+        team: The team.
+        chat_id: Its group chat.
+        thread_id: The forum topic in that chat, or None for the chat itself.
+        bound_at: When the chat was bound (aware UTC; a migration keeps it): a chat bound after
+            a week's slot is not owed that week's digest
+            (:func:`~organiser_bot.domain.schedule.digest_due_for_chat`).
+    """
+
+    team: Team
+    chat_id: int
+    thread_id: int | None
+    bound_at: datetime
+
+
 def teams_to_send(
     conn: Connection,
     *,
@@ -201,16 +313,16 @@ def teams_to_send(
     now: datetime,
     stale_after: timedelta,
     max_attempts: int = MAX_ATTEMPTS,
-) -> list[tuple[Team, int]]:
+) -> list[ChatToSend]:
     """Bound teams whose digest for ``iso_week`` could be claimed now, by team name, each with
-    its chat id.
+    its chat, topic and binding time.
 
     A cheap pre-check so a catch-up run with nothing to do costs one query; :func:`claim` remains
-    the authority.
+    the authority. Whether the week is owed to a chat bound at that time is the caller's rule.
     """
-    return fetch_rows(
+    rows = fetch_rows(
         conn,
-        select_model(Team, col(TeamChat.chat_id))
+        select_model(Team, col(TeamChat.chat_id), col(TeamChat.thread_id), col(TeamChat.bound_at))
         .join(TeamChat, col(TeamChat.team_id) == col(Team.id))
         .outerjoin(_L, and_(_L.c.team_id == col(Team.id), _L.c.iso_week == iso_week))
         .where(
@@ -219,6 +331,10 @@ def teams_to_send(
         )
         .order_by(col(Team.name), col(Team.id)),
     )
+    return [
+        ChatToSend(team, chat_id, thread_id, bound_at)
+        for team, chat_id, thread_id, bound_at in rows
+    ]
 
 
 # --- Nudges --------------------------------------------------------------------------------------

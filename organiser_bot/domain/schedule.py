@@ -57,3 +57,23 @@ def due_week(now: datetime, schedule: WeeklySchedule, tz: ZoneInfo) -> date | No
     if now < scheduled_at(this_monday, schedule, tz):
         return None
     return this_monday - _WEEK
+
+
+def week_slot(monday: date, schedule: WeeklySchedule, tz: ZoneInfo) -> datetime:
+    """The UTC instant the digest of the week starting ``monday`` is due: the slot in the week
+    after it (:func:`scheduled_at` of the next Monday)."""
+    return scheduled_at(week_monday(monday) + _WEEK, schedule, tz)
+
+
+def digest_due_for_chat(
+    bound_at: datetime, monday: date, schedule: WeeklySchedule, tz: ZoneInfo
+) -> bool:
+    """Whether a chat bound at ``bound_at`` (aware) is owed the digest of the week starting
+    ``monday``: only when it was bound at or before that week's slot (:func:`week_slot`).
+
+    A chat bound after the slot (say on the Sunday before the next one) gets nothing until the
+    next slot, so a late binding never brings an off-schedule digest; a slot missed while the bot
+    was down is still owed to every chat bound by then. The digest run and ``/ledger`` both ask
+    this, so they agree on what was due.
+    """
+    return bound_at <= week_slot(monday, schedule, tz)

@@ -7,7 +7,10 @@ change cannot drop or double a digest:
   is due from this week's ``DIGEST_SCHEDULE`` slot onwards
   (:func:`~organiser_bot.domain.schedule.due_week`;
   the slot is a local wall time resolved with zoneinfo, so it is 08:00 UTC in summer and 09:00 UTC
-  in winter, and a slot in a DST gap or overlap resolves the way APScheduler resolves it).
+  in winter, and a slot in a DST gap or overlap resolves the way APScheduler resolves it). It is
+  owed only to chats bound at or before that slot
+  (:func:`~organiser_bot.domain.schedule.digest_due_for_chat`, the rule ``/ledger`` uses too): a
+  chat bound after it, say on the Sunday, gets nothing until the next slot.
 * **Once.** Each team's digest is claimed in the ledger (``storage.ledger``) before it is sent;
   the claim is unique per team and week, so only one run ever sends it. Each part delivered
   (charts, text) is recorded as soon as it is, so a resumed send never repeats one.
@@ -15,7 +18,19 @@ change cannot drop or double a digest:
   every :data:`CATCH_UP_INTERVAL`, which sends any digest that is due but not yet sent (the bot was
   down, a clock change moved the slot, or an earlier attempt failed).
 * **Failures.** A team whose sending fails is marked ``failed`` and retried by the next run, up to
-  ``storage.ledger.MAX_ATTEMPTS``; the other teams carry on; admins get one summary per run.
+  ``storage.ledger.MAX_ATTEMPTS``; the other teams carry on. The admins hear about each failing
+  team once per week (``digest_ledger.admins_told_at``), at its first failure, in plain words and
+  with whether it will be retried; later failures of the same team that week are only logged.
+* **A group upgraded to a supergroup.** Telegram refuses the send with the new chat id
+  (:class:`ChatMoved`): the team's chat is moved
+  (:func:`~organiser_bot.usecases.chats.chat_migrated`) and the digest posted to the new chat in
+  the same run, the ledger row recording the new chat. Parts already delivered to the old chat
+  are not posted again: the supergroup keeps the group's history, so they are still there for
+  everyone.
+* **The bot removed from the group** (:class:`ChatGone`): the team's chat is unbound
+  (:func:`~organiser_bot.usecases.chats.chat_lost`), its managers are told once, privately, and the
+  week's digest is given up (``given_up``, with the reason), so no run tries it again.
+* **Forum topics.** A chat bound inside a topic gets its digest (charts and text) in that topic.
 
 Nothing here knows the messaging platform: a :class:`Poster` renders and delivers, and reports a
 delivery failure as :class:`DeliveryFailed`.
@@ -34,12 +49,19 @@ from organiser_bot.domain.digest import TEMPLATE_VERSION, RenderedDigest, TeamDi
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import iso_week_label
-from organiser_bot.domain.schedule import WeeklySchedule, due_week, scheduled_at
-from organiser_bot.usecases import digests
+from organiser_bot.domain.schedule import (
+    WeeklySchedule,
+    digest_due_for_chat,
+    due_week,
+    scheduled_at,
+)
+from organiser_bot.usecases import chats, digests
+from organiser_bot.usecases.chats import ChatLoss, LostChat
 from organiser_bot.usecases.digests import Nudge
+from storage import chats as chat_store
 from storage import ledger
 from storage.engine import Database
-from storage.models import Team
+from storage.ledger import ChatToSend
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +84,41 @@ PartCallback = Callable[[str, tuple[int, ...]], Awaitable[object]]
 
 
 class DeliveryFailed(Exception):
-    """The messaging platform did not deliver a message; ``str()`` says why, briefly.
+    """The messaging platform did not deliver a message; ``str()`` says why, in plain words
+    (admins and ``/ledger`` show it as it is, e.g. "Telegram did not answer").
 
     Attributes:
-        permanent: The recipient cannot be reached at all (they blocked the bot), so trying again
-            this week is pointless.
+        permanent: The recipient cannot be reached at all (they blocked the bot, the topic is
+            gone), so trying again this week is pointless.
     """
 
     def __init__(self, description: str, *, permanent: bool = False) -> None:
         super().__init__(description)
         self.permanent = permanent
+
+
+class ChatMoved(DeliveryFailed):
+    """The group now lives under another chat id (upgraded to a supergroup); nothing was posted.
+
+    Attributes:
+        new_chat_id: Where the group is now.
+    """
+
+    def __init__(self, description: str, *, new_chat_id: int) -> None:
+        super().__init__(description)
+        self.new_chat_id = new_chat_id
+
+
+class ChatGone(DeliveryFailed):
+    """The bot can no longer post in the group at all (removed from it, or not allowed to send).
+
+    Attributes:
+        reason: Why, as stored on the team (``team.chat_lost_reason``).
+    """
+
+    def __init__(self, description: str, *, reason: ChatLoss) -> None:
+        super().__init__(description, permanent=True)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +127,7 @@ class TeamFailure:
 
     Attributes:
         team: The team's name.
-        error: What went wrong, short.
+        error: What went wrong, short and in plain words.
         will_retry: False when the ledger has given up on it for this week.
     """
 
@@ -97,12 +144,17 @@ class DigestRunReport:
         iso_week: The week sent, or None when nothing was due.
         sent: Names of the teams whose digest went out in this run.
         failed: Teams whose digest failed in this run.
+        told: The failures the admins were told about in this run: each team's first failure
+            of the week (a team is named once a week, however often it fails).
+        not_due: Bound teams skipped because their chat was bound after the week's slot.
         skipped: Teams another run claimed between this run's look at the ledger and its claim.
     """
 
     iso_week: str | None = None
     sent: list[str] = field(default_factory=list)
     failed: list[TeamFailure] = field(default_factory=list)
+    told: list[TeamFailure] = field(default_factory=list)
+    not_due: list[str] = field(default_factory=list)
     skipped: int = 0
 
 
@@ -130,15 +182,22 @@ class Poster(Protocol):
         chat_id: int,
         rendered: RenderedDigest,
         *,
+        thread_id: int | None = None,
         done: Mapping[str, tuple[int, ...]] | None = None,
         on_part: PartCallback | None = None,
     ) -> dict[str, tuple[int, ...]]:
-        """Post a digest to a group chat, skipping the parts in ``done``.
+        """Post a digest to a group chat (in forum topic ``thread_id`` when given), skipping the
+        parts in ``done``.
 
         ``on_part`` is awaited with each part's message ids as soon as it is delivered.
 
         Returns:
             Part name -> message ids, including ``done``.
+
+        Raises:
+            ChatMoved: The group has a new chat id; nothing more was posted.
+            ChatGone: The bot can no longer post in the group.
+            DeliveryFailed: Any other delivery problem.
         """
         ...
 
@@ -146,8 +205,13 @@ class Poster(Protocol):
         """Send a nudge to the person's private chat."""
         ...
 
-    async def tell_admins(self, report: DigestRunReport) -> None:
-        """Tell the admins about a run with failures. Must not raise."""
+    async def tell_chat_lost(self, lost: LostChat) -> None:
+        """Tell the team's managers, privately, that its chat was lost. Must not raise."""
+        ...
+
+    async def tell_admins(self, iso_week: str, failures: list[TeamFailure]) -> None:
+        """Tell the admins about teams whose digest for ``iso_week`` failed (each named once a
+        week). Must not raise."""
         ...
 
 
@@ -183,7 +247,7 @@ async def send_due_digests(
     if monday is None:
         return DigestRunReport()
     return await send_week_digests(
-        poster, db, monday=monday, moment=moment, concurrency=concurrency
+        poster, db, monday=monday, schedule=schedule, moment=moment, concurrency=concurrency
     )
 
 
@@ -192,38 +256,46 @@ async def send_week_digests(
     db: Database,
     *,
     monday: date,
+    schedule: WeeklySchedule,
     moment: Moment,
     concurrency: int = SEND_CONCURRENCY,
 ) -> DigestRunReport:
-    """Send the digest of the week starting ``monday`` to every bound team that has not had it.
+    """Send the digest of the week starting ``monday`` to every team owed it that has not had it.
 
-    See :func:`send_due_digests`; this one does not check that the week is due.
+    See :func:`send_due_digests`; this one does not check that the week's slot has come, only
+    that each chat was bound by it (:func:`~organiser_bot.domain.schedule.digest_due_for_chat`).
     """
     week = iso_week_label(monday)
     report = DigestRunReport(iso_week=week)
-    todo = await db.run(
+    todo = []
+    for target in await db.run(
         ledger.teams_to_send, iso_week=week, now=moment.now, stale_after=STALE_CLAIM
-    )
+    ):
+        if digest_due_for_chat(target.bound_at, monday, schedule, moment.tz):
+            todo.append(target)
+        else:
+            report.not_due.append(target.team.name)
     if not todo:
         return report
     built = await db.run(
         digests.build_week_by_team,
         monday=monday,
         kinds=moment.kinds,
-        team_ids=[team.id for team, _ in todo],
+        team_ids=[target.team.id for target in todo],
     )
     gate = asyncio.Semaphore(max(1, concurrency))
 
-    async def one(team: Team, chat_id: int) -> None:
-        digest = built.get(team.id)
+    async def one(target: ChatToSend) -> None:
+        digest = built.get(target.team.id)
         if digest is None:  # archived between the two queries
             return
         async with gate:
-            await _send_team(poster, db, team, chat_id, digest, moment=moment, report=report)
+            await _send_team(poster, db, target, digest, moment=moment, report=report)
 
-    await asyncio.gather(*(one(team, chat_id) for team, chat_id in todo))
+    await asyncio.gather(*(one(target) for target in todo))
     report.sent.sort()
     report.failed.sort(key=lambda f: f.team)
+    report.told.sort(key=lambda f: f.team)
     log.info(
         "Digest %s: %d sent, %d failed, %d skipped",
         week,
@@ -231,22 +303,28 @@ async def send_week_digests(
         len(report.failed),
         report.skipped,
     )
-    if report.failed:
-        await poster.tell_admins(report)
+    if report.told:
+        await poster.tell_admins(week, report.told)
     return report
+
+
+#: Stored as the error when something other than delivery failed (a bug; the log has it).
+INTERNAL_ERROR = "the bot hit an error while preparing or posting it (details in the log)"
+#: Stored when a group was upgraded but its new chat could not be found or reached.
+MIGRATION_LOST = "the group was upgraded and could not be reached"
 
 
 async def _send_team(
     poster: Poster,
     db: Database,
-    team: Team,
-    chat_id: int,
+    target: ChatToSend,
     digest: TeamDigest,
     *,
     moment: Moment,
     report: DigestRunReport,
 ) -> None:
-    week = digest.iso_week
+    team, week = target.team, digest.iso_week
+    chat_id, thread_id = target.chat_id, target.thread_id
     row = await db.run(
         ledger.claim,
         team_id=team.id,
@@ -263,9 +341,20 @@ async def _send_team(
     async def record(part: str, ids: tuple[int, ...]) -> None:
         await db.run(ledger.record_part, team_id=team.id, iso_week=week, part=part, message_ids=ids)
 
+    give_up = False
     try:
         rendered = await asyncio.to_thread(poster.render, digest, moment.kinds)
-        await poster.post_digest(chat_id, rendered, done=row.parts, on_part=record)
+        try:
+            await poster.post_digest(
+                chat_id, rendered, thread_id=thread_id, done=row.parts, on_part=record
+            )
+        except ChatMoved as moved:
+            chat_id = await _follow_migration(db, team.id, week, chat_id, moved, moment=moment)
+            thread_id = None  # a basic group has no topics
+            done = await db.run(ledger.get, team_id=team.id, iso_week=week)
+            await poster.post_digest(
+                chat_id, rendered, done=done.parts if done else None, on_part=record
+            )
         await db.run(
             ledger.mark_sent,
             team_id=team.id,
@@ -275,19 +364,66 @@ async def _send_team(
             now=moment.now,
         )
         report.sent.append(team.name)
-    except Exception as exc:  # one team's failure must not stop the others
-        error = str(exc) or type(exc).__name__
-        if isinstance(exc, DeliveryFailed):
-            log.warning("Digest %s for %s failed: %s", week, team.name, error)
-        else:
-            log.exception("Digest %s for %s failed", week, team.name)
-        try:
-            failed = await db.run(ledger.mark_failed, team_id=team.id, iso_week=week, error=error)
-        except Exception:  # the claim goes stale and a later run re-claims it
-            log.exception("Could not record the failed digest for %s", team.name)
-            failed = None
-        will_retry = failed is None or failed.attempts < MAX_ATTEMPTS
-        report.failed.append(TeamFailure(team.name, error, will_retry))
+        return
+    except ChatGone as gone:
+        error, give_up = str(gone), True
+        log.warning("Digest %s for %s: chat %s lost: %s", week, team.name, chat_id, error)
+        lost = await db.run(chats.chat_lost, chat_id=chat_id, reason=gone.reason, moment=moment)
+        if lost is not None:
+            await poster.tell_chat_lost(lost)
+    except DeliveryFailed as exc:
+        error, give_up = str(exc) or type(exc).__name__, exc.permanent
+        log.warning("Digest %s for %s failed: %s", week, team.name, error)
+    except Exception:  # one team's failure must not stop the others
+        error = INTERNAL_ERROR
+        log.exception("Digest %s for %s failed", week, team.name)
+    await _record_failure(db, team.name, team.id, week, error, give_up, moment, report)
+
+
+async def _follow_migration(
+    db: Database, team_id: int, week: str, chat_id: int, moved: ChatMoved, *, moment: Moment
+) -> int:
+    """Move the team's chat to where Telegram says the group now is; the new chat id.
+
+    Raises ``DeliveryFailed`` when the team is not bound to the new chat afterwards (the chat was
+    rebound meanwhile, or the new id belongs to another team).
+    """
+    new_chat_id = moved.new_chat_id
+    await db.run(chats.chat_migrated, old_chat_id=chat_id, new_chat_id=new_chat_id, moment=moment)
+    # A service message may have moved it first; either way, the binding now decides.
+    binding = await db.run(chat_store.team_chat, team_id)
+    if binding is None or binding.chat_id != new_chat_id:
+        raise DeliveryFailed(MIGRATION_LOST, permanent=True)
+    await db.run(ledger.move_chat, team_id=team_id, iso_week=week, chat_id=new_chat_id)
+    log.info("Team %s's chat moved from %s to %s", team_id, chat_id, new_chat_id)
+    return new_chat_id
+
+
+async def _record_failure(
+    db: Database,
+    team_name: str,
+    team_id: int,
+    week: str,
+    error: str,
+    give_up: bool,
+    moment: Moment,
+    report: DigestRunReport,
+) -> None:
+    try:
+        failed = await db.run(
+            ledger.mark_failed, team_id=team_id, iso_week=week, error=error, give_up=give_up
+        )
+        first = await db.run(
+            ledger.claim_admin_notice, team_id=team_id, iso_week=week, now=moment.now
+        )
+    except Exception:  # the claim goes stale and a later run re-claims it
+        log.exception("Could not record the failed digest for %s", team_name)
+        failed, first = None, False
+    will_retry = not give_up and (failed is None or ledger.will_retry(failed))
+    failure = TeamFailure(team_name, error, will_retry)
+    report.failed.append(failure)
+    if first:
+        report.told.append(failure)
 
 
 # --- Mid-week nudges -----------------------------------------------------------------------------

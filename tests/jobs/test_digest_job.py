@@ -277,7 +277,7 @@ async def test_ledger_gives_up_after_max_attempts(db: Database) -> None:
             is None
         )
         pending = ledger.teams_to_send(conn, iso_week="2026-W47", now=now, stale_after=STALE_CLAIM)
-    assert [team.name for team, _ in pending] == ["Bravo", "Charlie"]
+    assert [target.team.name for target in pending] == ["Bravo", "Charlie"]
 
 
 # --- DST -----------------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ async def test_429_and_5xx_fail_only_their_teams_admins_are_told_and_the_next_ru
 
     assert report.sent == ["Charlie"]
     assert [(f.team, f.will_retry) for f in report.failed] == [("Alpha", True), ("Bravo", True)]
-    assert "RetryAfter" in report.failed[0].error
+    assert report.failed[0].error == posting.SLOW_DOWN  # plain words, not Telegram's
     assert media_groups(bot.api) == Counter({-2002: 1, -2003: 1})
     [summary] = bot.api.sent_texts(ADMIN_ID)
     assert "2026-W47" in summary and "Alpha" in summary and "Bravo" in summary
