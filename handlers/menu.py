@@ -39,10 +39,12 @@ MANAGER_COMMANDS = [
     BotCommand("ledger", "When each digest went out"),
     BotCommand("newkind", "Add a kind of activity (admins)"),
 ]
+#: What works in a group (handlers.groups.GROUP_COMMANDS); the rest points to the private chat.
 GROUP_COMMANDS = [
-    BotCommand("bind", "Make this chat a team's chat"),
-    BotCommand("digest", "Preview this week's digest"),
-    BotCommand("help", "What I can do"),
+    BotCommand("bind", "Make this chat (or topic) a team's chat: /bind <team>"),
+    BotCommand("digest", "Post this week's digest so far"),
+    BotCommand("totals", "The team's week so far, counts only"),
+    BotCommand("help", "What works in this group"),
 ]
 
 

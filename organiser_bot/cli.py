@@ -101,7 +101,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         app = build_application(settings)
         log.info("Starting long polling; database %s", _safe_url(settings.database_url))
-        app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+        # my_chat_member: the bot added to, removed from or silenced in a group.
+        app.run_polling(
+            allowed_updates=["message", "edited_message", "callback_query", "my_chat_member"]
+        )
         return 0
     from storage.engine import make_engine
 

@@ -67,7 +67,8 @@ Managing teams:
 /team [team] — members and their roles
 /export [period] — entries as CSV
 /ledger — when each team's digest went out
-In a team's group chat: /bind <team> (make it the team's chat), /digest (preview this week)"""
+In a team's group chat: /bind <team> (make it, or the topic you send it in, the team's chat),
+/digest (preview this week), /totals (the team's week so far, counts only)"""
 
 ADMIN_HELP = (
     "\nAs an admin you can do all of this for every team, and add kinds of activity:"
