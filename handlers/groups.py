@@ -134,7 +134,8 @@ async def on_migration(update: Update, context: BotContext) -> None:
 
     Telegram sends two service messages, ``migrate_to_chat_id`` in the old group and
     ``migrate_from_chat_id`` in the new supergroup; whichever comes first moves the binding,
-    the other finds nothing left to move.
+    the other finds nothing left to move. The move is announced once in the new supergroup,
+    so the group knows its digest still comes.
     """
     if not (msg := update.effective_message):
         return
@@ -148,8 +149,13 @@ async def on_migration(update: Update, context: BotContext) -> None:
     moved = await context.bot_data.db.run(
         lambda conn: chats.chat_migrated(conn, old_chat_id=old, new_chat_id=new, moment=at)
     )
-    if moved is not None:
-        log.info("Team %s's chat moved from %s to %s", moved.team_id, old, new)
+    if moved is None:
+        return
+    log.info("Team %s's chat moved from %s to %s", moved.team_id, old, new)
+    try:
+        await context.bot.send_message(new, texts.chat_moved(moved))
+    except Exception as exc:  # the binding moved; the announcement is a courtesy
+        log.warning("Could not announce the move of team %s's chat: %s", moved.team_id, exc)
 
 
 def _in_chat(member: ChatMember) -> bool:

@@ -79,12 +79,14 @@ def migrate_chat(conn: Connection, *, old_chat_id: int, new_chat_id: int) -> int
     if taken is not None:
         conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == old_chat_id))
         return None
-    conn.execute(
+    moved = conn.execute(
         update(_team_chat)
         .where(_team_chat.c.chat_id == old_chat_id)
         .values(chat_id=new_chat_id, thread_id=None)
     )
-    return int(team_id)
+    # Telegram's two service messages may be handled at once: the one whose update found the
+    # row gone (moved by the other, committed meanwhile) moved nothing.
+    return int(team_id) if moved.rowcount else None
 
 
 def lose_chat(conn: Connection, *, chat_id: int, reason: str, now: datetime) -> int | None:
@@ -98,7 +100,10 @@ def lose_chat(conn: Connection, *, chat_id: int, reason: str, now: datetime) -> 
     ).scalar_one_or_none()
     if team_id is None:
         return None
-    conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == chat_id))
+    # Two events about the same loss may be handled at once: only the one that deletes the
+    # row reports it, so the managers are told once.
+    if not conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == chat_id)).rowcount:
+        return None
     conn.execute(
         update(_team).where(_team.c.id == team_id).values(chat_lost_at=now, chat_lost_reason=reason)
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.texts import refusal_text
-from organiser_bot.usecases.chats import ChatLoss, LostChat, NotInChatTeam
+from organiser_bot.usecases.chats import ChatLoss, LostChat, MovedChat, NotInChatTeam
 
 _LOSS_REASONS: dict[ChatLoss, str] = {
     ChatLoss.REMOVED: "the bot was removed from the group",
@@ -24,6 +24,14 @@ def chat_lost(lost: LostChat) -> str:
         f"{_LOSS_REASONS[lost.reason]}. No digest will go to {lost.team_name} until a group "
         "is bound again: add the bot to the team's group (allowed to send messages) and send "
         "/bind there."
+    )
+
+
+def chat_moved(moved: MovedChat) -> str:
+    """Posted in a team's group once it became a supergroup (Telegram gave it a new id)."""
+    return (
+        f"This group is now a supergroup and is still {moved.team_name}'s chat: "
+        "the weekly digest will be posted here as before."
     )
 
 

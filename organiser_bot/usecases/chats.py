@@ -103,7 +103,7 @@ def chat_lost(
     binding = chats.team_chat(conn, team.id)
     title = binding.title if binding is not None else None
     if chats.lose_chat(conn, chat_id=chat_id, reason=reason.value, now=moment.now) is None:
-        return None  # pragma: no cover - bound a moment ago in this transaction
+        return None  # the same loss, reported by another event handled at the same time
     audit.record(
         conn,
         at=moment.now,

@@ -287,7 +287,8 @@ async def test_migration_service_messages_move_the_team_chat(offline_bot: Offlin
     message = update["message"]
     del message["text"]
     message["migrate_to_chat_id"] = new_id
-    assert await offline_bot.process(update) == []
+    [announced] = [c.params for c in await offline_bot.process(update)]
+    assert announced["chat_id"] == new_id and "still North Ward's chat" in announced["text"]
     # The supergroup's own message finds nothing left to move.
     second = offline_bot.message(MANAGER, "x", chat_id=new_id, chat_type="supergroup")
     del second["message"]["text"]
