@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel import select as select_model
 
-from organiser_bot.domain.targets import AbsenceRow, TargetRow, person_scope, role_scope
+from organiser_bot.domain.targets import AbsenceRow, TargetRow, Tenure, person_scope, role_scope
 from storage.models import Activity, DailyTotal, Person, Team, WeeklyTotal
 from storage.query import fetch_all, table_of
 
@@ -332,15 +332,18 @@ def export_rows(
 
 @dataclass(frozen=True, slots=True)
 class WeekSnapshot:
-    """What a confirmation needs about one person's week in one team, read in one statement."""
+    """What a confirmation needs about one person's week in one team, read in one statement;
+    ``tenure`` is their membership period in the team (None when they are not in it)."""
 
     totals: dict[str, int]
     overrides: list[TargetRow]
     absences: list[AbsenceRow]
+    tenure: Tenure | None = None
 
 
 # One round trip for every confirmation: the week's totals ('W'), the target overrides that can
-# apply to this person in this team ('T'), and their absences overlapping the week ('A'); ``ref``
+# apply to this person in this team ('T'), their absences overlapping the week ('A') and their
+# membership period in the team ('M', its first and last day in the date columns); ``ref``
 # is a target's team or an absence's id. The one statement of the hot path kept as text(): built
 # once as Core it costs ~60-65 µs per execution on SQLite against ~40 µs as text(), and ~10-30 µs
 # more on PostgreSQL (bench/bench_statements.py, "read the week back"), because SQLAlchemy hashes
@@ -360,6 +363,10 @@ _WEEK_SNAPSHOT = (
         " starts_on, ends_on FROM absence"
         " WHERE person_id = :person_id AND deleted_at IS NULL"
         " AND starts_on < :week_end AND ends_on >= :week"
+        " UNION ALL"
+        " SELECT 'M', CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),"
+        " CAST(NULL AS INTEGER), joined_on, left_on FROM membership"
+        " WHERE person_id = :person_id AND team_id = :team_id"
     )
     .bindparams(bindparam("week", type_=Date()), bindparam("week_end", type_=Date()))
     .columns(
@@ -392,6 +399,7 @@ def week_snapshot(
     totals: dict[str, int] = {}
     overrides: list[TargetRow] = []
     absences: list[AbsenceRow] = []
+    tenure: Tenure | None = None
     for part, ref, scope, kind, n, starts_on, ends_on in rows:
         if part == "W" and n:
             totals[kind] = int(n)
@@ -401,4 +409,6 @@ def week_snapshot(
             absences.append(
                 AbsenceRow(id=ref, person_id=person_id, starts_on=starts_on, ends_on=ends_on)
             )
-    return WeekSnapshot(totals, overrides, absences)
+        elif part == "M":
+            tenure = Tenure(starts_on, ends_on)
+    return WeekSnapshot(totals, overrides, absences, tenure)

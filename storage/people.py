@@ -12,6 +12,7 @@ from sqlmodel import select as select_model
 from organiser_bot.domain.access import Actor, Identity, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import Tenure
 from storage.models import Activity, ActivityKind, Invite, Membership, Person, Team, TeamChat
 from storage.query import fetch_all, fetch_rows, table_of
 
@@ -26,6 +27,7 @@ _activity_kind = table_of(ActivityKind)
 # Every update loads its actor, so the statement is built once: ~38 µs per execution on SQLite,
 # against ~280 µs built per call and ~53 µs as text() (bench/bench_statements.py). The outer
 # joins keep a person who is in no live team: their row comes back with the team columns NULL.
+# A membership that has ended (``left_on`` set) is not one of the actor's teams.
 _LOAD_ACTOR = (
     select(
         _person.c.id.label("person_id"),
@@ -36,7 +38,10 @@ _LOAD_ACTOR = (
         _team.c.name,
         _membership.c.role,
     )
-    .outerjoin(_membership, _membership.c.person_id == _person.c.id)
+    .outerjoin(
+        _membership,
+        (_membership.c.person_id == _person.c.id) & _membership.c.left_on.is_(None),
+    )
     .outerjoin(_team, (_team.c.id == _membership.c.team_id) & _team.c.archived_at.is_(None))
     .where(_person.c.telegram_user_id == bindparam("user_id"))
     .order_by(_team.c.name, _team.c.id)
@@ -133,11 +138,11 @@ def list_teams(conn: Connection) -> list[Team]:
 
 
 def manager_user_ids(conn: Connection) -> frozenset[int]:
-    """Telegram user ids of everyone who manages a team."""
+    """Telegram user ids of everyone who manages a team (memberships that have ended aside)."""
     rows = conn.execute(
         select(_person.c.telegram_user_id)
         .join(_membership, _membership.c.person_id == _person.c.id)
-        .where(_membership.c.role == Role.MANAGER)
+        .where(_membership.c.role == Role.MANAGER, _membership.c.left_on.is_(None))
     ).scalars()
     return frozenset(int(r) for r in rows)
 
@@ -253,8 +258,13 @@ def revoke_invite(conn: Connection, invite_id: int, *, now: datetime) -> None:
 
 @dataclass(frozen=True, slots=True)
 class TeamMember:
-    """A member of a team: the person, with their role in that team (a membership row joined to
-    its person, so no one table holds it)."""
+    """A member of a team: the person, with their role in that team and their membership period
+    (a membership row joined to its person, so no one table holds it).
+
+    Attributes:
+        joined_on: First day of the membership (local date).
+        left_on: Last day of the membership (local date, inclusive); None while still a member.
+    """
 
     person_id: int
     telegram_user_id: int
@@ -262,6 +272,13 @@ class TeamMember:
     username: str | None
     role: Role
     nudges_paused: bool
+    joined_on: date
+    left_on: date | None = None
+
+    @property
+    def tenure(self) -> Tenure:
+        """The membership period, as the target rule takes it."""
+        return Tenure(self.joined_on, self.left_on)
 
 
 _TEAM_MEMBERS = (
@@ -272,17 +289,37 @@ _TEAM_MEMBERS = (
         _person.c.username,
         _membership.c.role,
         _person.c.nudges_paused,
+        _membership.c.joined_on,
+        _membership.c.left_on,
     )
     .join(_membership, _membership.c.person_id == _person.c.id)
     .where(_membership.c.team_id == bindparam("team_id"))
     .order_by(_person.c.display_name, _person.c.id)
 )
+_CURRENT_MEMBERS = _TEAM_MEMBERS.where(_membership.c.left_on.is_(None))
 
 
-def team_members(conn: Connection, team_id: int) -> list[TeamMember]:
-    """Members of a team, by name."""
-    rows = conn.execute(_TEAM_MEMBERS, {"team_id": team_id}).all()
+def team_members(conn: Connection, team_id: int, *, current: bool = False) -> list[TeamMember]:
+    """Members of a team, by name: everyone who has been a member (past weeks count them for
+    the days they were), or with ``current`` only those whose membership has not ended."""
+    stmt = _CURRENT_MEMBERS if current else _TEAM_MEMBERS
+    rows = conn.execute(stmt, {"team_id": team_id}).all()
     return [TeamMember(**row._mapping) for row in rows]
+
+
+def end_membership(conn: Connection, *, person_id: int, team_id: int, left_on: date) -> bool:
+    """Record that a person's membership of a team ended on ``left_on`` (local date, the last
+    day they were a member); False when they were not a current member."""
+    result = conn.execute(
+        update(_membership)
+        .where(
+            _membership.c.person_id == person_id,
+            _membership.c.team_id == team_id,
+            _membership.c.left_on.is_(None),
+        )
+        .values(left_on=left_on)
+    )
+    return result.rowcount == 1
 
 
 def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:

@@ -92,7 +92,12 @@ def _team_totals(block: TeamTotals, kinds: KindRegistry) -> str:
             _count(kinds.get(kind).label, m.totals.get(kind, 0), m.targets.get(kind))
             for kind in dict.fromkeys([*m.targets, *m.totals])
         ]
-        lines.append(f"• {m.name} ({m.role.value}): " + (", ".join(parts) or "—"))
+        notes = [m.role.value]
+        if m.joined_on is not None:
+            notes.append(f"joined {m.joined_on:%a} {m.joined_on.day} {m.joined_on:%b}")
+        if m.left_on is not None:
+            notes.append(f"left {m.left_on:%a} {m.left_on.day} {m.left_on:%b}")
+        lines.append(f"• {m.name} ({', '.join(notes)}): " + (", ".join(parts) or "—"))
     if block.members:
         summary = ", ".join(
             _count(kinds.get(kind).label, done, target) for kind, done, target in block.summary()

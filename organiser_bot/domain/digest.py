@@ -32,7 +32,9 @@ class MemberWeek:
         daily: Kind key -> seven counts, Monday first. Kinds with nothing logged may be absent.
         targets: Kind key -> effective weekly target after pro-rating for absence. Kinds without
             a target are absent.
-        away_days: Days of this week the member was recorded as away (0-7).
+        away_days: Days of this week the member was recorded as away while a member (0-7).
+        member_days: Seven flags, Monday first: the days of this week inside the membership
+            (all True unless they joined or left this week). Targets count only those days.
     """
 
     name: str
@@ -40,6 +42,7 @@ class MemberWeek:
     daily: Mapping[str, tuple[int, ...]]
     targets: Mapping[str, int]
     away_days: int = 0
+    member_days: tuple[bool, ...] = (True,) * 7
 
     def total(self, kind: str) -> int:
         """Total logged for ``kind`` this week."""
@@ -47,8 +50,23 @@ class MemberWeek:
 
     @property
     def away(self) -> bool:
-        """True when the member was away the whole week."""
-        return self.away_days >= 7
+        """True when the member was away every day of this week they were a member."""
+        present = sum(self.member_days)
+        return present > 0 and self.away_days >= present
+
+    @property
+    def joined_day(self) -> int | None:
+        """The weekday (0 = Monday) they joined on, when they joined during this week."""
+        if not any(self.member_days) or self.member_days[0]:
+            return None
+        return self.member_days.index(True)
+
+    @property
+    def left_day(self) -> int | None:
+        """The weekday (0 = Monday) of their last day as a member, when they left this week."""
+        if not any(self.member_days) or self.member_days[6]:
+            return None
+        return 6 - self.member_days[::-1].index(True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +89,8 @@ class TeamDigest:
         kinds: Kind keys to show, in display order.
         kind_labels: Kind key -> human label.
         members: Members in display order (by name).
-        trend: The last 13 weeks, oldest first, ending with this week.
+        trend: Up to the last 13 weeks, oldest first, ending with this week; none before the
+            week the team was created.
         attainment: Team's share of target met (0.0-1.0+), or None when no targets apply.
         cross_team_median: Median attainment across all teams this week, or None.
         teams_compared: How many teams the median is taken over.
@@ -150,9 +169,18 @@ def _pct(share: float) -> str:
 
 
 def member_line(m: MemberWeek, d: TeamDigest, kinds: KindRegistry) -> str:
-    """``• Sam Patel: one-to-one 6/12 ✗ · resident contact 6`` (or ``• Priya Shah: away``)."""
+    """``• Sam Patel: one-to-one 6/12 ✗ · resident contact 6`` (or ``• Priya Shah: away``).
+
+    A member who joined or left during the week carries a note, ``• Sam Patel (joined Wed):
+    one-to-one 3/9 ✓``, their targets counting only the days they were a member.
+    """
+    notes = []
+    if m.joined_day is not None:
+        notes.append(f"joined {_WEEKDAYS[m.joined_day]}")
+    if m.left_day is not None:
+        notes.append(f"left {_WEEKDAYS[m.left_day]}")
     if m.away:
-        return f"• {m.name}: away"
+        return f"• {m.name}{_notes(notes)}: away"
     parts = []
     for kind in d.kinds:
         done, target = m.total(kind), m.targets.get(kind)
@@ -161,8 +189,17 @@ def member_line(m: MemberWeek, d: TeamDigest, kinds: KindRegistry) -> str:
             parts.append(f"{label} {done}/{target} {'✓' if done >= target else '✗'}")
         elif done:
             parts.append(f"{label} {done}")
-    away = f" (away {m.away_days}d)" if m.away_days else ""
-    return f"• {m.name}{away}: " + (" · ".join(parts) or "—")
+    if m.away_days:
+        notes.append(f"away {m.away_days}d")
+    return f"• {m.name}{_notes(notes)}: " + (" · ".join(parts) or "—")
+
+
+#: Weekday abbreviations, Monday first, as the digest writes them.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _notes(notes: Sequence[str]) -> str:
+    return f" ({', '.join(notes)})" if notes else ""
 
 
 def _week_span(monday: date) -> str:

@@ -1,4 +1,5 @@
-"""Effective weekly targets: person > team role > role default, pro-rated for absence."""
+"""Effective weekly targets: person > team role > role default, pro-rated for absence and for
+the days of a week outside the person's membership of the team."""
 
 from __future__ import annotations
 
@@ -42,6 +43,27 @@ class AbsenceRow:
     ends_on: date
 
 
+@dataclass(frozen=True, slots=True)
+class Tenure:
+    """A person's membership period in one team: local dates in ``TIMEZONE``, both inclusive.
+
+    Attributes:
+        joined_on: The first day they were a member.
+        left_on: The last day they were a member; None while they still are.
+    """
+
+    joined_on: date
+    left_on: date | None = None
+
+    def contains(self, day: date) -> bool:
+        """True when ``day`` is inside the membership."""
+        return self.joined_on <= day and (self.left_on is None or day <= self.left_on)
+
+    def week_days(self, monday: date) -> tuple[bool, ...]:
+        """Seven flags, Monday first: which days of the week starting ``monday`` are inside."""
+        return tuple(self.contains(monday + timedelta(days=i)) for i in range(7))
+
+
 def effective_targets(
     *,
     role: Role,
@@ -74,15 +96,21 @@ def effective_targets(
     return {kind: n for kind, (_, n) in ranked.items() if n > 0}
 
 
-def away_days(absences: Iterable[AbsenceRow], monday: date) -> int:
-    """How many days of the week starting ``monday`` fall inside any of ``absences``."""
+def away_days(absences: Iterable[AbsenceRow], monday: date, tenure: Tenure | None = None) -> int:
+    """How many days of the week starting ``monday`` fall inside any of ``absences`` (and, with
+    ``tenure``, inside the membership: a day outside it is not counted as away)."""
     days: set[date] = set()
     for a in absences:
         for i in range(7):
             day = monday + timedelta(days=i)
-            if a.starts_on <= day <= a.ends_on:
+            if a.starts_on <= day <= a.ends_on and (tenure is None or tenure.contains(day)):
                 days.add(day)
     return len(days)
+
+
+def outside_days(tenure: Tenure | None, monday: date) -> int:
+    """How many days of the week starting ``monday`` fall outside ``tenure`` (0 without one)."""
+    return 0 if tenure is None else tenure.week_days(monday).count(False)
 
 
 def pro_rate(targets: dict[str, int], away: int) -> dict[str, int]:
@@ -110,19 +138,25 @@ def week_targets(
     overrides: Iterable[TargetRow],
     absences: Iterable[AbsenceRow],
     monday: date,
+    tenure: Tenure | None = None,
 ) -> tuple[dict[str, int], int]:
     """A person's targets for one ISO week in one team, and the days they are away that week.
 
-    The one composition every reader uses (confirmations, ``/week``, ``/totals``, the digest,
-    nudges): :func:`effective_targets` for precedence, then :func:`pro_rate` by
-    :func:`away_days`.
+    The one composition every reader uses (confirmations, ``/week``, ``/totals``, the digest and
+    its trend, the cross-team median, nudges): :func:`effective_targets` for precedence, then
+    :func:`pro_rate` by the days not counted: days away (:func:`away_days`) and days outside the
+    membership ``tenure`` (:func:`outside_days`), a day that is both counting once. A week wholly
+    outside the membership has no targets.
+
+    Args:
+        tenure: The person's membership period in the team; None counts every day.
 
     Returns:
-        (weekly target per kind, pro-rated and without zeros; days away, 0-7).
+        (weekly target per kind, pro-rated and without zeros; days away while a member, 0-7).
     """
     base = effective_targets(role=role, person_id=person_id, team_id=team_id, overrides=overrides)
-    away = away_days(absences, monday)
-    return pro_rate(base, away), away
+    away = away_days(absences, monday, tenure)
+    return pro_rate(base, away + outside_days(tenure, monday)), away
 
 
 def period_targets(
@@ -133,11 +167,13 @@ def period_targets(
     overrides: Sequence[TargetRow],
     absences: Sequence[AbsenceRow],
     period: Period,
+    tenure: Tenure | None = None,
 ) -> tuple[dict[str, int], float]:
     """A person's targets over ``period`` in one team: :func:`week_targets` summed over its weeks.
 
     A week the period covers only in part counts ``target × days covered / 7``; each kind's sum
     is rounded (half to even, as :func:`round`) once at the end, and kinds rounding to 0 drop out.
+    Each week is pro-rated for the membership ``tenure`` as :func:`week_targets` does it.
 
     Returns:
         (target per kind over the period; weeks away, i.e. days away in the period's weeks / 7).
@@ -153,6 +189,7 @@ def period_targets(
             overrides=overrides,
             absences=absences,
             monday=monday,
+            tenure=tenure,
         )
         away_total += away / 7
         for kind, n in week.items():

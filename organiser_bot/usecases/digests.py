@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -30,7 +31,7 @@ from organiser_bot.domain.digest import (
 )
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
-from organiser_bot.domain.periods import iso_week_label, week_monday
+from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
 from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import (
@@ -64,6 +65,7 @@ __all__ = [
 TREND_WEEKS = 13
 
 _WEEK = timedelta(days=7)
+_UTC = ZoneInfo("UTC")
 
 
 # --- Loading -------------------------------------------------------------------------------------
@@ -81,10 +83,17 @@ class _Loaded:
     absences: Mapping[int, list[AbsenceRow]]
     # team -> Monday -> kind -> total, for the trend (only teams a trend was asked for).
     weekly: Mapping[int, Mapping[date, Mapping[str, int]]]
+    # team -> the Monday of the week it was created in (local): no trend, no median before.
+    started: Mapping[int, date]
 
 
 def _load(
-    conn: Connection, *, monday: date, team_ids: Sequence[int], trend_team_ids: Sequence[int]
+    conn: Connection,
+    *,
+    monday: date,
+    team_ids: Sequence[int],
+    trend_team_ids: Sequence[int],
+    tz: ZoneInfo | None,
 ) -> _Loaded:
     wanted = set(team_ids)
     teams = {t.id: t for t in people.list_teams(conn) if t.id in wanted}
@@ -108,6 +117,10 @@ def _load(
         overrides=target_store.overrides(conn, team_ids=list(teams)),
         absences=absences,
         weekly=weekly,
+        started={
+            team_id: week_monday(local_date(team.created_at, tz or _UTC))
+            for team_id, team in teams.items()
+        },
     )
 
 
@@ -117,7 +130,8 @@ def _load(
 def _member_targets(
     data: _Loaded, team_id: int, member: TeamMember, monday: date
 ) -> tuple[dict[str, int], int]:
-    """(pro-rated targets, days away) of one member in one week: the rule /week uses too."""
+    """(pro-rated targets, days away) of one member in one week: the rule /week uses too,
+    membership period included."""
     return week_targets(
         role=member.role,
         person_id=member.person_id,
@@ -125,6 +139,7 @@ def _member_targets(
         overrides=data.overrides,
         absences=data.absences.get(member.person_id, ()),
         monday=monday,
+        tenure=member.tenure,
     )
 
 
@@ -133,19 +148,27 @@ def _member_weeks(data: _Loaded, team_id: int, monday: date) -> list[MemberWeek]
     for m in data.members.get(team_id, []):
         targets, away = _member_targets(data, team_id, m, monday)
         daily = {k: tuple(v) for k, v in sorted(data.daily.get((team_id, m.person_id), {}).items())}
+        logged = any(sum(v) for v in daily.values())
+        member_days = m.tenure.week_days(monday)
+        # A week wholly outside someone's membership lists them only for what they logged.
         # Managers are listed only when they have something to measure; field roles always are,
         # so a member who logged nothing shows as 0/T rather than quietly disappearing.
-        if m.role is Role.MANAGER and not targets and not any(sum(v) for v in daily.values()):
+        if not logged and not any(member_days):
             continue
-        out.append(MemberWeek(m.display_name, m.role.value, daily, targets, away))
+        if m.role is Role.MANAGER and not targets and not logged:
+            continue
+        out.append(MemberWeek(m.display_name, m.role.value, daily, targets, away, member_days))
     return out
 
 
 def _trend(data: _Loaded, team_id: int, monday: date) -> tuple[TrendPoint, ...]:
     points = []
     weekly = data.weekly.get(team_id, {})
+    started = data.started.get(team_id, monday)
     for i in range(TREND_WEEKS):
         week = monday - (TREND_WEEKS - 1 - i) * _WEEK
+        if week < started:
+            continue
         targets: dict[str, int] = defaultdict(int)
         for m in data.members.get(team_id, []):
             for kind, n in _member_targets(data, team_id, m, week)[0].items():
@@ -194,13 +217,15 @@ def build_team_digest(
     kinds: KindRegistry,
     preview: bool = False,
     cross: CrossTeam | None = None,
+    tz: ZoneInfo | None = None,
 ) -> TeamDigest:
     """One team's digest for the ISO week starting ``monday``.
 
     Members come with their daily counts per kind (Monday to Sunday, from the daily totals), their
     week targets (:func:`~organiser_bot.domain.targets.week_targets`) and their days away; the
     trend covers the 13 weeks ending with this one, with the team's totals and the sum of its
-    members' targets for each week. Days are stored as local dates, so no zone is needed.
+    members' targets for each week, starting no earlier than the week the team was created.
+    Targets count only the days of each member's membership period.
 
     Args:
         conn: A connection in a transaction.
@@ -209,6 +234,7 @@ def build_team_digest(
         kinds: The kind registry, for display order and labels.
         preview: Mark the digest as a mid-week preview.
         cross: The cross-team context, when the caller computed it (see :func:`build_week`).
+        tz: The zone (``TIMEZONE``) the team's creation is dated in; None dates it in UTC.
 
     Returns:
         The digest.
@@ -217,7 +243,7 @@ def build_team_digest(
         LookupError: No live team has that id.
     """
     monday = week_monday(monday)
-    data = _load(conn, monday=monday, team_ids=[team_id], trend_team_ids=[team_id])
+    data = _load(conn, monday=monday, team_ids=[team_id], trend_team_ids=[team_id], tz=tz)
     if team_id not in data.teams:
         raise LookupError(f"no live team with id {team_id}")
     members = _member_weeks(data, team_id, monday)
@@ -231,12 +257,13 @@ def build_week(
     kinds: KindRegistry,
     team_ids: Sequence[int] | None = None,
     preview: bool = False,
+    tz: ZoneInfo | None = None,
 ) -> list[TeamDigest]:
     """Every team's digest for one week, with one cross-team median shared by all of them.
 
     The median is taken once, over every live team that had targets that week (whether or not it
     has a chat, and whether or not it is in ``team_ids``), so every digest carries the very same
-    number.
+    number. A team created after the week is not compared.
 
     Args:
         conn: A connection in a transaction.
@@ -244,11 +271,14 @@ def build_week(
         kinds: The kind registry.
         team_ids: Build only these teams' digests (the median still covers every team).
         preview: Mark the digests as mid-week previews.
+        tz: The zone (``TIMEZONE``) teams' creation is dated in; None dates it in UTC.
 
     Returns:
         The digests, ordered by team name; unknown or archived ids are left out.
     """
-    built = build_week_by_team(conn, monday=monday, kinds=kinds, team_ids=team_ids, preview=preview)
+    built = build_week_by_team(
+        conn, monday=monday, kinds=kinds, team_ids=team_ids, preview=preview, tz=tz
+    )
     return list(built.values())
 
 
@@ -259,14 +289,17 @@ def build_week_by_team(
     kinds: KindRegistry,
     team_ids: Sequence[int] | None = None,
     preview: bool = False,
+    tz: ZoneInfo | None = None,
 ) -> dict[int, TeamDigest]:
     """:func:`build_week`, keyed by team id (in the same order)."""
     monday = week_monday(monday)
     all_ids = [t.id for t in people.list_teams(conn)]
     wanted = all_ids if team_ids is None else [i for i in all_ids if i in set(team_ids)]
-    data = _load(conn, monday=monday, team_ids=all_ids, trend_team_ids=wanted)
+    data = _load(conn, monday=monday, team_ids=all_ids, trend_team_ids=wanted, tz=tz)
     members = {team_id: _member_weeks(data, team_id, monday) for team_id in all_ids}
-    cross = cross_team(team_attainment(ms) for ms in members.values())
+    cross = cross_team(
+        team_attainment(ms) for team_id, ms in members.items() if data.started[team_id] <= monday
+    )
     return {
         team_id: _digest(
             data,
@@ -282,14 +315,14 @@ def build_week_by_team(
 
 
 def build_week_by_slug(
-    conn: Connection, *, monday: date, kinds: KindRegistry
+    conn: Connection, *, monday: date, kinds: KindRegistry, tz: ZoneInfo | None = None
 ) -> dict[str, TeamDigest]:
     """Every live team's digest for one week keyed by the team's short name, in name order.
 
     For files named after teams (``organiser-bot digest --dry-run``, ``organiser-bot demo``).
     """
     slugs = {t.id: t.slug for t in people.list_teams(conn)}
-    built = build_week_by_team(conn, monday=monday, kinds=kinds)
+    built = build_week_by_team(conn, monday=monday, kinds=kinds, tz=tz)
     return {slugs[team_id]: d for team_id, d in built.items()}
 
 
@@ -317,7 +350,12 @@ def preview_for_chat(conn: Connection, actor: Actor, chat_id: int, *, moment: Mo
         raise ChatNotBound()
     require_manages(actor, Action.PREVIEW_DIGEST, team_id=team.id, team_name=team.name)
     [digest] = build_week(
-        conn, monday=moment.this_monday, kinds=moment.kinds, team_ids=[team.id], preview=True
+        conn,
+        monday=moment.this_monday,
+        kinds=moment.kinds,
+        team_ids=[team.id],
+        preview=True,
+        tz=moment.tz,
     )
     return digest
 
@@ -369,8 +407,8 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
 
     Behind pace is :func:`~organiser_bot.domain.targets.pace`'s ``BEHIND`` for some kind with a
     target (today counts as a day so far), the rule ``/week`` uses. Members away all week,
-    managers without targets and paused members are never nudged. One nudge per person, covering
-    every team they are behind in.
+    managers without targets, paused members and members who have left are never nudged. One
+    nudge per person, covering every team they are behind in.
 
     Returns:
         Nudges ordered by person id.
@@ -379,7 +417,9 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
     week = iso_week_label(monday)
     elapsed = moment.days_elapsed
     teams = people.list_teams(conn)
-    data = _load(conn, monday=monday, team_ids=[t.id for t in teams], trend_team_ids=[])
+    data = _load(
+        conn, monday=monday, team_ids=[t.id for t in teams], trend_team_ids=[], tz=moment.tz
+    )
     already = ledger.nudged(conn, iso_week=week)
     memberships: dict[int, int] = defaultdict(int)
     for ms in data.members.values():
@@ -389,7 +429,7 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
     who: dict[int, TeamMember] = {}
     for team in sorted(data.teams.values(), key=lambda t: (t.name, t.id)):
         for m in data.members.get(team.id, []):
-            if m.nudges_paused or m.person_id in already:
+            if m.nudges_paused or m.person_id in already or m.left_on is not None:
                 continue
             targets, away = _member_targets(data, team.id, m, monday)
             if away >= 7:

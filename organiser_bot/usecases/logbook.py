@@ -236,8 +236,8 @@ def week_status(
         monday: The Monday of the week.
 
     Returns:
-        (total per kind key; target per kind key, pro-rated for absence and without zeros;
-        days away that week, 0-7).
+        (total per kind key; target per kind key, pro-rated for absence and for days outside
+        the membership, without zeros; days away that week while a member, 0-7).
     """
     assert actor.person_id is not None
     return _week_status(conn, actor.person_id, team.team_id, team.role, monday)
@@ -256,6 +256,7 @@ def _week_status(
         overrides=snap.overrides,
         absences=snap.absences,
         monday=monday,
+        tenure=snap.tenure,
     )
     return snap.totals, targets, away
 

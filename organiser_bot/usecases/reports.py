@@ -10,7 +10,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -169,6 +169,9 @@ class MemberTotals:
         totals: Count per kind key.
         targets: Target per kind key, summed over the period's weeks (zeros left out).
         weeks_away: Weeks of absence over the period.
+        joined_on: The day they joined the team, when it falls inside the period (targets count
+            from then); None otherwise.
+        left_on: Their last day in the team, when it falls inside the period; None otherwise.
     """
 
     person_id: int
@@ -177,6 +180,8 @@ class MemberTotals:
     totals: dict[str, int]
     targets: dict[str, int]
     weeks_away: float
+    joined_on: date | None = None
+    left_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,14 +334,21 @@ def my_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Moment)
 
 def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTotals]:
     """Totals per member and kind over ``period``, with targets summed over its weeks (each
-    pro-rated for absence and for weeks the period covers only in part)."""
+    pro-rated for absence, for the days outside the member's membership period and for weeks
+    the period covers only in part). Someone who was not a member at any time in the period is
+    left out unless they logged something in it (then with counts only)."""
     members = people.team_members(conn, team_id)
     ids = [m.person_id for m in members]
     totals = activities.totals_by_member(conn, team_id=team_id, start=period.start, end=period.end)
     overrides = target_store.overrides(conn, team_ids=[team_id])
     absences = target_store.absences(conn, start=period.start, end=period.end, person_ids=ids)
     out = []
+    last_day = period.end - timedelta(days=1)
     for m in members:
+        counts = dict(totals.get(m.person_id, {}))
+        overlaps = m.joined_on <= last_day and (m.left_on is None or m.left_on >= period.start)
+        if not overlaps and not any(counts.values()):
+            continue
         targets, away = period_targets(
             role=m.role,
             person_id=m.person_id,
@@ -344,15 +356,18 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
             overrides=overrides,
             absences=[a for a in absences if a.person_id == m.person_id],
             period=period,
+            tenure=m.tenure,
         )
         out.append(
             MemberTotals(
                 m.person_id,
                 m.display_name,
                 m.role,
-                dict(totals.get(m.person_id, {})),
+                counts,
                 targets,
                 away,
+                m.joined_on if period.contains(m.joined_on) else None,
+                m.left_on if m.left_on is not None and period.contains(m.left_on) else None,
             )
         )
     return out
@@ -420,7 +435,8 @@ def totals(
 
 
 def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamListing, ...]:
-    """``/team [team]``: members and roles (managers of that team and admins).
+    """``/team [team]``: current members and roles (managers of that team and admins); members
+    who have left are not listed.
 
     Returns:
         The team named, or every team the person manages (none when there are no teams).
@@ -445,7 +461,7 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamL
             team.id in bound,
             tuple(
                 ListedMember(m.display_name, m.username, m.role)
-                for m in people.team_members(conn, team.id)
+                for m in people.team_members(conn, team.id, current=True)
             ),
         )
         for team in teams

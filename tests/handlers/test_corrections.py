@@ -5,6 +5,7 @@ however many there are."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -21,10 +22,14 @@ ORGANISER = 2001
 
 
 async def _join(bot: OfflineBot, team: str) -> None:
+    # Joined four weeks before the clock: a whole-week member in every week these tests log.
+    now = bot.clock.now
+    bot.clock.now = now - timedelta(weeks=4)
     reply = await bot.say(ADMIN_ID, f"/invite {team} organiser")
     code = re.search(r"start=([\w-]+)", reply)
     assert code, reply
     welcome = await bot.say(ORGANISER, f"/start {code.group(1)}", first_name="Sam")
+    bot.clock.now = now
     assert welcome.startswith("Welcome"), welcome
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,10 +19,14 @@ STRANGER = 3001
 
 
 async def _join(bot: OfflineBot, user_id: int, team: str, role: str, name: str = "Sam") -> None:
+    # Joined four weeks before the clock: a whole-week member in every week these tests log.
+    now = bot.clock.now
+    bot.clock.now = now - timedelta(weeks=4)
     reply = await bot.say(ADMIN_ID, f"/invite {team} {role}")
     code = re.search(r"start=([\w-]+)", reply)
     assert code, reply
     assert "Welcome" in await bot.say(user_id, f"/start {code.group(1)}", first_name=name)
+    bot.clock.now = now
 
 
 @pytest.fixture

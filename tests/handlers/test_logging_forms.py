@@ -69,10 +69,14 @@ def _live(bot: OfflineBot) -> list[Stored]:
 
 async def _join(bot: OfflineBot, team: str, role: str = "organiser") -> str:
     """Join ``team`` (a short name) as ORGANISER; returns the welcome."""
+    # Joined four weeks before the clock: a whole-week member in every week these tests log.
+    now = bot.clock.now
+    bot.clock.now = now - timedelta(weeks=4)
     reply = await bot.say(ADMIN_ID, f"/invite {team} {role}")
     code = re.search(r"start=([\w-]+)", reply)
     assert code, reply
     welcome = await bot.say(ORGANISER, f"/start {code.group(1)}", first_name="Sam")
+    bot.clock.now = now
     assert welcome.startswith("Welcome"), welcome
     return welcome
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -33,11 +34,15 @@ async def _join(
 
 @pytest.fixture
 async def org(offline_bot: OfflineBot) -> OfflineBot:
-    """North Ward with a manager, an organiser (@sam) and a councillor, and a few entries."""
+    """North Ward with a manager, an organiser (@sam) and a councillor, all members since two
+    weeks before the clock's week, and a few entries this week."""
+    now = offline_bot.clock.now
+    offline_bot.clock.now = now - timedelta(weeks=2)
     await offline_bot.say(ADMIN_ID, "/newteam North Ward")
     await _join(offline_bot, MANAGER, "manager", "Mia")
     await _join(offline_bot, ORGANISER, "organiser", "Sam", inviter=MANAGER, username="sam")
     await _join(offline_bot, COUNCILLOR, "councillor", "Cleo", inviter=MANAGER)
+    offline_bot.clock.now = now
     await offline_bot.say(ORGANISER, "121 4 tenants assoc\n121 Priya mon")
     await offline_bot.say(COUNCILLOR, "doors 12 yesterday\ncase 2 damp flat")
     return offline_bot
@@ -50,7 +55,9 @@ async def test_manager_totals_show_every_member_against_targets(org: OfflineBot)
     assert "• Cleo (councillor): resident contact 12/20, casework 2/5" in text
     assert "Team: resident contact 12/20, casework 2/5, one-to-one 5/15" in text
     assert "(manager)" in text  # Mia, who has no targets
-    assert "Sam (organiser)" in await org.say(MANAGER, "/totals @sam 4w")
+    # Sam joined on Thursday 12 Nov, in the first of the four weeks: 15 × 4/7 → 9, then 15 + 15.
+    last4 = await org.say(MANAGER, "/totals @sam 4w")
+    assert "• Sam (organiser, joined Thu 12 Nov): one-to-one 5/39" in last4
     assert "Only managers" in await org.say(ORGANISER, "/totals")
 
 
