@@ -101,6 +101,9 @@ def seed(
     now = now or datetime.now(UTC)
     today = local_date(now, tz)
     first_day = week_monday(today) - timedelta(weeks=weeks - 1)
+    # Teams and memberships date from the first seeded day, so every seeded week counts in full
+    # (targets count only from the day someone joined; a trend starts with the team's week).
+    founded = to_utc(first_day, time(9, 0), tz)
     with engine.begin() as conn:
         start_team = int(conn.execute(select(func.count()).select_from(_team)).scalar_one())
         start_person = int(conn.execute(select(func.count()).select_from(_person)).scalar_one())
@@ -110,7 +113,7 @@ def seed(
             name = WARDS[n] if realistic and n < len(WARDS) else f"Team {n + 1:03d}"
             slug = slugify(name)
             team_id = conn.execute(
-                insert(_team).values(name=name, slug=slug, created_at=now).returning(_team.c.id)
+                insert(_team).values(name=name, slug=slug, created_at=founded).returning(_team.c.id)
             ).scalar_one()
             team_ids.append(int(team_id))
             conn.execute(
@@ -145,8 +148,8 @@ def seed(
                         person_id=person_id,
                         team_id=team_id,
                         role=role,
-                        created_at=now,
-                        joined_on=now.date(),
+                        created_at=founded,
+                        joined_on=first_day,
                     )
                 )
                 targets = DEFAULT_TARGETS.get(role) or {"resident_contact": 5}
