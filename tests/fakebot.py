@@ -56,12 +56,38 @@ Faults
     with ``Recorded.fault`` set.  PTB raises ``RetryAfter`` for 429, ``NetworkError`` for 5xx
     and dropped connections, ``BadRequest``/``Forbidden`` for 400/403.
 
+Senders that are not users
+    :meth:`~FakeBotAPI.anonymous_admin_message` (``from`` GroupAnonymousBot, ``sender_chat``
+    the group) and :meth:`~FakeBotAPI.channel_message` (``from`` Channel_Bot, ``sender_chat``
+    the channel) push messages as Telegram delivers them; commands get bot_command entities.
+
+Refusals (Telegram's descriptions, so PTB raises its real exception types)
+    * Text over 4096 and captions over 1024 UTF-16 code units (counted on the text as sent):
+      400 "message is too long" / "message caption is too long"; empty or blank text: 400
+      "message text is empty".
+    * :meth:`~FakeBotAPI.upgrade_to_supergroup` migrates a group: the old id then answers 400
+      with ``parameters.migrate_to_chat_id`` (PTB: ``ChatMigrated``).
+    * :meth:`~FakeBotAPI.remove_bot` / :meth:`~FakeBotAPI.block_bot` push ``my_chat_member``;
+      sends then get 403 ("bot was kicked from the group chat", "bot is not a member of the
+      supergroup chat", "bot was blocked by the user", ...) until :meth:`~FakeBotAPI.add_bot`.
+      Chats the bot was never removed from need no ``add_bot``.
+    * :meth:`~FakeBotAPI.create_topic` makes a forum; a ``message_thread_id`` the chat does
+      not have gets 400 "message thread not found"; without one a send goes to General.
+    * ``answerCallbackQuery`` for an id never pushed, answered already or older than
+      ``callback_answer_window`` seconds (from the push; :meth:`~FakeBotAPI.expire_callbacks`
+      ages them all at once): 400 "query is too old ...".
+    * ``deleteMessage`` deletes (a second delete or an unknown id: 400 "message to delete
+      not found"); replying to a deleted message (also one deleted with
+      :meth:`~FakeBotAPI.delete_user_message`) gets 400 "message to be replied not found"
+      unless ``allow_sending_without_reply``; replies to ids the fake never saw work.
+
 Other behaviour
     Message ids increase per chat (shared by user and bot messages, as in Telegram).  Edits of
-    messages the fake never saw are accepted; an edit that changes nothing fails with
-    "message is not modified".  Uploaded files get file ids that work with ``getFile``
-    and can be downloaded from :attr:`FakeBotAPI.base_file_url`.  :meth:`FakeBotAPI.set_handler`
-    answers any other method (or overrides a built-in one).
+    messages the fake never saw are accepted (of deleted ones: "message to edit not found");
+    an edit that changes nothing fails with "message is not modified".  Uploaded files get
+    file ids that work with ``getFile`` and can be downloaded from
+    :attr:`FakeBotAPI.base_file_url`.  :meth:`FakeBotAPI.set_handler` answers any other
+    method (or overrides a built-in one).
 
 All methods must be called from the event loop the server runs on.
 """

@@ -76,7 +76,7 @@ async def test_astral_characters_count_twice(bot: Bot) -> None:
         await bot.send_message(42, "😀" * 2049)
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=2100).filter(lambda t: t.strip() != ""))
 async def test_any_text_within_the_limit_is_sent_and_over_it_refused(text: str) -> None:
     async with FakeBotAPI() as api, Bot(api.token, base_url=api.base_url) as bot:
