@@ -16,7 +16,8 @@ from organiser_bot.usecases import digests, ledger_report
 
 
 async def cmd_digest(update: Update, context: BotContext) -> None:
-    """Post this week's digest so far in the team's chat, marked as a preview."""
+    """Post this week's digest so far in the team's chat, marked as a preview (in the forum
+    topic the command was sent in, if any)."""
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
     if chat.type == ChatType.PRIVATE:
@@ -26,7 +27,8 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
     digest = await run_as_actor(update, context, digests.preview_for_chat, chat.id, moment=at)
     # Charts are CPU work: render them in a thread so other people's messages are not held up.
     rendered = await asyncio.to_thread(render_digest, digest, at.kinds)
-    await post_digest(context.bot, chat.id, rendered)
+    topic = msg.message_thread_id if msg.is_topic_message else None
+    await post_digest(context.bot, chat.id, rendered, thread_id=topic)
 
 
 async def cmd_ledger(update: Update, context: BotContext) -> None:
