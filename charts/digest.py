@@ -307,12 +307,16 @@ def _layout(
 
 
 def _heat_colours(counts: _I64, away: _Bool) -> tuple[_F64, _Bool]:
-    """Face colour of each cell (row-major RGBA) and whether its number should be white."""
+    """Face colour of each cell (row-major RGBA) and whether its number should be white.
+
+    ``away`` is a members x days mask: days away all week, or outside the membership, are drawn
+    as away cells when nothing was logged on them.
+    """
     cmap = colormaps[HEATMAP_CMAP]
     vmax = max(1, int(np.max(counts, initial=0)))
     rgba = np.asarray(cmap(HEAT_LO + (HEAT_HI - HEAT_LO) * (counts / vmax)), dtype=np.float64)
     rgba[counts <= 0] = (*rgb(EMPTY_CELL), 1.0)
-    rgba[(counts <= 0) & away[:, None]] = (*rgb(AWAY_CELL), 1.0)
+    rgba[(counts <= 0) & away] = (*rgb(AWAY_CELL), 1.0)
     # Relative luminance picks the number's colour, so it contrasts with every shade.
     luminance = rgba[..., :3] @ np.array([0.2126, 0.7152, 0.0722])
     return rgba.reshape(-1, 4), luminance < 0.45
@@ -378,7 +382,10 @@ def _draw_panel(
     )
 
     # Heatmap: one QuadMesh; its white edges separate the cells.
-    away = np.array([m.away for m in members], dtype=np.bool_)
+    # Grey cells: a member away all week, and days outside a member's membership period.
+    away = np.array(
+        [[m.away or not inside for inside in m.member_days] for m in members], dtype=np.bool_
+    ).reshape(n, 7)
     grid_x, grid_y = np.meshgrid(
         x0 + np.arange(8) * lay.cell_w, grid_top - np.arange(n + 1) * row_h
     )
@@ -455,10 +462,11 @@ def render_diarised_chart(digest: TeamDigest) -> bytes:
     For each kind that has a target or was logged, a panel shows a members x days (Mon..Sun)
     heatmap with the count written in every non-empty cell, and beside it a bar per member for
     the week's total with the member's (pro-rated) target as a black tick and "total/target"
-    written out. Members away all week are hatched grey and labelled "away", not shown as a miss.
-    Kinds sit side by side as far as the 1080 px width allows and wrap into further bands beyond
-    that; the height grows with the number of members (0.22 in per member row, shrinking gently
-    past 60 members).
+    written out. Members away all week are hatched grey and labelled "away", not shown as a miss;
+    days outside a member's membership period (before they joined, after they left) are grey
+    cells, and their target counts only the days inside it. Kinds sit side by side as far as
+    the 1080 px width allows and wrap into further bands beyond that; the height grows with the
+    number of members (0.22 in per member row, shrinking gently past 60 members).
 
     Args:
         digest: The team's digest for one ISO week.
@@ -484,7 +492,15 @@ def render_diarised_chart(digest: TeamDigest) -> bytes:
     names = [fit(drawable(m.name, f"member {i + 1}"), NAME_MAX_W) for i, m in enumerate(members)]
     header_h = 1.12 + (0.26 if quiet else 0.0)
     partly_away = any(0 < m.away_days < 7 for m in members)
-    footer_h = 0.32 if partly_away else 0.1
+    partly_member = any(any(m.member_days) and not all(m.member_days) for m in members)
+    footer = ""
+    if partly_away and partly_member:
+        footer = "Targets are pro-rated for days away and days before joining or after leaving."
+    elif partly_away:
+        footer = "Targets are pro-rated for days away."
+    elif partly_member:
+        footer = "Targets are pro-rated for days before joining or after leaving (grey)."
+    footer_h = 0.32 if footer else 0.1
     lay = _layout(names, panels, header_h, footer_h)
 
     fig = new_figure(WIDTH_IN, lay.height, DPI)
@@ -507,8 +523,8 @@ def render_diarised_chart(digest: TeamDigest) -> bytes:
             x0 = MARGIN_X + lay.name_w + j * (lay.group_w + GROUP_GAP)
             _draw_panel(fig, text, panel, members, x0, top, lay)
         top -= BAND_HEAD_H + len(members) * lay.row_h + BAND_GAP
-    if partly_away:
-        text.add(MARGIN_X, 0.12, "Targets are pro-rated for days away.", italic=True, colour=MUTED)
+    if footer:
+        text.add(MARGIN_X, 0.12, footer, italic=True, colour=MUTED)
     text.draw(fig)
     return figure_png(fig)
 
@@ -635,7 +651,8 @@ def render_trend_chart(digest: TeamDigest) -> bytes:
     One small panel per kind (kinds with a total or a target in the period), stacked over a
     shared week axis labelled ``W47`` etc.: the weekly total as a line with markers (filled when
     the target was met, hollow when below it, so colour is not the only cue) and the team's
-    target as a dashed step. At most the last 13 weeks are drawn.
+    target as a dashed step. At most the last 13 weeks are drawn; a team younger than that has
+    fewer points (from the week it was created), drawn in the rightmost slots.
 
     Args:
         digest: The team's digest; its name, week, kinds, kind labels and ``trend`` are used.
@@ -644,8 +661,11 @@ def render_trend_chart(digest: TeamDigest) -> bytes:
         PNG bytes, 1080 px wide. The same digest always gives the same bytes.
     """
     title = _title(digest)
-    subtitle = "Weekly team totals against target, last 13 weeks"
     trend = digest.trend[-TREND_WEEKS:]
+    subtitle = "Weekly team totals against target, last 13 weeks"
+    if trend and len(trend) < TREND_WEEKS:
+        # A young team: its trend starts with the week it was created, not with zeros before.
+        subtitle = f"Weekly team totals against target, since {_week_label(trend[0].iso_week)}"
     if not trend:
         return _message_figure(
             title, subtitle, "No weekly history yet", "The trend fills in as weeks are logged."

@@ -23,10 +23,12 @@ SETUP_AT = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 _message_ids = itertools.count(1)
 
 
-def make_team(conn: Connection, name: str, *, chat_id: int | None = None) -> int:
-    """A team, bound to ``chat_id`` when given."""
+def make_team(
+    conn: Connection, name: str, *, chat_id: int | None = None, created_at: datetime = SETUP_AT
+) -> int:
+    """A team, bound to ``chat_id`` when given, created at ``created_at`` (UTC)."""
     slug = name.lower().replace(" ", "-")
-    team_id = people.create_team(conn, name=name, slug=slug, now=SETUP_AT)
+    team_id = people.create_team(conn, name=name, slug=slug, now=created_at)
     if chat_id is not None:
         chats.bind_chat(conn, team_id=team_id, chat_id=chat_id, title=name, by=None, now=SETUP_AT)
     return team_id
@@ -40,12 +42,19 @@ def make_member(
     role: Role,
     *,
     username: str | None = None,
+    joined_on: date | None = None,
+    left_on: date | None = None,
 ) -> int:
-    """A person in a team; returns the person id (the same person may join several teams)."""
+    """A person in a team from ``joined_on`` (SETUP_AT's day when not given) to ``left_on``;
+    returns the person id (the same person may join several teams)."""
     person_id = people.ensure_person(
         conn, Identity(user_id=user_id, display_name=name, username=username), now=SETUP_AT
     )
-    people.add_membership(conn, person_id=person_id, team_id=team_id, role=role, now=SETUP_AT)
+    people.add_membership(
+        conn, person_id=person_id, team_id=team_id, role=role, now=SETUP_AT, joined_on=joined_on
+    )
+    if left_on is not None:
+        people.end_membership(conn, person_id=person_id, team_id=team_id, left_on=left_on)
     return person_id
 
 

@@ -17,6 +17,7 @@ from organiser_bot.domain.targets import (
     AbsenceRow,
     Pace,
     TargetRow,
+    Tenure,
     attainment,
     away_days,
     effective_targets,
@@ -332,3 +333,134 @@ def test_days_elapsed_follows_the_local_day_not_utc() -> None:
     # 23:30 UTC on Sunday 2026-07-19 is already Monday in London (BST): day 1 of a new week.
     now = datetime(2026, 7, 19, 23, 30, tzinfo=UTC)
     assert Moment(now, ZoneInfo("Europe/London"), KindRegistry()).days_elapsed == 1
+
+
+# --- membership periods (Tenure) -----------------------------------------------------------------
+
+DAYS = st.integers(-30, 30).map(lambda n: MONDAY + timedelta(days=n))
+
+
+@st.composite
+def tenures(draw: st.DrawFn) -> Tenure:
+    joined = draw(DAYS)
+    left = draw(st.one_of(st.none(), st.integers(0, 40).map(lambda n: joined + timedelta(days=n))))
+    return Tenure(joined, left)
+
+
+@st.composite
+def absence_lists(draw: st.DrawFn) -> list[AbsenceRow]:
+    out = []
+    for i in range(draw(st.integers(0, 3))):
+        start = draw(DAYS)
+        out.append(AbsenceRow(i, PERSON, start, start + timedelta(days=draw(st.integers(0, 9)))))
+    return out
+
+
+def _half_up(n: int, days: int) -> int:
+    return (n * days * 2 + 7) // 14
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tenure=tenures(),
+    absences=absence_lists(),
+    week=st.integers(-6, 6),
+    weekly=st.integers(1, 60),
+)
+def test_a_week_s_target_counts_the_days_in_the_membership_and_not_away(
+    tenure: Tenure, absences: list[AbsenceRow], week: int, weekly: int
+) -> None:
+    monday = MONDAY + timedelta(weeks=week)
+    counted = sum(
+        1
+        for i in range(7)
+        if tenure.contains(d := monday + timedelta(days=i))
+        and not any(a.starts_on <= d <= a.ends_on for a in absences)
+    )
+    targets, away = week_targets(
+        role=Role.ORGANISER,
+        person_id=PERSON,
+        team_id=TEAM,
+        overrides=(TargetRow(TEAM, f"person:{PERSON}", "one_to_one", weekly),),
+        absences=absences,
+        monday=monday,
+        tenure=tenure,
+    )
+    expected = _half_up(weekly, counted)
+    assert targets.get("one_to_one", 0) == expected
+    if not any(tenure.week_days(monday)):
+        assert targets == {} and away == 0
+    # Days away are only those inside the membership: a day both away and outside counts once.
+    assert away + counted + tenure.week_days(monday).count(False) == 7
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tenure=tenures(), absences=absence_lists(), weeks=st.integers(1, 8), weekly=st.integers(1, 60)
+)
+def test_period_targets_over_whole_weeks_sum_the_week_targets(
+    tenure: Tenure, absences: list[AbsenceRow], weeks: int, weekly: int
+) -> None:
+    overrides = [TargetRow(TEAM, f"person:{PERSON}", "one_to_one", weekly)]
+    first = MONDAY - timedelta(weeks=3)
+    period = Period(first, first + timedelta(weeks=weeks), "test")
+    summed = sum(
+        week_targets(
+            role=Role.ORGANISER,
+            person_id=PERSON,
+            team_id=TEAM,
+            overrides=overrides,
+            absences=absences,
+            monday=monday,
+            tenure=tenure,
+        )[0].get("one_to_one", 0)
+        for monday in period.mondays()
+    )
+    targets, _ = period_targets(
+        role=Role.ORGANISER,
+        person_id=PERSON,
+        team_id=TEAM,
+        overrides=overrides,
+        absences=absences,
+        period=period,
+        tenure=tenure,
+    )
+    assert targets.get("one_to_one", 0) == summed
+
+
+@pytest.mark.parametrize(
+    ("joined", "left", "expected"),
+    [
+        (day(2), None, 11),  # joined Wednesday: 15 x 5/7 = 10.7 -> 11
+        (day(6), None, 2),  # joined Sunday: 15 x 1/7 = 2.1 -> 2
+        (day(7), None, 0),  # joins next week: nothing this week
+        (day(-20), day(3), 9),  # left Thursday (inclusive): 15 x 4/7 = 8.6 -> 9
+        (day(-20), day(-1), 0),  # left last Sunday
+        (day(-20), None, 15),
+    ],
+)
+def test_membership_pro_rates_the_week(joined: date, left: date | None, expected: int) -> None:
+    targets, _ = week_targets(
+        role=Role.ORGANISER,
+        person_id=PERSON,
+        team_id=TEAM,
+        overrides=(),
+        absences=(),
+        monday=MONDAY,
+        tenure=Tenure(joined, left),
+    )
+    assert targets.get("one_to_one", 0) == expected
+
+
+def test_a_day_away_before_joining_is_not_counted_twice() -> None:
+    # Joined Wednesday, away Monday to Thursday: counted Fri-Sun only, 15 x 3/7 = 6.4 -> 6.
+    targets, away = week_targets(
+        role=Role.ORGANISER,
+        person_id=PERSON,
+        team_id=TEAM,
+        overrides=(),
+        absences=(absence(0, 3),),
+        monday=MONDAY,
+        tenure=Tenure(day(2)),
+    )
+    assert (targets, away) == ({"one_to_one": 6}, 2)
