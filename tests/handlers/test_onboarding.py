@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from organiser_bot.domain.targets import pro_rate
 from tests.conftest import ADMIN_ID, OfflineBot
 
 ORGANISER = 2001
@@ -125,4 +126,9 @@ async def test_admin_adds_a_kind_that_members_can_log_at_once(offline_bot: Offli
     assert "training target" in await offline_bot.say(
         ADMIN_ID, "/target organiser training 3 north-ward"
     )
-    assert "training: 2/3" in await offline_bot.say(ORGANISER, "/week")
+    # Sam joined today (Thursday): the days of the week before it do not count towards the
+    # target, pro-rated as absences are.
+    today = offline_bot.clock().date()
+    before_joining = today.weekday()
+    target = pro_rate({"training": 3}, before_joining)["training"]
+    assert f"training: 2/{target}" in await offline_bot.say(ORGANISER, "/week")
