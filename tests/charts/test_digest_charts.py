@@ -139,6 +139,13 @@ def has_colour(image: np.ndarray[Any, Any], hex_colour: str) -> bool:
     return bool(np.all(rgb == target, axis=-1).any())
 
 
+def count_colour(image: np.ndarray[Any, Any], hex_colour: str) -> int:
+    """How many pixels are exactly ``hex_colour``."""
+    rgb = np.round(image[..., :3] * 255).astype(int)
+    target = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return int(np.all(rgb == target, axis=-1).sum())
+
+
 def assert_valid(png: bytes) -> tuple[int, int]:
     width, height = png_size(png)
     image = decode(png)
@@ -304,3 +311,71 @@ def test_no_pyplot_and_no_figure_registry() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+# --- Membership periods and young teams ---------------------------------------------------------
+
+JOINED_THURSDAY = (False, False, False, True, True, True, True)
+
+
+def test_days_before_joining_are_grey_cells_like_days_away() -> None:
+    from charts._palette import AWAY_CELL
+
+    def panels(d: TeamDigest) -> np.ndarray[Any, Any]:
+        return decode(render_diarised_chart(d))[HEADER_PX:]
+
+    quiet = {"one_to_one": (0,) * 7}
+    whole = panels(digest([member(daily=quiet), member("Al", daily=quiet)]))
+    joined = MemberWeek("Noor Ali", "organiser", quiet, {"one_to_one": 9}, 0, JOINED_THURSDAY)
+    partly = panels(digest([member(daily=quiet), joined]))
+    # Three grey cells (Monday to Wednesday) on Noor's row; none for whole-week members.
+    assert count_colour(partly, AWAY_CELL) > count_colour(whole, AWAY_CELL) + 3 * 100
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        [
+            MemberWeek(
+                "Noor Ali",
+                "organiser",
+                {"one_to_one": (0, 0, 0, 1, 2, 0, 0)},
+                {"one_to_one": 9},
+                0,
+                JOINED_THURSDAY,
+            )
+        ],
+        [
+            MemberWeek(
+                "Lee Wong",
+                "organiser",
+                {"one_to_one": (3, 0, 0, 0, 0, 0, 0)},
+                {"one_to_one": 4},
+                1,
+                (True, True, False, False, False, False, False),
+            )
+        ],
+        [
+            MemberWeek(
+                "Past Member",
+                "organiser",
+                {"one_to_one": (1, 0, 0, 0, 0, 0, 0)},
+                {},
+                0,
+                (False,) * 7,
+            )
+        ],
+    ],
+    ids=["joined Thursday", "left Tuesday, away a day", "not a member this week"],
+)
+def test_partial_membership_renders(members: list[MemberWeek]) -> None:
+    assert_valid(render_diarised_chart(digest(members)))
+
+
+@pytest.mark.parametrize("weeks", range(1, 14))
+def test_a_trend_of_any_length_from_1_to_13_weeks_renders(weeks: int) -> None:
+    png = render_trend_chart(digest([member()], trend_points=trend(weeks)))
+    assert_valid(png)
+    if weeks < 13:
+        # A young team's chart differs from a full one: it starts with the team's first week.
+        assert png != render_trend_chart(digest([member()], trend_points=trend(13)))

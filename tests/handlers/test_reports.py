@@ -136,3 +136,48 @@ async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: Offl
     engine.dispose()
     assert notes == ["damp flat"]  # only the councillor's note is left
     assert "Sam" not in await org.say(MANAGER, "/totals")
+
+
+NEWCOMER = 2003
+
+
+async def test_someone_who_joined_today_is_measured_from_today(org: OfflineBot) -> None:
+    # The clock is Thursday 26 Nov: Noor's first week counts Thursday to Sunday, 15 x 4/7 -> 9.
+    await _join(org, NEWCOMER, "organiser", "Noor", inviter=MANAGER)
+    await org.say(NEWCOMER, "121 2 coffee")
+    assert "one-to-one: 2/9" in await org.say(NEWCOMER, "/week")
+    this_week = await org.say(MANAGER, "/totals")
+    assert "• Noor (organiser, joined Thu 26 Nov): one-to-one 2/9" in this_week
+    assert "• Sam (organiser): one-to-one 5/15" in this_week
+    # Last week Noor was not a member: not listed, no 0/15.
+    last_week = await org.say(MANAGER, "/totals north-ward last")
+    assert "Noor" not in last_week and "Sam (organiser" in last_week
+    # Four weeks: a target for her days only, not 2/60.
+    assert "• Noor (organiser, joined Thu 26 Nov): one-to-one 2/9" in await org.say(
+        MANAGER, "/totals 4w"
+    )
+
+
+async def test_the_digest_says_when_someone_joined(org: OfflineBot) -> None:
+    from sqlalchemy import update
+
+    from storage.engine import make_engine
+    from storage.models import Membership
+    from storage.query import table_of
+
+    group = -100555
+    assert "North Ward" in await org.say(
+        MANAGER, "/bind north-ward", chat_id=group, chat_type="group"
+    )
+    # Sam joined on Wednesday of this week: 15 x 5/7 -> 11.
+    membership = table_of(Membership)
+    engine = make_engine(org.db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            update(membership)
+            .where(membership.c.role == "organiser")
+            .values(joined_on=org.clock.now.date().replace(day=25))
+        )
+    engine.dispose()
+    preview = await org.say(MANAGER, "/digest", chat_id=group, chat_type="group")
+    assert "• Sam (joined Wed): one-to-one 5/11 ✗" in preview.splitlines()
