@@ -51,7 +51,8 @@ def my_week(week: MyWeek, kinds: KindRegistry) -> str:
     blocks = []
     for team in week.teams:
         away = f" · away {team.away}d" if team.away else ""
-        lines = [f"{team.team_name} · week of {week.monday:%a %d %b}{away}"]
+        joined = f" · joined {team.joined_on:%a}" if team.joined_on else ""
+        lines = [f"{team.team_name} · week of {week.monday:%a %d %b}{joined}{away}"]
         if not team.kinds:
             lines.append("  nothing logged yet, no targets")
         for kind in team.kinds:

@@ -59,9 +59,21 @@ class Tenure:
         """True when ``day`` is inside the membership."""
         return self.joined_on <= day and (self.left_on is None or day <= self.left_on)
 
+    def covers_week(self, monday: date) -> bool:
+        """True when every day of the week starting ``monday`` is inside."""
+        return self.joined_on <= monday and (
+            self.left_on is None or self.left_on >= monday + _SIX_DAYS
+        )
+
     def week_days(self, monday: date) -> tuple[bool, ...]:
         """Seven flags, Monday first: which days of the week starting ``monday`` are inside."""
+        if self.covers_week(monday):
+            return _WHOLE_WEEK
         return tuple(self.contains(monday + timedelta(days=i)) for i in range(7))
+
+
+_SIX_DAYS = timedelta(days=6)
+_WHOLE_WEEK = (True,) * 7
 
 
 def effective_targets(
@@ -99,6 +111,8 @@ def effective_targets(
 def away_days(absences: Iterable[AbsenceRow], monday: date, tenure: Tenure | None = None) -> int:
     """How many days of the week starting ``monday`` fall inside any of ``absences`` (and, with
     ``tenure``, inside the membership: a day outside it is not counted as away)."""
+    if tenure is not None and tenure.covers_week(monday):
+        tenure = None
     days: set[date] = set()
     for a in absences:
         for i in range(7):
@@ -110,7 +124,9 @@ def away_days(absences: Iterable[AbsenceRow], monday: date, tenure: Tenure | Non
 
 def outside_days(tenure: Tenure | None, monday: date) -> int:
     """How many days of the week starting ``monday`` fall outside ``tenure`` (0 without one)."""
-    return 0 if tenure is None else tenure.week_days(monday).count(False)
+    if tenure is None or tenure.covers_week(monday):
+        return 0
+    return tenure.week_days(monday).count(False)
 
 
 def pro_rate(targets: dict[str, int], away: int) -> dict[str, int]:
@@ -205,21 +221,34 @@ class Pace(StrEnum):
     BEHIND = "behind"
 
 
-def expected_by(target: int, *, days_elapsed: int, away: int = 0) -> float:
+def expected_by(target: int, *, days_elapsed: int, away: int = 0, joined_day: int = 0) -> float:
     """How many of ``target`` a steady pace would have done after ``days_elapsed`` days.
 
     The pace rule shared by ``/week`` and the mid-week nudge: ``target × days so far / 7``, today
-    counting as a day so far; nothing is expected of someone away all week.
+    counting as a day so far; nothing is expected of someone away all week. Someone who joined
+    this week on weekday ``joined_day`` (0 = Monday) paces over their days as a member:
+    ``target × member days so far / member days``.
     """
     if away >= 7:
         return 0.0
-    return target * min(max(days_elapsed, 0), 7) / 7
+    joined = min(max(joined_day, 0), 6)
+    member_days = 7 - joined
+    return target * min(max(days_elapsed - joined, 0), member_days) / member_days
 
 
-def pace(done: int, target: int, *, days_elapsed: int, away: int = 0) -> Pace:
-    """:class:`Pace` of ``done`` against ``target`` after ``days_elapsed`` days of the week."""
+def pace(done: int, target: int, *, days_elapsed: int, away: int = 0, joined_day: int = 0) -> Pace:
+    """:class:`Pace` of ``done`` against ``target`` after ``days_elapsed`` days of the week
+    (see :func:`expected_by`)."""
     if done >= target:
         return Pace.MET
-    if done >= expected_by(target, days_elapsed=days_elapsed, away=away):
+    if done >= expected_by(target, days_elapsed=days_elapsed, away=away, joined_day=joined_day):
         return Pace.ON_PACE
     return Pace.BEHIND
+
+
+def joined_day(tenure: Tenure | None, monday: date) -> int:
+    """The weekday (0 = Monday) someone joined on when it falls in the week starting ``monday``;
+    0 otherwise (a member from the week's start, or not a member)."""
+    if tenure is None or not monday < tenure.joined_on <= monday + _SIX_DAYS:
+        return 0
+    return (tenure.joined_on - monday).days

@@ -39,6 +39,7 @@ from organiser_bot.domain.targets import (
     Pace,
     TargetRow,
     expected_by,
+    joined_day,
     pace,
     week_targets,
 )
@@ -434,10 +435,14 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
             targets, away = _member_targets(data, team.id, m, monday)
             if away >= 7:
                 continue
+            joined = joined_day(m.tenure, monday)
             counts = data.daily.get((team.id, m.person_id), {})
             for kind, target in sorted(targets.items()):
                 done = sum(counts.get(kind, ()))
-                if pace(done, target, days_elapsed=elapsed, away=away) is not Pace.BEHIND:
+                if (
+                    pace(done, target, days_elapsed=elapsed, away=away, joined_day=joined)
+                    is not Pace.BEHIND
+                ):
                     continue
                 behind[m.person_id].append(
                     Behind(
@@ -446,7 +451,7 @@ def nudges_due(conn: Connection, *, moment: Moment) -> list[Nudge]:
                         team.name if memberships[m.person_id] > 1 else None,
                         done,
                         target,
-                        expected_by(target, days_elapsed=elapsed, away=away),
+                        expected_by(target, days_elapsed=elapsed, away=away, joined_day=joined),
                     )
                 )
                 who[m.person_id] = m

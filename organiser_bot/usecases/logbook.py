@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Connection
 
@@ -243,9 +243,29 @@ def week_status(
     return _week_status(conn, actor.person_id, team.team_id, team.role, monday)
 
 
+def week_joined_on(
+    conn: Connection, actor: Actor, team: TeamRole, *, monday: date
+) -> tuple[dict[str, int], dict[str, int], int, date | None]:
+    """:func:`week_status`, plus the day the actor joined the team when it falls in the week
+    (their targets and pace count from then), else None; still one statement."""
+    assert actor.person_id is not None
+    snap, targets, away = _standing(conn, actor.person_id, team.team_id, team.role, monday)
+    joined = snap.tenure.joined_on if snap.tenure is not None else None
+    if joined is not None and not monday < joined < monday + timedelta(days=7):
+        joined = None
+    return snap.totals, targets, away, joined
+
+
 def _week_status(
     conn: Connection, person_id: int, team_id: int, role: Role, monday: date
 ) -> tuple[dict[str, int], dict[str, int], int]:
+    snap, targets, away = _standing(conn, person_id, team_id, role, monday)
+    return snap.totals, targets, away
+
+
+def _standing(
+    conn: Connection, person_id: int, team_id: int, role: Role, monday: date
+) -> tuple[activities.WeekSnapshot, dict[str, int], int]:
     snap = activities.week_snapshot(
         conn, person_id=person_id, team_id=team_id, role=role.value, monday=monday
     )
@@ -258,7 +278,7 @@ def _week_status(
         monday=monday,
         tenure=snap.tenure,
     )
-    return snap.totals, targets, away
+    return snap, targets, away
 
 
 def _confirm(

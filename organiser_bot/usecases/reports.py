@@ -114,11 +114,14 @@ class KindWeek:
 
 @dataclass(frozen=True, slots=True)
 class TeamWeek:
-    """A person's week in one team: days away, and each kind with a target or an entry."""
+    """A person's week in one team: days away, and each kind with a target or an entry;
+    ``joined_on`` is the day they joined when it falls in this week (targets and pace count
+    from then), else None."""
 
     team_name: str
     away: int
     kinds: tuple[KindWeek, ...]
+    joined_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +286,8 @@ def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
     elapsed = moment.days_elapsed
     teams = []
     for team in actor.teams:
-        totals, targets, away = logbook.week_status(conn, actor, team, monday=monday)
+        totals, targets, away, joined = logbook.week_joined_on(conn, actor, team, monday=monday)
+        joined_day = (joined - monday).days if joined is not None else 0
         kinds = []
         for kind in dict.fromkeys([*targets, *totals]):
             done = totals.get(kind, 0)
@@ -296,11 +300,11 @@ def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
                     kind,
                     done,
                     target,
-                    pace(done, target, days_elapsed=elapsed, away=away),
-                    expected_by(target, days_elapsed=elapsed, away=away),
+                    pace(done, target, days_elapsed=elapsed, away=away, joined_day=joined_day),
+                    expected_by(target, days_elapsed=elapsed, away=away, joined_day=joined_day),
                 )
             )
-        teams.append(TeamWeek(team.name, away, tuple(kinds)))
+        teams.append(TeamWeek(team.name, away, tuple(kinds), joined))
     return MyWeek(monday, 7 - elapsed, tuple(teams))
 
 

@@ -22,6 +22,7 @@ from organiser_bot.domain.targets import (
     away_days,
     effective_targets,
     expected_by,
+    joined_day,
     pace,
     period_targets,
     pro_rate,
@@ -464,3 +465,24 @@ def test_a_day_away_before_joining_is_not_counted_twice() -> None:
         tenure=Tenure(day(2)),
     )
     assert (targets, away) == ({"one_to_one": 6}, 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(target=st.integers(1, 60), joined=st.integers(0, 6), elapsed=st.integers(0, 7))
+def test_someone_who_joined_mid_week_paces_over_their_days_as_a_member(
+    target: int, joined: int, elapsed: int
+) -> None:
+    got = expected_by(target, days_elapsed=elapsed, joined_day=joined)
+    member_days = 7 - joined
+    assert got == pytest.approx(target * min(max(elapsed - joined, 0), member_days) / member_days)
+    if elapsed <= joined:
+        assert got == 0.0  # nothing expected before they joined
+    if elapsed == 7:
+        assert got == pytest.approx(target)  # the whole (pro-rated) target by Sunday
+    if joined == 0:
+        assert got == expected_by(target, days_elapsed=elapsed)
+
+
+def test_joined_day_is_the_weekday_of_joining_within_the_week() -> None:
+    assert [joined_day(Tenure(day(n)), MONDAY) for n in (-3, 0, 2, 6, 7)] == [0, 0, 2, 6, 0]
+    assert joined_day(None, MONDAY) == 0

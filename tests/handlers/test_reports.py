@@ -145,7 +145,10 @@ async def test_someone_who_joined_today_is_measured_from_today(org: OfflineBot) 
     # The clock is Thursday 26 Nov: Noor's first week counts Thursday to Sunday, 15 x 4/7 -> 9.
     await _join(org, NEWCOMER, "organiser", "Noor", inviter=MANAGER)
     await org.say(NEWCOMER, "121 2 coffee")
-    assert "one-to-one: 2/9" in await org.say(NEWCOMER, "/week")
+    week = await org.say(NEWCOMER, "/week")
+    assert "North Ward · week of Mon 23 Nov · joined Thu" in week
+    # Paced over her four days: by Thursday, 9 x 1/4 = 2.25 of them.
+    assert "one-to-one: 2/9 · behind pace (about 2 by today)" in week
     this_week = await org.say(MANAGER, "/totals")
     assert "• Noor (organiser, joined Thu 26 Nov): one-to-one 2/9" in this_week
     assert "• Sam (organiser): one-to-one 5/15" in this_week
