@@ -1,4 +1,4 @@
-"""Reading commands: /week, /diary, /totals, /team, /export, /target, /mydata."""
+"""Reading commands: /week, /diary, /totals, /team, /export, /target, /mydata; and /remove."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from telegram import InputFile, Update
 from handlers.common import chunks, moment, run_as_actor
 from handlers.texts import reports as texts
 from organiser_bot.context import BotContext
-from organiser_bot.usecases import reports
+from organiser_bot.usecases import members, reports
 
 
 async def _reply(update: Update, text: str) -> None:
@@ -72,3 +72,11 @@ async def cmd_mydata(update: Update, context: BotContext) -> None:
     """Tell the caller what the bot holds about them."""
     data = await run_as_actor(update, context, reports.my_data)
     await _reply(update, texts.my_data(data))
+
+
+async def cmd_remove(update: Update, context: BotContext) -> None:
+    """End someone's membership of a team (asks first; ``confirm`` does it)."""
+    outcome = await run_as_actor(
+        update, context, members.remove_member, list(context.args or []), moment=moment(context)
+    )
+    await _reply(update, texts.remove_member(outcome))

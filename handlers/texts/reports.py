@@ -10,6 +10,15 @@ from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import Period
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Pace
+from organiser_bot.usecases.members import (
+    MemberRemoved,
+    NotInTeam,
+    RemoveNeedsConfirm,
+    RemoveNotPermitted,
+    RemoveSelf,
+    RemoveUnknownMember,
+    RemoveUsage,
+)
 from organiser_bot.usecases.reports import (
     DIARY_LIMIT,
     BadPeriod,
@@ -197,3 +206,49 @@ def _(refusal: TargetOutOfRange) -> str:
 @refusal_text.register
 def _(refusal: NotRoleOrMember) -> str:
     return f"{refusal.word!r} is neither a role nor an @user. " + TARGET_USAGE
+
+
+# --- /remove -------------------------------------------------------------------------------------
+
+REMOVE_USAGE = "Usage: /remove <team> @username — ends their membership of the team today."
+
+
+def remove_member(outcome: RemoveNeedsConfirm | MemberRemoved) -> str:
+    """The reply to ``/remove``: what it would do and how to confirm, or what was done."""
+    if isinstance(outcome, RemoveNeedsConfirm):
+        return (
+            f"This ends {outcome.name}'s membership of {outcome.team_name}: today "
+            f"({outcome.last_day:%a} {outcome.last_day.day} {outcome.last_day:%b}) is their last "
+            "day, their targets stop after it, and past weeks still count their days. Their "
+            "entries stay.\n"
+            f"To go ahead: /remove {outcome.team_slug} {outcome.username} confirm"
+        )
+    return (
+        f"✓ {outcome.name} is no longer in {outcome.team_name} (last day "
+        f"{outcome.last_day:%a} {outcome.last_day.day} {outcome.last_day:%b})."
+    )
+
+
+@refusal_text.register
+def _(refusal: RemoveUsage) -> str:
+    return REMOVE_USAGE
+
+
+@refusal_text.register
+def _(refusal: RemoveNotPermitted) -> str:
+    return "Only a team's managers or an admin can remove members."
+
+
+@refusal_text.register
+def _(refusal: RemoveUnknownMember) -> str:
+    return f"No member {refusal.username}."
+
+
+@refusal_text.register
+def _(refusal: NotInTeam) -> str:
+    return f"{refusal.username} isn't a member of {refusal.team_name}."
+
+
+@refusal_text.register
+def _(refusal: RemoveSelf) -> str:
+    return "You can't remove yourself from a team you manage; ask an admin."

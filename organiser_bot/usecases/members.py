@@ -1,4 +1,5 @@
-"""Use cases a member runs on their own account: absences, nudges, their data.
+"""Use cases a member runs on their own account (absences, nudges, their data), and a manager's
+ending of someone's membership (``/remove``).
 
 Each returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`; the
 refusals particular to these commands are defined here and worded by the adapter.
@@ -14,8 +15,9 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import parse_day
-from organiser_bot.domain.refusals import Refusal
+from organiser_bot.domain.refusals import Refusal, UnknownTeam
 from organiser_bot.domain.targets import AbsenceRow
+from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import require_member
 from storage import audit, people
 from storage import targets as target_store
@@ -26,6 +28,8 @@ MAX_ABSENCE_DAYS = 366
 ABSENCE_BACKDATE_WEEKS = 8
 #: The one argument that makes ``/forgetme`` go ahead.
 FORGET_CONFIRM = "confirm"
+#: The last argument that makes ``/remove <team> @username`` go ahead.
+REMOVE_CONFIRM = "confirm"
 #: The ``/away`` argument that withdraws the latest absence.
 AWAY_CANCEL = "cancel"
 
@@ -210,3 +214,103 @@ def forget_me(
         entries=erased,
     )
     return Forgotten(erased)
+
+
+# --- /remove -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveNeedsConfirm:
+    """``/remove <team> @username`` without ``confirm``: nothing was done; the manager is told
+    what it would do (``name`` leaves ``team_name`` after ``last_day``)."""
+
+    name: str
+    team_name: str
+    team_slug: str
+    username: str
+    last_day: date
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRemoved:
+    """``name``'s membership of ``team_name`` ended; ``last_day`` was their last day in it."""
+
+    name: str
+    team_name: str
+    last_day: date
+
+
+class RemoveUsage(Refusal):
+    """``/remove`` without a team and an ``@username``."""
+
+
+class RemoveNotPermitted(Refusal):
+    """Someone who manages no team (and is not an admin) tried ``/remove``."""
+
+
+@dataclass
+class RemoveUnknownMember(Refusal):
+    """No one has the Telegram ``@username``."""
+
+    username: str
+
+
+@dataclass
+class NotInTeam(Refusal):
+    """``username`` is not a current member of ``team_name``."""
+
+    username: str
+    team_name: str
+
+
+class RemoveSelf(Refusal):
+    """A manager tried to remove themselves (an admin can)."""
+
+
+def remove_member(
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> RemoveNeedsConfirm | MemberRemoved:
+    """``/remove <team> @username [confirm]``: end someone's membership of a team today.
+
+    Today is their last day as a member (``membership.left_on``, inclusive): their targets stop
+    counting after it, past weeks still count the days they were a member, and the team no
+    longer lists them. Their entries stay. Asks first; with ``confirm`` it is done and audited.
+
+    Raises:
+        RemoveNotPermitted: the actor manages no team and is not an admin.
+        RemoveUsage: no team or no ``@username`` given.
+        UnknownTeam: the actor manages no team of that name.
+        RemoveUnknownMember: no one has that ``@username``.
+        NotInTeam: they are not a current member of the team.
+        RemoveSelf: a manager (not an admin) named themselves.
+    """
+    if not actor.is_manager:
+        raise RemoveNotPermitted()
+    if len(args) < 2 or not args[1].startswith("@") or len(args[1]) < 2:
+        raise RemoveUsage()
+    team = people.find_team(conn, slugify(args[0]))
+    if team is None or not actor.manages(team.id):
+        raise UnknownTeam(args[0])
+    found = people.find_person_by_username(conn, args[1])
+    if found is None:
+        raise RemoveUnknownMember(args[1])
+    current = {m.person_id for m in people.team_members(conn, team.id, current=True)}
+    if found.id not in current:
+        raise NotInTeam(args[1], team.name)
+    if found.id == actor.person_id and not actor.is_admin:
+        raise RemoveSelf()
+    today = moment.today
+    if [a.lower() for a in args[2:]] != [REMOVE_CONFIRM]:
+        return RemoveNeedsConfirm(found.display_name, team.name, team.slug, args[1], today)
+    people.end_membership(conn, person_id=found.id, team_id=team.id, left_on=today)
+    audit.record(
+        conn,
+        at=moment.now,
+        actor=actor.person_id,
+        action="remove",
+        entity="membership",
+        entity_id=team.id,
+        person_id=found.id,
+        left_on=today.isoformat(),
+    )
+    return MemberRemoved(found.display_name, team.name, today)

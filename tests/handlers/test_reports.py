@@ -184,3 +184,23 @@ async def test_the_digest_says_when_someone_joined(org: OfflineBot) -> None:
     engine.dispose()
     preview = await org.say(MANAGER, "/digest", chat_id=group, chat_type="group")
     assert "• Sam (joined Wed): one-to-one 5/11 ✗" in preview.splitlines()
+
+
+async def test_remove_asks_then_ends_a_membership(org: OfflineBot) -> None:
+    from telegram.ext import CommandHandler, filters
+
+    from handlers.reports import cmd_remove
+
+    # Registered here as the application registers it (a private-chat command).
+    org.app.add_handler(CommandHandler("remove", cmd_remove, filters=filters.ChatType.PRIVATE), -5)
+    asked = await org.say(MANAGER, "/remove north-ward @sam")
+    assert "ends Sam's membership of North Ward" in asked
+    assert "/remove north-ward @sam confirm" in asked
+    assert "Sam" in await org.say(MANAGER, "/team")  # nothing changed yet
+    done = await org.say(MANAGER, "/remove north-ward @sam confirm")
+    assert done == "✓ Sam is no longer in North Ward (last day Thu 26 Nov)."
+    assert "Sam" not in await org.say(MANAGER, "/team")
+    # This week still counts Monday to Thursday for Sam: 15 x 4/7 -> 9.
+    assert "• Sam (organiser, left Thu 26 Nov): one-to-one 5/9" in await org.say(MANAGER, "/totals")
+    assert "Only a team's managers" in await org.say(COUNCILLOR, "/remove north-ward @sam")
+    assert "Usage: /remove" in await org.say(MANAGER, "/remove north-ward")

@@ -11,19 +11,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select, update
 
-from organiser_bot.domain.access import Identity
+from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.digest import TeamDigest, member_line
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import Period, parse_period
-from organiser_bot.domain.refusals import NotAMember
+from organiser_bot.domain.refusals import NotAMember, UnknownTeam
 from organiser_bot.domain.roles import Role
-from organiser_bot.usecases import reports
+from organiser_bot.usecases import members, reports
 from organiser_bot.usecases.digests import build_week
 from storage import people
 from storage.engine import Database
+from storage.models import AuditEntry, Person
+from storage.query import table_of
 from tests.digest_factories import LONDON, log, make_member, make_team
 
 KINDS = KindRegistry()
@@ -206,3 +208,91 @@ def test_team_listing_leaves_out_members_who_left(db: Database, org: Org) -> Non
 
     [team] = db.call(listing)
     assert [m.name for m in team.members] == ["Alex Jones", "Nia Khan", "Sam Patel"]
+
+
+# --- /remove -------------------------------------------------------------------------------------
+
+
+def _actor(conn: Connection, user_id: int, *, admin: bool = False) -> Actor:
+    admins = frozenset({user_id}) if admin else frozenset()
+    return people.load_actor(conn, Identity(user_id, "x"), admin_ids=admins)
+
+
+def _remove(db: Database, user_id: int, *args: str, admin: bool = False) -> object:
+    def run(conn: Connection) -> object:
+        return members.remove_member(
+            conn, _actor(conn, user_id, admin=admin), list(args), moment=MOMENT
+        )
+
+    return db.call(run)
+
+
+def test_remove_asks_then_ends_the_membership_today_keeping_past_weeks(
+    db: Database, org: Org
+) -> None:
+    def named(conn: Connection) -> None:
+        conn.execute(
+            update(table_of(Person))
+            .where(table_of(Person).c.telegram_user_id == 12)
+            .values(username="sam")
+        )
+
+    db.call(named)
+    asked = _remove(db, 1, "leeds", "@sam", admin=True)
+    assert isinstance(asked, members.RemoveNeedsConfirm) and asked.last_day == MOMENT.today
+    current = db.call(lambda c: people.team_members(c, org.leeds, current=True))
+    assert "Sam Patel" in [m.display_name for m in current]  # nothing changed yet
+    done = _remove(db, 1, "leeds", "@sam", "confirm", admin=True)
+    assert done == members.MemberRemoved("Sam Patel", "Leeds", MOMENT.today)
+    # Sam was a member Monday to Thursday of this week: 15 x 4/7; last week is unchanged.
+    this = {m.name: dict(m.targets) for m in _digests(db, THIS)["Leeds"].members}
+    assert this["Sam Patel"] == {"one_to_one": rule(4)}
+    last = {m.name: dict(m.targets) for m in _digests(db, LAST)["Leeds"].members}
+    assert last["Sam Patel"] == {"one_to_one": rule(5)}
+    with pytest.raises(NotAMember):
+        db.call(lambda c: reports.my_week(c, _actor(c, 12), moment=MOMENT))
+    audit_rows = db.call(
+        lambda c: c.execute(
+            select(table_of(AuditEntry)).where(table_of(AuditEntry).c.action == "remove")
+        ).all()
+    )
+    assert len(audit_rows) == 1
+    with pytest.raises(members.NotInTeam):
+        _remove(db, 1, "leeds", "@sam", "confirm", admin=True)
+
+
+@pytest.mark.parametrize(
+    ("user_id", "args", "refusal"),
+    [
+        (11, ["leeds", "@alex"], members.RemoveNotPermitted),  # an organiser
+        (1, ["leeds"], members.RemoveUsage),
+        (1, ["leeds", "alex"], members.RemoveUsage),
+        (1, ["nowhere", "@alex"], UnknownTeam),
+        (1, ["leeds", "@nobody"], members.RemoveUnknownMember),
+        (1, ["york", "@alex"], members.NotInTeam),
+    ],
+)
+def test_remove_refuses_what_it_must_and_changes_nothing(
+    db: Database, org: Org, user_id: int, args: list[str], refusal: type[Exception]
+) -> None:
+    def named(conn: Connection) -> None:
+        conn.execute(
+            update(table_of(Person))
+            .where(table_of(Person).c.telegram_user_id == 11)
+            .values(username="alex")
+        )
+
+    db.call(named)
+    before = db.call(lambda c: people.team_members(c, org.leeds))
+    with pytest.raises(refusal):
+        _remove(db, user_id, *args, "confirm", admin=user_id == 1)
+    assert db.call(lambda c: people.team_members(c, org.leeds)) == before
+
+
+def test_a_manager_cannot_remove_themselves(db: Database, org: Org) -> None:
+    def manager(conn: Connection) -> None:
+        make_member(conn, org.leeds, 20, "Mia Manager", Role.MANAGER, username="mia")
+
+    db.call(manager)
+    with pytest.raises(members.RemoveSelf):
+        _remove(db, 20, "leeds", "@mia", "confirm")
