@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -275,10 +275,12 @@ class TeamMember:
     joined_on: date
     left_on: date | None = None
 
-    @property
-    def tenure(self) -> Tenure:
-        """The membership period, as the target rule takes it."""
-        return Tenure(self.joined_on, self.left_on)
+    tenure: Tenure = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The membership period, as the target rule takes it (built once: the digest's trend
+        # asks for it for every week of every member).
+        object.__setattr__(self, "tenure", Tenure(self.joined_on, self.left_on))
 
 
 _TEAM_MEMBERS = (

@@ -171,6 +171,23 @@ def week_targets(
         (weekly target per kind, pro-rated and without zeros; days away while a member, 0-7).
     """
     base = effective_targets(role=role, person_id=person_id, team_id=team_id, overrides=overrides)
+    return prorated_week(base, absences=absences, monday=monday, tenure=tenure)
+
+
+def prorated_week(
+    base: dict[str, int],
+    *,
+    absences: Iterable[AbsenceRow],
+    monday: date,
+    tenure: Tenure | None = None,
+) -> tuple[dict[str, int], int]:
+    """The second half of :func:`week_targets`, for a reader that has a person's
+    :func:`effective_targets` already (they do not change from week to week): ``base``
+    pro-rated by the days away or outside ``tenure`` in the week starting ``monday``.
+
+    Returns:
+        (weekly target per kind, pro-rated and without zeros; days away while a member, 0-7).
+    """
     away = away_days(absences, monday, tenure)
     return pro_rate(base, away + outside_days(tenure, monday)), away
 
@@ -196,17 +213,10 @@ def period_targets(
     """
     summed: dict[str, float] = {}
     away_total = 0.0
+    base = effective_targets(role=role, person_id=person_id, team_id=team_id, overrides=overrides)
     for monday in period.mondays():
         covered = sum(1 for i in range(7) if period.contains(monday + timedelta(days=i)))
-        week, away = week_targets(
-            role=role,
-            person_id=person_id,
-            team_id=team_id,
-            overrides=overrides,
-            absences=absences,
-            monday=monday,
-            tenure=tenure,
-        )
+        week, away = prorated_week(base, absences=absences, monday=monday, tenure=tenure)
         away_total += away / 7
         for kind, n in week.items():
             summed[kind] = summed.get(kind, 0.0) + n * covered / 7

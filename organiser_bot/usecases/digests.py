@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,10 +38,11 @@ from organiser_bot.domain.targets import (
     AbsenceRow,
     Pace,
     TargetRow,
+    effective_targets,
     expected_by,
     joined_day,
     pace,
-    week_targets,
+    prorated_week,
 )
 from organiser_bot.usecases.guards import require_manages
 from storage import activities, chats, ledger, people
@@ -86,6 +87,9 @@ class _Loaded:
     weekly: Mapping[int, Mapping[date, Mapping[str, int]]]
     # team -> the Monday of the week it was created in (local): no trend, no median before.
     started: Mapping[int, date]
+    # (team, person) -> effective weekly targets before pro-rating, filled as first needed:
+    # they are the same every week, and the trend asks for 13 weeks of each member.
+    bases: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
 
 
 def _load(
@@ -131,13 +135,16 @@ def _load(
 def _member_targets(
     data: _Loaded, team_id: int, member: TeamMember, monday: date
 ) -> tuple[dict[str, int], int]:
-    """(pro-rated targets, days away) of one member in one week: the rule /week uses too,
-    membership period included."""
-    return week_targets(
-        role=member.role,
-        person_id=member.person_id,
-        team_id=team_id,
-        overrides=data.overrides,
+    """(pro-rated targets, days away) of one member in one week: the rule /week uses too
+    (:func:`~organiser_bot.domain.targets.week_targets`), membership period included."""
+    key = (team_id, member.person_id)
+    base = data.bases.get(key)
+    if base is None:
+        base = data.bases[key] = effective_targets(
+            role=member.role, person_id=member.person_id, team_id=team_id, overrides=data.overrides
+        )
+    return prorated_week(
+        base,
         absences=data.absences.get(member.person_id, ()),
         monday=monday,
         tenure=member.tenure,
