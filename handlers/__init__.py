@@ -54,6 +54,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "target": reports.cmd_target,
         "totals": reports.cmd_totals,
         "team": reports.cmd_team,
+        "remove": reports.cmd_remove,
         "export": reports.cmd_export,
         "ledger": digests.cmd_ledger,
     }

@@ -45,6 +45,7 @@ PRIVATE_ONLY_COMMANDS = (
     "newkind",
     "target",
     "team",
+    "remove",
     "export",
     "ledger",
 )

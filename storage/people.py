@@ -166,32 +166,49 @@ def add_membership(
     joined_on: date | None = None,
 ) -> bool:
     """Add a person to a team in ``role`` from ``joined_on`` (a local date; ``now``'s date when
-    not given); returns False if they were already a member."""
+    not given); returns False if they are a member already.
+
+    Someone who left and joins again gets their membership back from ``joined_on``, in the new
+    role: one period per person and team, so the earlier period's weeks then count their entries
+    without a target (never a miss they could not have avoided).
+    """
+    joined_on = joined_on or now.date()
     exists = conn.execute(
-        select(_membership.c.id).where(
+        select(_membership.c.id, _membership.c.left_on).where(
             _membership.c.person_id == person_id, _membership.c.team_id == team_id
         )
     ).first()
-    if exists:
-        return False
+    if exists is not None:
+        if exists.left_on is None:
+            return False
+        conn.execute(
+            update(_membership)
+            .where(_membership.c.id == exists.id)
+            .values(role=role, joined_on=joined_on, left_on=None, created_at=now)
+        )
+        return True
     conn.execute(
         insert(_membership).values(
             person_id=person_id,
             team_id=team_id,
             role=role,
             created_at=now,
-            joined_on=joined_on or now.date(),
+            joined_on=joined_on,
         )
     )
     return True
 
 
 def membership_role(conn: Connection, telegram_user_id: int, team_id: int) -> Role | None:
-    """The role of the Telegram user in a team, or None."""
+    """The role of the Telegram user in a team, or None (also when their membership ended)."""
     role: Role | None = conn.execute(
         select(_membership.c.role)
         .join(_person, _person.c.id == _membership.c.person_id)
-        .where(_person.c.telegram_user_id == telegram_user_id, _membership.c.team_id == team_id)
+        .where(
+            _person.c.telegram_user_id == telegram_user_id,
+            _membership.c.team_id == team_id,
+            _membership.c.left_on.is_(None),
+        )
     ).scalar_one_or_none()
     return role
 

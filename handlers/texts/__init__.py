@@ -65,6 +65,7 @@ Managing teams:
 /target <role|@user> <kind> <n> [team] — set a weekly target
 /totals [team|all|@user] [period] — totals against targets
 /team [team] — members and their roles
+/remove <team> @user — end someone's membership (asks first)
 /export [period] — entries as CSV
 /ledger — when each team's digest went out
 In a team's group chat: /bind <team> (make it, or the topic you send it in, the team's chat),

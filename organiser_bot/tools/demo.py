@@ -68,4 +68,6 @@ def _render(engine: Engine, monday: date, out_dir: Path) -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with engine.connect() as conn:
-        return write_week_digests(conn, monday=monday, out_dir=out_dir, kinds=KindRegistry())
+        return write_week_digests(
+            conn, monday=monday, out_dir=out_dir, kinds=KindRegistry(), tz=DEMO_TZ
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,7 +84,9 @@ def run_digest_command(
     folder = Path(out_dir)
     try:
         with engine.connect() as conn:
-            files = write_week_digests(conn, monday=monday, out_dir=folder, kinds=KindRegistry())
+            files = write_week_digests(
+                conn, monday=monday, out_dir=folder, kinds=KindRegistry(), tz=tz
+            )
     except SQLAlchemyError as exc:
         print(f"organiser-bot digest: database error: {exc}", file=sys.stderr)
         return 1
@@ -98,7 +101,12 @@ def run_digest_command(
 
 
 def write_week_digests(
-    conn: Connection, *, monday: date, out_dir: Path, kinds: KindRegistry
+    conn: Connection,
+    *,
+    monday: date,
+    out_dir: Path,
+    kinds: KindRegistry,
+    tz: ZoneInfo | None = None,
 ) -> list[Path]:
     """Render every live team's digest for a week into ``out_dir``, sending nothing.
 
@@ -112,13 +120,14 @@ def write_week_digests(
         monday: The week's Monday (local date).
         out_dir: The folder; created if missing; files of the same name are overwritten.
         kinds: The kind registry.
+        tz: The zone teams' creation days are taken in (``TIMEZONE``); UTC when not given.
 
     Returns:
         The files written, in order.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for slug, d in build_week_by_slug(conn, monday=monday, kinds=kinds).items():
+    for slug, d in build_week_by_slug(conn, monday=monday, kinds=kinds, tz=tz).items():
         rendered = render_digest(d, kinds)
         stem = f"{slug}-{d.iso_week}"
         for name, png in rendered.images:

@@ -116,7 +116,9 @@ def chat_lost(
     )
     managers = tuple(
         sorted(
-            m.telegram_user_id for m in people.team_members(conn, team.id) if m.role == Role.MANAGER
+            m.telegram_user_id
+            for m in people.team_members(conn, team.id, current=True)
+            if m.role == Role.MANAGER
         )
     )
     return LostChat(team.id, team.name, title, reason, managers)

@@ -282,6 +282,7 @@ async def send_week_digests(
         monday=monday,
         kinds=moment.kinds,
         team_ids=[target.team.id for target in todo],
+        tz=moment.tz,
     )
     gate = asyncio.Semaphore(max(1, concurrency))
 

@@ -284,7 +284,12 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
     if not actor.is_admin:
         # Admins manage every team already; a manager who creates a team becomes its manager.
         people.add_membership(
-            conn, person_id=person_id, team_id=team_id, role=Role.MANAGER, now=now
+            conn,
+            person_id=person_id,
+            team_id=team_id,
+            role=Role.MANAGER,
+            now=now,
+            joined_on=moment.today,
         )
         _keep_default(conn, actor, person_id, team_id)
     audit.record(
@@ -408,7 +413,12 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
         raise InviteUnusable(InviteProblem.USED_UP)
     person_id = people.ensure_person(conn, identity, now=now)
     people.add_membership(
-        conn, person_id=person_id, team_id=invite.team_id, role=invite.role, now=now
+        conn,
+        person_id=person_id,
+        team_id=invite.team_id,
+        role=invite.role,
+        now=now,
+        joined_on=moment.today,
     )
     kept = _keep_default(conn, actor, person_id, invite.team_id)
     audit.record(
@@ -507,7 +517,7 @@ def bind_chat(
         managers = tuple(
             sorted(
                 m.telegram_user_id
-                for m in people.team_members(conn, taken.id)
+                for m in people.team_members(conn, taken.id, current=True)
                 if m.role == Role.MANAGER and m.telegram_user_id != actor.identity.user_id
             )
         )

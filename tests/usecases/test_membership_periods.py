@@ -20,7 +20,7 @@ from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import Period, parse_period
 from organiser_bot.domain.refusals import NotAMember, UnknownTeam
 from organiser_bot.domain.roles import Role
-from organiser_bot.usecases import members, reports
+from organiser_bot.usecases import members, onboarding, reports
 from organiser_bot.usecases.digests import build_week
 from storage import people
 from storage.engine import Database
@@ -296,3 +296,29 @@ def test_a_manager_cannot_remove_themselves(db: Database, org: Org) -> None:
     db.call(manager)
     with pytest.raises(members.RemoveSelf):
         _remove(db, 20, "leeds", "@mia", "confirm")
+
+
+def test_someone_removed_can_join_again_from_the_day_they_rejoin(db: Database, org: Org) -> None:
+    def named(conn: Connection) -> None:
+        conn.execute(
+            update(table_of(Person))
+            .where(table_of(Person).c.telegram_user_id == 11)
+            .values(username="alex")
+        )
+
+    db.call(named)
+    _remove(db, 1, "leeds", "@alex", "confirm", admin=True)
+    invite = db.call(
+        lambda c: onboarding.create_invite(
+            c, _actor(c, 1, admin=True), ["leeds", "caseworker"], moment=MOMENT
+        )
+    )
+    later = Moment(NOW + timedelta(days=3), LONDON, KINDS)
+    joined = db.call(lambda c: onboarding.join(c, _actor(c, 11), invite.code, moment=later))
+    assert joined.role is Role.CASEWORKER
+    rows = db.call(lambda c: people.team_members(c, org.leeds, current=True))
+    alex = next(m for m in rows if m.telegram_user_id == 11)
+    assert (alex.role, alex.joined_on, alex.left_on) == (Role.CASEWORKER, later.today, None)
+    # One period per person and team: the earlier one's weeks now count entries, no target.
+    last = {m.name: dict(m.targets) for m in _digests(db, LAST)["Leeds"].members}
+    assert last[alex.display_name] == {}
