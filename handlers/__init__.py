@@ -63,12 +63,13 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(CommandHandler(name, callback, filters=private & new_message))
     # In groups: /help and /totals speak of the group's team; /bind and /digest work anywhere
     # (in private they explain where to send them); the private chat's commands point there.
-    app.add_handler(CommandHandler("help", groups.cmd_group_help, filters=in_groups))
+    app.add_handler(CommandHandler("help", groups.cmd_group_help, filters=in_groups & new_message))
     app.add_handler(
         CommandHandler("totals", groups.cmd_group_totals, filters=in_groups & new_message)
     )
-    app.add_handler(CommandHandler("bind", onboarding.cmd_bind))
-    app.add_handler(CommandHandler("digest", digests.cmd_digest))
+    # An edited command is not a new one: in a group it is not run again.
+    app.add_handler(CommandHandler("bind", onboarding.cmd_bind, filters=new_message))
+    app.add_handler(CommandHandler("digest", digests.cmd_digest, filters=new_message))
     app.add_handler(
         CommandHandler(
             list(groups.PRIVATE_ONLY_COMMANDS),

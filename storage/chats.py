@@ -29,12 +29,25 @@ def bind_chat(
     topic) the team's chat, and clear any record of the team's chat being lost.
 
     A chat serves one team and a team posts to one chat: the chat's binding to another team and
-    the team's binding to another chat both end. Returns the team id the chat was bound to
-    before, if another team.
+    the team's binding to another chat both end. Binding a team again to the group it is bound
+    to (another topic, or the same) keeps the binding's time, so a week it was owed stays owed.
+    Returns the team id the chat was bound to before, if another team.
     """
     previous = conn.execute(
         select(_team_chat.c.team_id).where(_team_chat.c.chat_id == chat_id)
     ).scalar_one_or_none()
+    if previous == team_id:
+        conn.execute(
+            update(_team_chat)
+            .where(_team_chat.c.team_id == team_id)
+            .values(thread_id=thread_id, title=title, bound_by=by)
+        )
+        conn.execute(
+            update(_team)
+            .where(_team.c.id == team_id)
+            .values(chat_lost_at=None, chat_lost_reason=None)
+        )
+        return None
     conn.execute(delete(_team_chat).where(_team_chat.c.chat_id == chat_id))
     conn.execute(delete(_team_chat).where(_team_chat.c.team_id == team_id))
     conn.execute(

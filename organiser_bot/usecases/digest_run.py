@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from organiser_bot.domain.digest import TEMPLATE_VERSION, RenderedDigest, TeamDigest
@@ -267,6 +268,13 @@ async def send_week_digests(
     """
     week = iso_week_label(monday)
     report = DigestRunReport(iso_week=week)
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        # The run's "now" plus the time it has taken: when each team's digest really went out,
+        # so /ledger's spread measures the same-minute promise.
+        return moment.now + timedelta(seconds=time.monotonic() - started)
+
     todo = []
     for target in await db.run(
         ledger.teams_to_send, iso_week=week, now=moment.now, stale_after=STALE_CLAIM
@@ -291,7 +299,7 @@ async def send_week_digests(
         if digest is None:  # archived between the two queries
             return
         async with gate:
-            await _send_team(poster, db, target, digest, moment=moment, report=report)
+            await _send_team(poster, db, target, digest, moment=moment, report=report, clock=clock)
 
     await asyncio.gather(*(one(target) for target in todo))
     report.sent.sort()
@@ -323,6 +331,7 @@ async def _send_team(
     *,
     moment: Moment,
     report: DigestRunReport,
+    clock: Callable[[], datetime],
 ) -> None:
     team, week = target.team, digest.iso_week
     chat_id, thread_id = target.chat_id, target.thread_id
@@ -362,7 +371,7 @@ async def _send_team(
             iso_week=week,
             template_version=TEMPLATE_VERSION,
             content_hash=rendered.content_hash,
-            now=moment.now,
+            now=clock(),
         )
         report.sent.append(team.name)
         return

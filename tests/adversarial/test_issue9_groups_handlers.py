@@ -261,11 +261,6 @@ async def test_a_stranger_sending_digest_in_a_bound_group_gets_an_answer_and_no_
     assert not _sends(calls)[0]["text"].startswith("North Ward · ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an edited /help, /bind or /digest in a group runs the command again, "
-    "unlike /totals and every private command (new messages only)",
-)
 @pytest.mark.parametrize("command", ["/help", "/digest"])
 async def test_an_edited_command_in_a_group_is_not_run_again(
     offline_bot: OfflineBot, command: str

@@ -83,11 +83,6 @@ async def test_nothing_is_sent_a_minute_before_the_slot(
     assert {e.team_name: e.state for e in w47.entries} == dict.fromkeys(CHATS, LedgerState.NOT_DUE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/bind of a team's own chat again (or into a topic of it) after the slot resets "
-    "bound_at, so a week owed since the slot is silently dropped and hidden from /ledger",
-)
 @pytest.mark.parametrize("topic", [False, True])
 async def test_rebinding_the_same_chat_after_a_missed_slot_keeps_the_week_owed(
     telegram: TG,  # noqa: F811
@@ -124,24 +119,19 @@ async def test_a_migration_after_the_slot_keeps_the_week_owed(
     assert binding is not None and binding.chat_id == new_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/ledger's spread uses the run's start time as every team's sent_at, so digests "
-    "delivered seconds or minutes apart in one run are reported as sent within 0 s",
-)
 async def test_the_ledger_spread_measures_when_digests_actually_went_out(
     telegram: TG,  # noqa: F811
     db: Database,
 ) -> None:
     api, tg = telegram
     db.call(teams_with_chats)
-    # Telegram answers Alpha's text slowly (latency, not synchronisation): the last team's
-    # digest goes out at least that much later than the first.
-    api.slow_next("sendMessage", 1.5)
+    # Telegram answers two teams' texts slowly, one after the other (latency, not
+    # synchronisation): the last team's digest goes out at least that much after the first.
+    api.slow_next("sendMessage", 1.5, times=2)
     started = time.monotonic()
     report = await run(tg, db, W47_SLOT)
     elapsed = time.monotonic() - started
-    assert report.sent == ["Alpha", "Bravo", "Charlie"] and elapsed >= 1.5
+    assert report.sent == ["Alpha", "Bravo", "Charlie"] and elapsed >= 3.0
     [w47] = report_for_admin(db, W47_SLOT + timedelta(hours=1)).weeks[:1]
     assert w47.sent == 3 and w47.spread is not None
     assert w47.spread >= timedelta(seconds=1)
@@ -182,8 +172,12 @@ async def test_the_ledger_spread_with_one_team_and_with_a_retried_failure(
     assert len(second.sent) == 1 and second.failed == []
     report = report_for_admin(db, slot + timedelta(hours=1))
     [w48] = report.weeks[:1]
-    assert w48.sent == 2 and w48.spread == timedelta(minutes=10)
-    assert "2026-W48 (23 Nov) · 2 sent within 10 min 0 s" in ledger_text(report)
+    # Each sent time is the run's time plus what the run took to get there (well under 5 s).
+    assert w48.sent == 2 and w48.spread is not None
+    assert (
+        timedelta(minutes=10) - timedelta(seconds=5) < w48.spread < timedelta(minutes=10, seconds=5)
+    )
+    assert "2026-W48 (23 Nov) · 2 sent within " in ledger_text(report)
     entries = {e.team_name: e.state for e in w48.entries}
     assert entries == {"Alpha": LedgerState.SENT, "Bravo": LedgerState.SENT}
 
