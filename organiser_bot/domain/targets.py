@@ -202,24 +202,35 @@ def period_targets(
     period: Period,
     tenure: Tenure | None = None,
 ) -> tuple[dict[str, int], float]:
-    """A person's targets over ``period`` in one team: :func:`week_targets` summed over its weeks.
+    """A person's targets over ``period`` in one team, by the rule of :func:`week_targets`.
 
-    A week the period covers only in part counts ``target × days covered / 7``; each kind's sum
-    is rounded (half to even, as :func:`round`) once at the end, and kinds rounding to 0 drop out.
-    Each week is pro-rated for the membership ``tenure`` as :func:`week_targets` does it.
+    A week the period covers whole counts its :func:`week_targets` figure (as the digest and
+    ``/week`` show it). A week it covers in part counts ``target × days / 7`` for the days that
+    are in the period, inside the membership ``tenure`` and not away (each day once). Each kind's
+    sum is rounded (half to even, as :func:`round`) once at the end, and kinds rounding to 0 drop
+    out.
 
     Returns:
-        (target per kind over the period; weeks away, i.e. days away in the period's weeks / 7).
+        (target per kind over the period; weeks away, i.e. days away while a member in the
+        period / 7).
     """
     summed: dict[str, float] = {}
     away_total = 0.0
     base = effective_targets(role=role, person_id=person_id, team_id=team_id, overrides=overrides)
     for monday in period.mondays():
-        covered = sum(1 for i in range(7) if period.contains(monday + timedelta(days=i)))
-        week, away = prorated_week(base, absences=absences, monday=monday, tenure=tenure)
-        away_total += away / 7
-        for kind, n in week.items():
-            summed[kind] = summed.get(kind, 0.0) + n * covered / 7
+        days = [monday + timedelta(days=i) for i in range(7)]
+        if all(period.contains(day) for day in days):
+            week, away = prorated_week(base, absences=absences, monday=monday, tenure=tenure)
+            away_total += away / 7
+            for kind, n in week.items():
+                summed[kind] = summed.get(kind, 0.0) + n
+            continue
+        member = [period.contains(day) and (tenure is None or tenure.contains(day)) for day in days]
+        away_flags = [any(a.starts_on <= day <= a.ends_on for a in absences) for day in days]
+        counted = sum(1 for m, a in zip(member, away_flags, strict=True) if m and not a)
+        away_total += sum(1 for m, a in zip(member, away_flags, strict=True) if m and a) / 7
+        for kind, n in base.items():
+            summed[kind] = summed.get(kind, 0.0) + n * counted / 7
     return {k: round(v) for k, v in summed.items() if round(v) > 0}, away_total
 
 

@@ -370,8 +370,12 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
                 counts,
                 targets,
                 away,
-                m.joined_on if period.contains(m.joined_on) else None,
-                m.left_on if m.left_on is not None and period.contains(m.left_on) else None,
+                # Only a change inside the period is worth a note: someone who joined on its
+                # first day (or left on its last) was a member for all of it.
+                m.joined_on if period.start < m.joined_on <= last_day else None,
+                m.left_on
+                if m.left_on is not None and period.start <= m.left_on < last_day
+                else None,
             )
         )
     return out

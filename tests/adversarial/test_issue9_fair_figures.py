@@ -355,11 +355,6 @@ def test_trend_length_follows_the_teams_age(db: Database, weeks_old: int) -> Non
         ("2026-11-26..2026-12-06", 11),  # from joining, over two weeks
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="period_targets multiplies the tenure-pro-rated week by the days covered/7: "
-    "a partial week a member joined in is pro-rated twice",
-)
 def test_totals_over_a_range_starting_mid_week_counts_the_member_days_in_it(
     db: Database, period: str, member_days: int
 ) -> None:
@@ -375,11 +370,6 @@ def test_totals_over_a_range_starting_mid_week_counts_the_member_days_in_it(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="period_targets pro-rates a partial week twice: a range of a leaver's last days "
-    "shows fewer targets than the days they were a member",
-)
 def test_totals_over_the_last_days_of_someone_who_left(db: Database) -> None:
     def setup(conn: Connection) -> int:
         leeds = make_team(conn, "Leeds", chat_id=-1001)

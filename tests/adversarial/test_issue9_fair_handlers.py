@@ -22,11 +22,6 @@ async def _join(bot: OfflineBot, user_id: int, role: str, name: str, username: s
     assert "Welcome" in joined
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/totals notes 'joined Mon' for someone in the team the whole week, where the "
-    "digest and /week say nothing",
-)
 async def test_a_member_from_monday_reads_as_a_whole_week_everywhere(
     offline_bot: OfflineBot,
 ) -> None:
