@@ -72,6 +72,9 @@ class Membership(SQLModel, table=True):
     # of a week inside it (pro-rated like an absence); left_on NULL means still a member.
     joined_on: date
     left_on: date | None = Field(default=None)
+    # Spans inside [joined_on, left_on] when the person was not a member (they left and joined
+    # again): "YYYY-MM-DD..YYYY-MM-DD" separated by ";", inclusive. Empty for one unbroken period.
+    gaps: str = Field(default="", sa_type=Text)
 
 
 class Invite(SQLModel, table=True):
@@ -295,3 +298,35 @@ class NudgeLog(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     iso_week: str = Field(max_length=10, primary_key=True)
     sent_at: datetime = Field(sa_column=_utc_column())
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """A state-changing update carried out: written in the same transaction as the change, so a
+    redelivered update (Telegram resends after an unclean restart) changes nothing more and gets
+    the same reply.
+
+    ``key`` names the update's source, not its ``update_id``: ``m:<chat id>:<message id>`` for a
+    message, ``e:<chat id>:<message id>:<edit date>`` for an edit, ``cb:<callback query id>`` for
+    a button.
+    """
+
+    __tablename__ = "processed_update"
+
+    key: str = Field(primary_key=True, max_length=96)
+    reply: str | None = Field(default=None, sa_type=Text)
+    processed_at: datetime = Field(sa_column=_utc_column())
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update fetched from Telegram, stored before the next ``getUpdates`` offset confirms it,
+    so a crash cannot lose it: rows not ``done`` are processed again on start."""
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (Index("ix_inbox_update_done_at", "done_at"),)
+
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    payload: str = Field(sa_type=Text)  # the update as Telegram sent it (JSON)
+    received_at: datetime = Field(sa_column=_utc_column())
+    done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
