@@ -29,7 +29,7 @@ from sqlmodel import col
 from sqlmodel import select as select_model
 
 from organiser_bot.domain.targets import AbsenceRow, TargetRow, Tenure, person_scope, role_scope
-from storage.models import Activity, DailyTotal, Person, Team, WeeklyTotal
+from storage.models import Activity, DailyTotal, Person, Team, WeeklyTotal, parse_gaps
 from storage.query import fetch_all, table_of
 
 _activity = table_of(Activity)
@@ -343,7 +343,8 @@ class WeekSnapshot:
 
 # One round trip for every confirmation: the week's totals ('W'), the target overrides that can
 # apply to this person in this team ('T'), their absences overlapping the week ('A') and their
-# membership period in the team ('M', its first and last day in the date columns); ``ref``
+# membership period in the team ('M', its first and last day in the date columns, its gaps in
+# ``scope``); ``ref``
 # is a target's team or an absence's id. The one statement of the hot path kept as text(): built
 # once as Core it costs ~60-65 µs per execution on SQLite against ~40 µs as text(), and ~10-30 µs
 # more on PostgreSQL (bench/bench_statements.py, "read the week back"), because SQLAlchemy hashes
@@ -364,7 +365,7 @@ _WEEK_SNAPSHOT = (
         " WHERE person_id = :person_id AND deleted_at IS NULL"
         " AND starts_on < :week_end AND ends_on >= :week"
         " UNION ALL"
-        " SELECT 'M', CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),"
+        " SELECT 'M', CAST(NULL AS INTEGER), CAST(gaps AS VARCHAR), CAST(NULL AS VARCHAR),"
         " CAST(NULL AS INTEGER), joined_on, left_on FROM membership"
         " WHERE person_id = :person_id AND team_id = :team_id"
     )
@@ -410,5 +411,5 @@ def week_snapshot(
                 AbsenceRow(id=ref, person_id=person_id, starts_on=starts_on, ends_on=ends_on)
             )
         elif part == "M":
-            tenure = Tenure(starts_on, ends_on)
+            tenure = Tenure(starts_on, ends_on, parse_gaps(scope or ""))
     return WeekSnapshot(totals, overrides, absences, tenure)

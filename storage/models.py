@@ -290,6 +290,20 @@ def parse_parts(text: str) -> dict[str, tuple[int, ...]]:
     return parts
 
 
+def parse_gaps(text: str) -> tuple[tuple[date, date], ...]:
+    """``membership.gaps`` (``"2026-11-19..2026-11-25;..."``) as (first, last) day pairs."""
+    spans = []
+    for chunk in filter(None, text.split(";")):
+        first, _, last = chunk.partition("..")
+        spans.append((date.fromisoformat(first), date.fromisoformat(last)))
+    return tuple(spans)
+
+
+def format_gaps(gaps: tuple[tuple[date, date], ...]) -> str:
+    """The inverse of :func:`parse_gaps`."""
+    return ";".join(f"{first.isoformat()}..{last.isoformat()}" for first, last in gaps)
+
+
 class NudgeLog(SQLModel, table=True):
     """A mid-week nudge sent to a person, once per ISO week at most."""
 

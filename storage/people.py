@@ -13,7 +13,17 @@ from organiser_bot.domain.access import Actor, Identity, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Tenure
-from storage.models import Activity, ActivityKind, Invite, Membership, Person, Team, TeamChat
+from storage.models import (
+    Activity,
+    ActivityKind,
+    Invite,
+    Membership,
+    Person,
+    Team,
+    TeamChat,
+    format_gaps,
+    parse_gaps,
+)
 from storage.query import fetch_all, fetch_rows, table_of
 
 _person = table_of(Person)
@@ -168,23 +178,25 @@ def add_membership(
     """Add a person to a team in ``role`` from ``joined_on`` (a local date; ``now``'s date when
     not given); returns False if they are a member already.
 
-    Someone who left and joins again gets their membership back from ``joined_on``, in the new
-    role: one period per person and team, so the earlier period's weeks then count their entries
-    without a target (never a miss they could not have avoided).
+    Someone who left and joins again is a member again from ``joined_on``, in the new role; the
+    days between are recorded as a gap (``membership.gaps``), so the weeks of their earlier
+    period keep their figures.
     """
     joined_on = joined_on or now.date()
     exists = conn.execute(
-        select(_membership.c.id, _membership.c.left_on).where(
-            _membership.c.person_id == person_id, _membership.c.team_id == team_id
-        )
+        select(
+            _membership.c.id, _membership.c.joined_on, _membership.c.left_on, _membership.c.gaps
+        ).where(_membership.c.person_id == person_id, _membership.c.team_id == team_id)
     ).first()
     if exists is not None:
         if exists.left_on is None:
             return False
+        before = Tenure(exists.joined_on, exists.left_on, parse_gaps(exists.gaps))
+        after = before.rejoined(max(joined_on, exists.joined_on))
         conn.execute(
             update(_membership)
             .where(_membership.c.id == exists.id)
-            .values(role=role, joined_on=joined_on, left_on=None, created_at=now)
+            .values(role=role, left_on=None, gaps=format_gaps(after.gaps))
         )
         return True
     conn.execute(
@@ -291,13 +303,15 @@ class TeamMember:
     nudges_paused: bool
     joined_on: date
     left_on: date | None = None
+    gaps: str = ""
 
     tenure: Tenure = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # The membership period, as the target rule takes it (built once: the digest's trend
         # asks for it for every week of every member).
-        object.__setattr__(self, "tenure", Tenure(self.joined_on, self.left_on))
+        tenure = Tenure(self.joined_on, self.left_on, parse_gaps(self.gaps))
+        object.__setattr__(self, "tenure", tenure)
 
 
 _TEAM_MEMBERS = (
@@ -310,6 +324,7 @@ _TEAM_MEMBERS = (
         _person.c.nudges_paused,
         _membership.c.joined_on,
         _membership.c.left_on,
+        _membership.c.gaps,
     )
     .join(_membership, _membership.c.person_id == _person.c.id)
     .where(_membership.c.team_id == bindparam("team_id"))

@@ -50,20 +50,59 @@ class Tenure:
     Attributes:
         joined_on: The first day they were a member.
         left_on: The last day they were a member; None while they still are.
+        gaps: Spans (first day, last day, inclusive) inside the period when they were not a
+            member: they left and joined again. Sorted, not overlapping.
     """
 
     joined_on: date
     left_on: date | None = None
+    gaps: tuple[tuple[date, date], ...] = ()
 
     def contains(self, day: date) -> bool:
         """True when ``day`` is inside the membership."""
-        return self.joined_on <= day and (self.left_on is None or day <= self.left_on)
+        if day < self.joined_on or (self.left_on is not None and day > self.left_on):
+            return False
+        return not any(start <= day <= end for start, end in self.gaps)
 
     def covers_week(self, monday: date) -> bool:
         """True when every day of the week starting ``monday`` is inside."""
-        return self.joined_on <= monday and (
-            self.left_on is None or self.left_on >= monday + _SIX_DAYS
+        sunday = monday + _SIX_DAYS
+        return (
+            self.joined_on <= monday
+            and (self.left_on is None or self.left_on >= sunday)
+            and not any(start <= sunday and end >= monday for start, end in self.gaps)
         )
+
+    def joins(self) -> tuple[date, ...]:
+        """Every day they became a member: the first join, then each return after a gap."""
+        return (self.joined_on, *(end + timedelta(days=1) for _, end in self.gaps))
+
+    def leaves(self) -> tuple[date, ...]:
+        """Every last day before they stopped being a member: before each gap, then
+        ``left_on`` when the membership has ended."""
+        last = (self.left_on,) if self.left_on is not None else ()
+        return (*(start - timedelta(days=1) for start, _ in self.gaps), *last)
+
+    def joined_between(self, first: date, last: date) -> date | None:
+        """The latest day they (re)joined with ``first < day <= last``, or None: a join on
+        ``first`` itself means a member from the start of the span."""
+        inside = [day for day in self.joins() if first < day <= last]
+        return inside[-1] if inside else None
+
+    def left_between(self, first: date, last: date) -> date | None:
+        """The latest last day with ``first <= day < last``, or None: leaving on ``last``
+        itself means a member to the end of the span."""
+        inside = [day for day in self.leaves() if first <= day < last]
+        return inside[-1] if inside else None
+
+    def rejoined(self, on: date) -> Tenure:
+        """This membership, ended, joined again on ``on``: the days between become a gap."""
+        if self.left_on is None:
+            return self
+        gaps = self.gaps
+        if on > self.left_on + timedelta(days=1):
+            gaps = (*gaps, (self.left_on + timedelta(days=1), on - timedelta(days=1)))
+        return Tenure(self.joined_on, None, gaps)
 
     def week_days(self, monday: date) -> tuple[bool, ...]:
         """Seven flags, Monday first: which days of the week starting ``monday`` are inside."""
@@ -270,6 +309,5 @@ def pace(done: int, target: int, *, days_elapsed: int, away: int = 0, joined_day
 def joined_day(tenure: Tenure | None, monday: date) -> int:
     """The weekday (0 = Monday) someone joined on when it falls in the week starting ``monday``;
     0 otherwise (a member from the week's start, or not a member)."""
-    if tenure is None or not monday < tenure.joined_on <= monday + _SIX_DAYS:
-        return 0
-    return (tenure.joined_on - monday).days
+    joined = None if tenure is None else tenure.joined_between(monday, monday + _SIX_DAYS)
+    return 0 if joined is None else (joined - monday).days

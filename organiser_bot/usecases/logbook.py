@@ -250,9 +250,11 @@ def week_joined_on(
     (their targets and pace count from then), else None; still one statement."""
     assert actor.person_id is not None
     snap, targets, away = _standing(conn, actor.person_id, team.team_id, team.role, monday)
-    joined = snap.tenure.joined_on if snap.tenure is not None else None
-    if joined is not None and not monday < joined < monday + timedelta(days=7):
-        joined = None
+    joined = (
+        snap.tenure.joined_between(monday, monday + timedelta(days=6))
+        if snap.tenure is not None
+        else None
+    )
     return snap.totals, targets, away, joined
 
 

@@ -372,10 +372,8 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
                 away,
                 # Only a change inside the period is worth a note: someone who joined on its
                 # first day (or left on its last) was a member for all of it.
-                m.joined_on if period.start < m.joined_on <= last_day else None,
-                m.left_on
-                if m.left_on is not None and period.start <= m.left_on < last_day
-                else None,
+                m.tenure.joined_between(period.start, last_day),
+                m.tenure.left_between(period.start, last_day),
             )
         )
     return out

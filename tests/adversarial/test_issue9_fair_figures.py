@@ -472,11 +472,6 @@ def test_remove_by_a_manager_of_another_team_changes_nothing(db: Database) -> No
     assert _week_target(db, 12, MOMENT) == WEEKLY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rejoining overwrites the one membership row: the earlier period's targets vanish, "
-    "so past weeks' figures (and attainment) change after the fact",
-)
 def test_rejoining_keeps_the_weeks_of_the_earlier_membership(db: Database) -> None:
     def setup(conn: Connection) -> int:
         leeds = make_team(conn, "Leeds", chat_id=-1001)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-
 from tests.conftest import ADMIN_ID, OfflineBot
 
 MANAGER = 1500

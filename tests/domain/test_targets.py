@@ -486,3 +486,24 @@ def test_someone_who_joined_mid_week_paces_over_their_days_as_a_member(
 def test_joined_day_is_the_weekday_of_joining_within_the_week() -> None:
     assert [joined_day(Tenure(day(n)), MONDAY) for n in (-3, 0, 2, 6, 7)] == [0, 0, 2, 6, 0]
     assert joined_day(None, MONDAY) == 0
+
+
+def test_a_gap_between_leaving_and_rejoining_is_not_membership() -> None:
+    from organiser_bot.domain.targets import Tenure
+
+    first = Tenure(date(2026, 11, 2), left_on=date(2026, 11, 11))  # left Wednesday
+    again = first.rejoined(date(2026, 11, 19))  # back the next Thursday
+    assert again.gaps == ((date(2026, 11, 12), date(2026, 11, 18)),)
+    assert again.left_on is None
+    assert [again.contains(date(2026, 11, d)) for d in (11, 12, 18, 19)] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert again.week_days(date(2026, 11, 9)) == (True, True, True, False, False, False, False)
+    assert again.week_days(date(2026, 11, 16)) == (False, False, False, True, True, True, True)
+    assert again.joined_between(date(2026, 11, 16), date(2026, 11, 22)) == date(2026, 11, 19)
+    assert again.left_between(date(2026, 11, 9), date(2026, 11, 15)) == date(2026, 11, 11)
+    # Back the very next day: no gap at all.
+    assert first.rejoined(date(2026, 11, 12)) == Tenure(date(2026, 11, 2))

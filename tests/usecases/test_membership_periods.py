@@ -310,15 +310,21 @@ def test_someone_removed_can_join_again_from_the_day_they_rejoin(db: Database, o
     _remove(db, 1, "leeds", "@alex", "confirm", admin=True)
     invite = db.call(
         lambda c: onboarding.create_invite(
-            c, _actor(c, 1, admin=True), ["leeds", "caseworker"], moment=MOMENT
+            c, _actor(c, 1, admin=True), ["leeds", "organiser"], moment=MOMENT
         )
     )
     later = Moment(NOW + timedelta(days=3), LONDON, KINDS)
     joined = db.call(lambda c: onboarding.join(c, _actor(c, 11), invite.code, moment=later))
-    assert joined.role is Role.CASEWORKER
+    assert joined.role is Role.ORGANISER
     rows = db.call(lambda c: people.team_members(c, org.leeds, current=True))
     alex = next(m for m in rows if m.telegram_user_id == 11)
-    assert (alex.role, alex.joined_on, alex.left_on) == (Role.CASEWORKER, later.today, None)
-    # One period per person and team: the earlier one's weeks now count entries, no target.
+    assert (alex.role, alex.left_on) == (Role.ORGANISER, None)
+    # The days between leaving (today) and rejoining are a gap; both periods count.
+    assert alex.tenure.gaps == (
+        (MOMENT.today + timedelta(days=1), later.today - timedelta(days=1)),
+    )
+    assert alex.tenure.contains(MOMENT.today) and alex.tenure.contains(later.today)
+    assert not alex.tenure.contains(later.today - timedelta(days=1))
+    # Last week keeps its figures from the earlier period.
     last = {m.name: dict(m.targets) for m in _digests(db, LAST)["Leeds"].members}
-    assert last[alex.display_name] == {}
+    assert last[alex.display_name] == {"one_to_one": rule(7)}
