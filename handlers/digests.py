@@ -8,8 +8,9 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from charts.rendering import render_digest
-from handlers.common import chunks, moment, run_as_actor
+from handlers.common import moment, run_as_actor
 from handlers.posting import post_digest
+from handlers.replies import reply
 from handlers.texts import digests as texts
 from organiser_bot.context import BotContext
 from organiser_bot.usecases import digests, ledger_report
@@ -21,7 +22,7 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
     if chat.type == ChatType.PRIVATE:
-        await msg.reply_text(texts.DIGEST_IN_PRIVATE)
+        await reply(update, context, texts.DIGEST_IN_PRIVATE)
         return
     at = moment(context)
     digest = await run_as_actor(update, context, digests.preview_for_chat, chat.id, moment=at)
@@ -33,7 +34,7 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
 
 async def cmd_ledger(update: Update, context: BotContext) -> None:
     """Show when each team's digest went out, and with which template version."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     report = await run_as_actor(
         update,
@@ -42,5 +43,4 @@ async def cmd_ledger(update: Update, context: BotContext) -> None:
         moment=moment(context),
         schedule=context.bot_data.settings.digest_at,
     )
-    for part in chunks(texts.ledger_text(report)):
-        await msg.reply_text(part)
+    await reply(update, context, texts.ledger_text(report))

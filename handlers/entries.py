@@ -9,6 +9,7 @@ from telegram import Message, ReplyKeyboardRemove, Update
 from handlers import texts as help_texts
 from handlers.common import load, moment, run_as_actor
 from handlers.keyboards import one_tap_keyboard, parse_undo, undo_button
+from handlers.replies import answer_tap, edit_tapped, reply
 from handlers.texts import entries as texts
 from organiser_bot.context import BotContext
 from organiser_bot.usecases import logbook, members
@@ -29,15 +30,16 @@ async def _log(
         moment=at,
         explicit=explicit,
     )
-    await _reply_logged(msg, outcome)
+    await _reply_logged(update, context, outcome)
 
 
 async def _reply_logged(
-    msg: Message,
+    update: Update,
+    context: BotContext,
     outcome: logbook.Logged | logbook.ReplayOfUndone | logbook.EditOfUndone | logbook.Chatter,
 ) -> None:
     markup = undo_button(outcome.source) if isinstance(outcome, logbook.Logged) else None
-    await msg.reply_text(texts.logged(outcome), reply_markup=markup)
+    await reply(update, context, texts.logged(outcome), reply_markup=markup)
 
 
 def _sent_at(msg: Message, now: datetime) -> datetime:
@@ -59,7 +61,7 @@ async def cmd_log(update: Update, context: BotContext) -> None:
         return
     _, _, rest = msg.text.partition(" ")
     if not rest.strip():
-        await msg.reply_text(texts.LOG_USAGE)
+        await reply(update, context, texts.LOG_USAGE)
         return
     await _log(msg, rest.strip(), update, context, explicit=True)
 
@@ -88,15 +90,15 @@ async def on_edit(update: Update, context: BotContext) -> None:
         edited_at=msg.edit_date,
     )
     if outcome is not None:
-        await _reply_logged(msg, outcome)
+        await _reply_logged(update, context, outcome)
 
 
 async def cmd_undo(update: Update, context: BotContext) -> None:
     """Remove the caller's most recent entry."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     outcome = await run_as_actor(update, context, logbook.undo_last, moment=moment(context))
-    await msg.reply_text(texts.undone(outcome))
+    await reply(update, context, texts.undone(outcome))
 
 
 async def on_undo_button(update: Update, context: BotContext) -> None:
@@ -105,62 +107,67 @@ async def on_undo_button(update: Update, context: BotContext) -> None:
         return
     source = parse_undo(query.data or "")
     if source is None:
-        await query.answer(texts.BUTTON_EXPIRED)
+        await answer_tap(query, texts.BUTTON_EXPIRED)
         return
     outcome = await run_as_actor(
         update, context, logbook.undo_source, *source, moment=moment(context)
     )
     text = texts.undone(outcome)
-    # The popup shows the first line; the confirmation itself becomes the full account.
-    await query.answer(text.splitlines()[0][:190])
-    if isinstance(query.message, Message):
-        await query.edit_message_text(text)
+    # Telegram takes a tap's answer for about 15 seconds (a refusal popup needs the answer
+    # left to it, so the answer comes after the work); one it refuses as too old is tolerated.
+    await answer_tap(query, text.splitlines()[0])
+    # The confirmation itself becomes the account of what was undone, without its button; if
+    # it cannot be edited (deleted, too old), the account comes as a reply instead.
+    if not await edit_tapped(update, context, text):
+        await reply(update, context, text)
 
 
 async def cmd_away(update: Update, context: BotContext) -> None:
     """Record, list or cancel an absence."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     outcome = await run_as_actor(
         update, context, members.away, list(context.args or []), moment=moment(context)
     )
-    await msg.reply_text(texts.away(outcome))
+    await reply(update, context, texts.away(outcome))
 
 
 async def cmd_pause(update: Update, context: BotContext) -> None:
     """Mute mid-week nudges."""
-    if msg := update.effective_message:
+    if update.effective_message:
         outcome = await run_as_actor(update, context, members.set_paused, True)
-        await msg.reply_text(texts.nudges(outcome))
+        await reply(update, context, texts.nudges(outcome))
 
 
 async def cmd_resume(update: Update, context: BotContext) -> None:
     """Unmute mid-week nudges."""
-    if msg := update.effective_message:
+    if update.effective_message:
         outcome = await run_as_actor(update, context, members.set_paused, False)
-        await msg.reply_text(texts.nudges(outcome))
+        await reply(update, context, texts.nudges(outcome))
 
 
 async def cmd_forgetme(update: Update, context: BotContext) -> None:
     """Erase the caller's data, after asking them to confirm."""
-    if msg := update.effective_message:
+    if update.effective_message:
         outcome = await run_as_actor(
             update, context, members.forget_me, list(context.args or []), moment=moment(context)
         )
         # Someone who has left every team has no buttons to tap any more.
         markup = ReplyKeyboardRemove() if isinstance(outcome, members.Forgotten) else None
-        await msg.reply_text(texts.forget(outcome), reply_markup=markup)
+        await reply(update, context, texts.forget(outcome), reply_markup=markup)
 
 
 async def on_other_private(update: Update, context: BotContext) -> None:
     """Anything else in a private chat: help for members, an explanation for others."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     actor = await load(update, context)
     if not actor.is_member and not actor.is_admin:
-        await msg.reply_text(help_texts.NOT_A_MEMBER)
+        await reply(update, context, help_texts.NOT_A_MEMBER)
         return
-    await msg.reply_text(
+    await reply(
+        update,
+        context,
         texts.OTHER_PRIVATE,
         reply_markup=one_tap_keyboard(actor, context.bot_data.kinds),
     )

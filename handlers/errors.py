@@ -18,9 +18,11 @@ from pathlib import Path, PurePath
 
 from telegram import Update
 from telegram.constants import MessageLimit
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from handlers.texts import SORRY
+from handlers import common
+from handlers.replies import reply
+from handlers.texts import DONE_NOT_SHOWN, SAVED_NOT_SHOWN, SORRY, UNDONE_NOT_SHOWN
 from organiser_bot.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -37,21 +39,73 @@ _OURS = tuple(
 )
 
 
+def _committed(update: object, context: BotContext) -> bool:
+    # handlers.common.was_committed, when the bot records units of work per update.
+    was_committed = getattr(common, "was_committed", None)
+    return bool(was_committed(update, context)) if was_committed is not None else False
+
+
+#: Commands that only read: when their reply fails, nothing was done that the person needs told.
+READING_COMMANDS = frozenset(
+    {"help", "week", "diary", "totals", "team", "mydata", "ledger", "digest", "export"}
+)
+
+
+def done_text(update: Update) -> str:
+    """What to tell someone whose update's work committed but whose reply failed: what was done.
+
+    ``SAVED_NOT_SHOWN`` for a log (a quick log, ``/log``, an edit), ``UNDONE_NOT_SHOWN`` for
+    ``/undo`` and the Undo button, ``SORRY`` for a command that only reads
+    (:data:`READING_COMMANDS`: it did nothing), ``DONE_NOT_SHOWN`` for any other command.
+    """
+    if update.callback_query is not None:
+        return UNDONE_NOT_SHOWN
+    text = (update.effective_message.text or "") if update.effective_message else ""
+    if not text.startswith("/"):
+        return SAVED_NOT_SHOWN
+    command = text[1:].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > 1 else ""
+    if command in READING_COMMANDS:
+        return SORRY
+    return {"log": SAVED_NOT_SHOWN, "undo": UNDONE_NOT_SHOWN}.get(command, DONE_NOT_SHOWN)
+
+
+def _expired_tap(update: object, error: BaseException | None) -> bool:
+    """A button's answer refused because the tap is too old (or answered already)."""
+    return (
+        isinstance(update, Update)
+        and update.callback_query is not None
+        and isinstance(error, BadRequest)
+        and "query is too old" in error.message.lower()
+    )
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the error (the token is redacted by the logging filter), apologise, tell the admins."""
+    """Log the error (the token is redacted by the logging filter), tell the user briefly, tell
+    the admins.
+
+    The user hears the truth: when a unit of work for the update committed
+    (``handlers.common.was_committed``) only the reply failed, so they are told what was done
+    (:func:`done_text`); only otherwise that it wasn't done (``SORRY``). A button tap whose
+    answer Telegram refused as too old is logged and nothing more: the tap changed nothing
+    that the message does not show.
+    """
     error = context.error
     if isinstance(error, NetworkError | TimedOut | RetryAfter) and not isinstance(update, Update):
         # Polling hiccups: PTB retries on its own; a warning is enough.
         log.warning("Telegram network problem: %s", error)
         return
+    if _expired_tap(update, error):
+        log.warning("A button tap's answer was refused: %s", error)
+        return
     log.error("Error while handling an update", exc_info=error)
     # Decided before any await, at the time of the error, so that errors arriving together
     # send one notice.
     notice = admin_notice_due(update, error, context)
-    if isinstance(update, Update) and (msg := update.effective_message):
+    if isinstance(update, Update) and update.effective_message:
+        text = done_text(update) if _committed(update, context) else SORRY
         try:
-            await msg.reply_text(SORRY)
-        except Exception:  # the network may be what failed; the error is already logged
+            await reply(update, context, text)
+        except Exception:  # the database may be what failed; the error is already logged
             log.warning("Could not tell the user about the error", exc_info=True)
     if notice is not None:
         await tell_admins(notice, context)

@@ -16,6 +16,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.common import moment, run_as_actor
+from handlers.replies import reply, split_text
 from handlers.texts import groups as texts
 from organiser_bot.context import BotContext
 from organiser_bot.domain.digest import render_digest_messages
@@ -88,36 +89,37 @@ async def on_sender_chat_command(update: Update, context: BotContext) -> None:
     name, addressed = found
     if not addressed and name not in GROUP_COMMANDS + PRIVATE_ONLY_COMMANDS:
         return  # another bot's command: not ours to answer
-    await msg.reply_text(texts.post_as_yourself(anonymous_admin=sender.id == msg.chat.id))
+    await reply(update, context, texts.post_as_yourself(anonymous_admin=sender.id == msg.chat.id))
     raise ApplicationHandlerStop
 
 
 async def cmd_group_help(update: Update, context: BotContext) -> None:
     """List what works in a group chat, and where the rest is."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
-    await msg.reply_text(
-        texts.group_help(context.bot_data.bot_username), disable_web_page_preview=True
+    await reply(
+        update, context, texts.group_help(context.bot_data.bot_username), link_previews=False
     )
 
 
 async def cmd_group_totals(update: Update, context: BotContext) -> None:
     """Show the team's week so far in its group, counts only, as the digest does."""
-    if not (msg := update.effective_message) or not (chat := update.effective_chat):
+    if not update.effective_message or not (chat := update.effective_chat):
         return
     at = moment(context)
     digest = await run_as_actor(update, context, chats.group_week, chat.id, moment=at)
-    for part in render_digest_messages(digest, at.kinds):
-        await msg.reply_text(part)
+    await reply(update, context, render_digest_messages(digest, at.kinds))
 
 
 async def cmd_private_only(update: Update, context: BotContext) -> None:
     """Point a private-chat command sent in a group to the private chat."""
     if not (msg := update.effective_message) or not (found := command_of(msg)):
         return
-    await msg.reply_text(
+    await reply(
+        update,
+        context,
         texts.private_only(found[0], context.bot_data.bot_username),
-        disable_web_page_preview=True,
+        link_previews=False,
     )
 
 
@@ -127,7 +129,7 @@ async def on_group_command(update: Update, context: BotContext) -> None:
         return
     name, addressed = found
     if addressed:
-        await msg.reply_text(texts.unknown_command(name))
+        await reply(update, context, texts.unknown_command(name))
 
 
 async def on_migration(update: Update, context: BotContext) -> None:
@@ -218,7 +220,8 @@ async def tell_privately(bot: Bot, user_ids: Iterable[int], text: str, *, about:
     cannot be reached (never opened a chat with the bot, or blocked it) is logged and skipped."""
     for user_id in user_ids:
         try:
-            await bot.send_message(user_id, text)
+            for part in split_text(text):
+                await bot.send_message(user_id, part)
         except Exception as exc:  # a notice must not break the update or job that sent it
             log.warning("Could not tell %s about %s: %s", user_id, about, exc)
 

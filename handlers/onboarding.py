@@ -10,6 +10,7 @@ from handlers.common import load, moment, run_as_actor
 from handlers.groups import tell_privately
 from handlers.keyboards import one_tap_keyboard
 from handlers.menu import set_manager_menu
+from handlers.replies import reply
 from handlers.texts import onboarding as texts
 from organiser_bot.context import BotContext
 from organiser_bot.domain.roles import Role
@@ -18,17 +19,20 @@ from organiser_bot.usecases import onboarding
 
 async def cmd_start(update: Update, context: BotContext) -> None:
     """Join a team with ``/start <code>``, or explain how to get an invite."""
-    if not (msg := update.effective_message) or not (user := update.effective_user):
+    if not update.effective_message or not (user := update.effective_user):
         return
     kinds = context.bot_data.kinds
     if not context.args:
         actor = await load(update, context)
         if actor.is_member or actor.is_admin:
-            await msg.reply_text(
-                help_texts.help_text(actor), reply_markup=one_tap_keyboard(actor, kinds)
+            await reply(
+                update,
+                context,
+                help_texts.help_text(actor),
+                reply_markup=one_tap_keyboard(actor, kinds),
             )
         else:
-            await msg.reply_text(help_texts.START_NO_CODE)
+            await reply(update, context, help_texts.START_NO_CODE)
         return
     joined = await run_as_actor(
         update, context, onboarding.join, context.args[0], moment=moment(context)
@@ -36,7 +40,9 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     actor = await load(update, context)
     if joined.role is Role.MANAGER:
         await set_manager_menu(context.bot, user.id)
-    await msg.reply_text(
+    await reply(
+        update,
+        context,
         f"{texts.joined(joined)}\n\n{help_texts.help_text(actor)}",
         reply_markup=one_tap_keyboard(actor, kinds),
     )
@@ -44,50 +50,52 @@ async def cmd_start(update: Update, context: BotContext) -> None:
 
 async def cmd_help(update: Update, context: BotContext) -> None:
     """List what the caller's role may do."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     actor = await load(update, context)
-    await msg.reply_text(help_texts.help_text(actor))
+    await reply(update, context, help_texts.help_text(actor))
 
 
 async def cmd_newteam(update: Update, context: BotContext) -> None:
     """Create a team: ``/newteam <name>``."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     name = " ".join(context.args or [])
     if not name:
-        await msg.reply_text(texts.NEWTEAM_USAGE)
+        await reply(update, context, texts.NEWTEAM_USAGE)
         return
     created = await run_as_actor(
         update, context, onboarding.create_team, name, moment=moment(context)
     )
-    await msg.reply_text(texts.team_created(created))
+    await reply(update, context, texts.team_created(created))
 
 
 async def cmd_invite(update: Update, context: BotContext) -> None:
     """Make an invite link: ``/invite <team> <role> [uses] [days]``."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     invite = await run_as_actor(
         update, context, onboarding.create_invite, list(context.args or []), moment=moment(context)
     )
-    await msg.reply_text(
+    await reply(
+        update,
+        context,
         texts.invite_created(invite, bot_username=context.bot_data.bot_username),
-        disable_web_page_preview=True,
+        link_previews=False,
     )
 
 
 async def cmd_revoke(update: Update, context: BotContext) -> None:
     """Withdraw an invite: ``/revoke <code>``."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     if not context.args:
-        await msg.reply_text(texts.REVOKE_USAGE)
+        await reply(update, context, texts.REVOKE_USAGE)
         return
     revoked = await run_as_actor(
         update, context, onboarding.revoke_invite, context.args[0], moment=moment(context)
     )
-    await msg.reply_text(texts.invite_revoked(revoked))
+    await reply(update, context, texts.invite_revoked(revoked))
 
 
 async def cmd_bind(update: Update, context: BotContext) -> None:
@@ -95,7 +103,7 @@ async def cmd_bind(update: Update, context: BotContext) -> None:
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
     if chat.type == ChatType.PRIVATE:
-        await msg.reply_text(texts.BIND_IN_PRIVATE)
+        await reply(update, context, texts.BIND_IN_PRIVATE)
         return
     bound = await run_as_actor(
         update,
@@ -108,7 +116,7 @@ async def cmd_bind(update: Update, context: BotContext) -> None:
         # Sent in a forum topic (not General): the digest goes to that topic.
         thread_id=msg.message_thread_id if msg.is_topic_message else None,
     )
-    await msg.reply_text(texts.chat_bound(bound))
+    await reply(update, context, texts.chat_bound(bound))
     if bound.took_from_managers and (user := update.effective_user):
         await tell_privately(
             context.bot,
@@ -120,18 +128,18 @@ async def cmd_bind(update: Update, context: BotContext) -> None:
 
 async def cmd_use(update: Update, context: BotContext) -> None:
     """Show or choose the default team: ``/use [team]``."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     outcome = await run_as_actor(update, context, onboarding.use_team, " ".join(context.args or []))
-    await msg.reply_text(texts.default_team(outcome))
+    await reply(update, context, texts.default_team(outcome))
 
 
 async def cmd_newkind(update: Update, context: BotContext) -> None:
     """Add a kind of activity (admins): ``/newkind <name> [aliases...]``."""
-    if not (msg := update.effective_message):
+    if not update.effective_message:
         return
     kind = await run_as_actor(
         update, context, onboarding.add_kind, list(context.args or []), moment=moment(context)
     )
     context.bot_data.kinds.add(kind)
-    await msg.reply_text(texts.kind_added(kind))
+    await reply(update, context, texts.kind_added(kind))

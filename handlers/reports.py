@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
-from handlers.common import chunks, moment, run_as_actor
+from handlers.common import moment, run_as_actor
+from handlers.replies import reply
 from handlers.texts import reports as texts
 from organiser_bot.context import BotContext
 from organiser_bot.usecases import members, reports
 
 
-async def _reply(update: Update, text: str) -> None:
-    if msg := update.effective_message:
-        for part in chunks(text):
-            await msg.reply_text(part)
+async def _reply(update: Update, context: BotContext, text: str) -> None:
+    await reply(update, context, text)
 
 
 async def cmd_week(update: Update, context: BotContext) -> None:
     """Show the caller's week against their targets."""
     when = moment(context)
     week = await run_as_actor(update, context, reports.my_week, moment=when)
-    await _reply(update, texts.my_week(week, when.kinds))
+    await _reply(update, context, texts.my_week(week, when.kinds))
 
 
 async def cmd_diary(update: Update, context: BotContext) -> None:
@@ -29,7 +28,7 @@ async def cmd_diary(update: Update, context: BotContext) -> None:
     diary = await run_as_actor(
         update, context, reports.my_diary, list(context.args or []), moment=when
     )
-    await _reply(update, texts.diary(diary, when.kinds))
+    await _reply(update, context, texts.diary(diary, when.kinds))
 
 
 async def cmd_totals(update: Update, context: BotContext) -> None:
@@ -38,13 +37,13 @@ async def cmd_totals(update: Update, context: BotContext) -> None:
     blocks = await run_as_actor(
         update, context, reports.totals, list(context.args or []), moment=when
     )
-    await _reply(update, texts.totals(blocks, when.kinds))
+    await _reply(update, context, texts.totals(blocks, when.kinds))
 
 
 async def cmd_team(update: Update, context: BotContext) -> None:
     """List a team's members and roles."""
     teams = await run_as_actor(update, context, reports.team_listing, list(context.args or []))
-    await _reply(update, texts.team_listing(teams))
+    await _reply(update, context, texts.team_listing(teams))
 
 
 async def cmd_export(update: Update, context: BotContext) -> None:
@@ -65,13 +64,13 @@ async def cmd_target(update: Update, context: BotContext) -> None:
     target = await run_as_actor(
         update, context, reports.set_target, list(context.args or []), moment=moment(context)
     )
-    await _reply(update, texts.target_set(target))
+    await _reply(update, context, texts.target_set(target))
 
 
 async def cmd_mydata(update: Update, context: BotContext) -> None:
     """Tell the caller what the bot holds about them."""
     data = await run_as_actor(update, context, reports.my_data)
-    await _reply(update, texts.my_data(data))
+    await _reply(update, context, texts.my_data(data))
 
 
 async def cmd_remove(update: Update, context: BotContext) -> None:
@@ -79,4 +78,4 @@ async def cmd_remove(update: Update, context: BotContext) -> None:
     outcome = await run_as_actor(
         update, context, members.remove_member, list(context.args or []), moment=moment(context)
     )
-    await _reply(update, texts.remove_member(outcome))
+    await _reply(update, context, texts.remove_member(outcome))

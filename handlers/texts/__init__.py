@@ -91,6 +91,10 @@ def help_text(actor: Actor) -> str:
 
 # The apology for a fault on the bot's side (the error handler sends it).
 SORRY = "Sorry — something went wrong on my side and that wasn't done. Please try again shortly."
+#: After the work committed and only its reply failed: what was done, never "wasn't done".
+SAVED_NOT_SHOWN = "Your entries were saved, but I couldn't show the confirmation: /week shows them."
+UNDONE_NOT_SHOWN = "That was undone, but I couldn't show the details: /week shows your entries now."
+DONE_NOT_SHOWN = "That was done, but I couldn't show the full reply."
 
 NO_MANAGED_TEAM = "You don't manage any team yet."
 

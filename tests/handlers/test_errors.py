@@ -22,12 +22,13 @@ async def test_a_failed_reply_is_logged_and_the_user_told(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = bot.api
-    api.fail_next("sendMessage", status=502)
+    # The reply and its plain retry both fail.
+    api.fail_next("sendMessage", status=502, times=2)
     since = len(api.requests)
     with caplog.at_level(logging.ERROR):
         api.user_message(STRANGER, "/help")
-        [_, apology] = await api.wait_for(
-            "sendMessage", lambda p: p["chat_id"] == STRANGER, count=2, since=since
+        [_, _, apology] = await api.wait_for(
+            "sendMessage", lambda p: p["chat_id"] == STRANGER, count=3, since=since
         )
     assert apology.params["text"] == SORRY
     assert "Error while handling an update" in caplog.text
@@ -35,13 +36,15 @@ async def test_a_failed_reply_is_logged_and_the_user_told(
 
 
 async def _fail_help(bot: BotHarness, *, status: int, description: str | None = None) -> None:
-    """Make the reply to a stranger's /help fail with ``status`` and wait for the apology."""
+    """Make the reply to a stranger's /help and its plain retry fail with ``status``; wait for
+    the apology."""
     api = bot.api
-    api.fail_next("sendMessage", status=status, description=description)
+    # The reply and its plain retry both fail.
+    api.fail_next("sendMessage", status=status, description=description, times=2)
     since = len(api.requests)
     api.user_message(STRANGER, "/help")
-    [_, apology] = await api.wait_for(
-        "sendMessage", lambda p: p["chat_id"] == STRANGER, count=2, since=since
+    [_, _, apology] = await api.wait_for(
+        "sendMessage", lambda p: p["chat_id"] == STRANGER, count=3, since=since
     )
     assert apology.params["text"] == SORRY
 
@@ -89,7 +92,7 @@ async def test_a_failure_to_reach_an_admin_is_logged_not_raised(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
     api = bot.api
-    api.fail_next("sendMessage", status=502)  # the reply to /help
+    api.fail_next("sendMessage", status=502, times=2)  # the reply to /help and its retry
     api.slow_next("sendMessage", 0)  # the apology goes through
     api.fail_next("sendMessage", status=403, description="Forbidden: bot was blocked by the user")
     with caplog.at_level(logging.WARNING):
