@@ -2,23 +2,94 @@
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from typing import ParamSpec, TypeVar
+from weakref import WeakKeyDictionary
 
 from telegram import Update, User
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.texts import refusal_text
-from organiser_bot.context import BotContext
+from handlers.texts.redelivery import ALREADY_DONE
+from organiser_bot.context import BotContext, BotData
 from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.digest import message_length
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import Refusal
-from organiser_bot.usecases.actors import UseCase, as_actor
+from organiser_bot.usecases import actors
+from organiser_bot.usecases.actors import AlreadyDone, UseCase, as_actor, once
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
+log = logging.getLogger(__name__)
+
 #: Telegram refuses messages over 4096 characters.
 MAX_MESSAGE = 4096
+
+#: How many recent updates :func:`was_committed` remembers (far more than run at once).
+COMMITTED_MEMORY = 4096
+
+# update_id of the updates whose unit of work committed in this process, oldest first.
+_committed: WeakKeyDictionary[BotData, OrderedDict[int, None]] = WeakKeyDictionary()
+
+# Set on a delivery's CallbackContext (one per ``Application.process_update``) once its
+# processed key is claimed: later units of work of the same delivery run without claiming.
+_CLAIMED = "_organiser_bot_claimed"
+
+
+def update_key(update: object) -> str | None:
+    """The processed key of ``update`` (``storage.processed``), or None when it has no source
+    a redelivery could repeat (a chat-member change, a job).
+
+    ``m:<chat id>:<message id>`` for a message, ``e:<chat id>:<message id>:<edit date>`` for an
+    edit (each edit is its own update), ``cb:<callback query id>`` for a button.
+    """
+    if not isinstance(update, Update):
+        return None
+    if query := update.callback_query:
+        return f"cb:{query.id}"
+    if (msg := update.edited_message) is not None:
+        stamp = int(msg.edit_date.timestamp()) if msg.edit_date else 0
+        return f"e:{msg.chat_id}:{msg.message_id}:{stamp}"
+    if (msg := update.message) is not None:
+        return f"m:{msg.chat_id}:{msg.message_id}"
+    return None
+
+
+def _mark_committed(update: Update, context: BotContext) -> None:
+    record = _committed.setdefault(context.bot_data, OrderedDict())
+    record[update.update_id] = None
+    record.move_to_end(update.update_id)
+    while len(record) > COMMITTED_MEMORY:
+        record.popitem(last=False)
+
+
+def was_committed(update: object, context: BotContext) -> bool:
+    """True when a unit of work :func:`run_as_actor` ran for ``update`` has committed, in this
+    delivery or an earlier one (a redelivery finds the work done): the person must not be told
+    it was not done. Remembers the last :data:`COMMITTED_MEMORY` updates of this process.
+    """
+    if not isinstance(update, Update):
+        return False
+    record = _committed.get(context.bot_data)
+    return record is not None and update.update_id in record
+
+
+async def remember_reply(update: Update, context: BotContext, text: str) -> None:
+    """Store ``text`` as (the next) reply to ``update``, for a redelivery to send again.
+
+    Only an update whose processed key was claimed keeps replies (nothing stored otherwise).
+    Never raises: a failure is logged, and a redelivery then says the work was already done.
+    """
+    if (key := update_key(update)) is None:
+        return
+    try:
+        await context.bot_data.db.run(actors.remember_reply, key, text)
+    except Exception:
+        log.exception("could not store the reply to update %s", update.update_id)
 
 
 def identity_of(user: User) -> Identity:
@@ -41,16 +112,56 @@ async def run_as_actor(
     This is the one place a :class:`~organiser_bot.domain.refusals.Refusal` becomes a reply: the
     transaction has rolled back, the person is told why in a short message, and the handler stops
     (``ApplicationHandlerStop``), so no handler branches on a refusal itself.
+
+    It is also the one place a redelivered update is recognised: the update's processed key
+    (:func:`update_key`) is claimed in the same transaction as the use case's change. When the
+    key was claimed already (Telegram delivered the update again), the use case does not run:
+    the replies stored by :func:`remember_reply` are sent again (or, if none were stored, that
+    it was already done) and the handler stops. Later calls in the same delivery run unguarded.
     """
     user = update.effective_user
     assert user is not None
     identity = identity_of(user)
-    admin_ids = context.bot_data.settings.admin_telegram_ids
+    data = context.bot_data
+    unit = as_actor(identity, data.settings.admin_telegram_ids, fn, *args, **kwargs)
+    key = update_key(update)
     try:
-        return await context.bot_data.db.run(as_actor(identity, admin_ids, fn, *args, **kwargs))
+        if key is None or getattr(context, _CLAIMED, None) == key:
+            result = await data.db.run(unit)
+        else:
+            outcome = await data.db.run(once(key, data.now(), unit))
+            setattr(context, _CLAIMED, key)
+            if isinstance(outcome, AlreadyDone):
+                _mark_committed(update, context)
+                await _reply_again(update, outcome)
+                raise ApplicationHandlerStop
+            result = outcome.value
     except Refusal as refusal:
         await reply_refusal(update, refusal)
+        if key is not None and getattr(context, _CLAIMED, None) == key:
+            # An earlier unit of this update committed: a redelivery hears the same refusal.
+            await remember_reply(update, context, refusal_text(refusal))
         raise ApplicationHandlerStop from None
+    _mark_committed(update, context)
+    return result
+
+
+async def _reply_again(update: Update, done: AlreadyDone) -> None:
+    """Answer a redelivered update with what was said the first time, in plain messages."""
+    replies = done.replies or (ALREADY_DONE,)
+    if query := update.callback_query:
+        # The popup shows the first line; the confirmation was edited the first time.
+        await query.answer(replies[0].splitlines()[0][:190] if replies[0] else None)
+    elif msg := update.effective_message:
+        for reply in replies:
+            for part in chunks(reply):
+                if not part.strip():
+                    continue
+                try:
+                    await msg.reply_text(part)
+                except TelegramError:
+                    # The message replied to may be gone: the same words, plain.
+                    await msg.reply_text(part, do_quote=False)
 
 
 async def reply_refusal(update: Update, refusal: Refusal) -> None:
@@ -74,14 +185,19 @@ async def load(update: Update, context: BotContext) -> Actor:
 
 
 def chunks(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split ``text`` at line breaks into pieces Telegram accepts."""
+    """Split ``text`` at line breaks into pieces Telegram accepts: at most ``limit`` UTF-16
+    code units each (``organiser_bot.domain.digest.message_length``, as Telegram counts); a
+    longer line is cut between characters."""
     parts: list[str] = []
     current = ""
     for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            parts.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
+        while message_length(line) > limit:
+            cut = limit
+            while message_length(line[:cut]) > limit:
+                cut -= 1
+            parts.append(line[:cut])
+            line = line[cut:]
+        if message_length(current) + message_length(line) > limit:
             parts.append(current)
             current = ""
         current += line

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec, TypeVar
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import Connection
 
 from organiser_bot.domain.access import Actor, Identity
+from storage import processed
 from storage.people import load_actor
 
 T = TypeVar("T")
@@ -41,3 +44,51 @@ def as_actor(
         return fn(conn, actor, *args, **kwargs)
 
     return unit
+
+
+@dataclass(frozen=True, slots=True)
+class Done(Generic[T]):
+    """The unit of work ran (first delivery of its update); ``value`` is its outcome."""
+
+    value: T
+
+
+@dataclass(frozen=True, slots=True)
+class AlreadyDone:
+    """The update was carried out before (a redelivery): the unit of work did not run again.
+
+    ``replies`` are the texts sent the first time, in order; empty when none were stored (the
+    process stopped between the commit and the reply).
+    """
+
+    replies: tuple[str, ...]
+
+
+def once(
+    key: str, at: datetime, unit: Callable[[Connection], T]
+) -> Callable[[Connection], Done[T] | AlreadyDone]:
+    """``unit`` guarded by the update's processed ``key``, claimed in the same transaction.
+
+    The key is inserted first: a new key runs ``unit`` and commits both together; a known key
+    (a redelivered update) runs nothing and answers the stored replies. A refusal or error
+    raised by ``unit`` rolls the claim back with everything else, so a refused update is
+    refused again when redelivered.
+
+    Args:
+        key: The update's source (``storage.processed`` describes the forms).
+        at: When it was processed (aware UTC), for pruning.
+        unit: The unit of work, e.g. from :func:`as_actor`.
+    """
+
+    def guarded(conn: Connection) -> Done[T] | AlreadyDone:
+        if not processed.claim(conn, key, at=at):
+            return AlreadyDone(processed.replies(conn, key))
+        return Done(unit(conn))
+
+    return guarded
+
+
+def remember_reply(conn: Connection, key: str, text: str) -> bool:
+    """Append ``text`` to the replies kept for the processed ``key`` (what a redelivery of its
+    update is sent again); False when the key was never claimed, so nothing is kept."""
+    return processed.add_reply(conn, key, text)

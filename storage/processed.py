@@ -1,0 +1,66 @@
+"""Updates already carried out, so a redelivered update changes nothing more.
+
+Telegram delivers an update again when the bot did not confirm it (an unclean restart). The key
+of every update a unit of work ran for is written in that unit's transaction
+(:func:`claim`); a second delivery finds it and gets the replies stored with it
+(:func:`replies`) instead of running again. Keys (``storage.models.ProcessedUpdate``):
+``m:<chat id>:<message id>``, ``e:<chat id>:<message id>:<edit date>``, ``cb:<query id>``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, select, update
+
+from storage.models import ProcessedUpdate
+from storage.query import table_of
+from storage.upsert import insert_ignore
+
+_processed = table_of(ProcessedUpdate)
+
+#: Between two replies stored for one update (ASCII record separator: never in a reply).
+SEPARATOR = "\x1e"
+
+
+def claim(conn: Connection, key: str, *, at: datetime) -> bool:
+    """Record ``key`` as carried out, in the caller's transaction.
+
+    Returns:
+        True when the key is new (run the update's work), False when it was carried out
+        already. On PostgreSQL a concurrent claim of the same key waits for this transaction
+        and then finds the key; a rollback (a refusal, an error) removes the claim.
+    """
+    values = {"key": key, "processed_at": at}
+    return insert_ignore(conn, _processed, values, conflict=["key"]) is not None
+
+
+def replies(conn: Connection, key: str) -> tuple[str, ...]:
+    """The replies stored for ``key``, in the order they were sent; empty when none were (a
+    crash between the commit and the reply) or the key is unknown."""
+    text = conn.execute(select(_processed.c.reply).where(_processed.c.key == key)).scalar()
+    return tuple(text.split(SEPARATOR)) if text else ()
+
+
+def add_reply(conn: Connection, key: str, text: str) -> bool:
+    """Append ``text`` to the replies stored for ``key``.
+
+    Returns:
+        False when ``key`` was never claimed (nothing was carried out, so nothing is stored).
+    """
+    current = conn.execute(select(_processed.c.reply).where(_processed.c.key == key)).first()
+    if current is None:
+        return False
+    joined = text if not current[0] else f"{current[0]}{SEPARATOR}{text}"
+    conn.execute(update(_processed).where(_processed.c.key == key).values(reply=joined))
+    return True
+
+
+def prune(conn: Connection, *, before: datetime) -> int:
+    """Forget keys carried out before ``before`` (aware UTC); returns how many.
+
+    Telegram keeps an unconfirmed update for 24 hours, so keys older than a few days can no
+    longer be redelivered.
+    """
+    result = conn.execute(delete(_processed).where(_processed.c.processed_at < before))
+    return result.rowcount
