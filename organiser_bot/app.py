@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from handlers import register_handlers
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
+from organiser_bot.intake import Intake, IntakeApplication, IntakeBot
 from organiser_bot.settings import Settings
 from storage import migrate, people
 from storage.engine import Database
@@ -60,6 +61,9 @@ def build_application(
         # Pending migrations are applied on start, so an upgrade is "install and restart".
         await asyncio.to_thread(migrate.upgrade, db.engine)
         data.db = db
+        # Updates stored before the last stop and not done go first (storage/inbox.py).
+        intake.open(db)
+        await intake.recover(app.bot, app.update_queue)
         data.bot_username = app.bot.username
         for kind in await db.run(people.custom_kinds):
             data.kinds.add(kind)
@@ -73,18 +77,28 @@ def build_application(
     async def post_shutdown(app: BotApplication) -> None:
         data: BotData = app.bot_data
         if hasattr(data, "db"):
+            await intake.close()
             await asyncio.to_thread(data.db.close)
 
-    builder = ApplicationBuilder()
-    if request is not None:
-        # getUpdates too: an injected transport answers every call, so nothing reaches the network.
-        builder = builder.request(request).get_updates_request(request)
+    # Every fetched batch is stored before the next getUpdates offset confirms it, and each
+    # update is marked done when its handlers finish: a crash loses nothing (intake.py).
+    intake = Intake(clock)
+    bot = IntakeBot(
+        intake=intake,
+        token=settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=file_base_url(settings.telegram_api_base_url),
+        # getUpdates too: an injected transport answers every call, so nothing reaches the
+        # network. The default pools are python-telegram-bot's (256 for calls, 1 for polling).
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(),
+        rate_limiter=rate_limiter or AIORateLimiter(max_retries=3),
+    )
     app = (
-        builder.token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        ApplicationBuilder()
+        .application_class(IntakeApplication)
+        .bot(bot)
         .context_types(CONTEXT_TYPES)
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3))
         # Database work runs in threads, so updates can be handled side by side; a message is
         # keyed by chat and message id, so ordering between different updates is not relied on.
         .concurrent_updates(8)
