@@ -3,14 +3,17 @@ updates are marked done, and updates left unfinished are processed on start, onc
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from organiser_bot.app import build_application
 from organiser_bot.settings import Settings
@@ -192,3 +195,60 @@ async def test_updates_left_unfinished_are_processed_on_start_once_by_their_own_
         engine.dispose()
         assert [(r.occurred_at, r.count) for r in rows] == [(sent_at.replace(microsecond=0), 4)]
         assert _inbox_ids(db_url, done=False) == set()
+
+
+@contextmanager
+def _writes_locked(db_url: str) -> Iterator[None]:
+    """Another process holds the database's write lock (SQLite) or the inbox's (PostgreSQL)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        other = sqlite3.connect(str(url.database), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        conn.execute(text("LOCK TABLE inbox_update IN EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            conn.rollback()
+    engine.dispose()
+
+
+async def test_a_locked_database_holds_the_batch_back_and_loses_nothing(
+    db_url: str, clock: FakeClock
+) -> None:
+    async with FakeBotAPI() as api:
+        confirmed_before_stored: list[int] = []
+        fetched = asyncio.Event()
+        get_updates = api._methods["getupdates"]
+
+        async def watch(record: Recorded) -> Any:
+            offset = int(record.params.get("offset") or 0)
+            if offset > 1 and offset - 1 not in _inbox_ids(db_url):
+                confirmed_before_stored.append(offset)
+            batch = await get_updates(record)
+            if batch:
+                fetched.set()
+            return batch
+
+        api.set_handler("getUpdates", watch)
+        async with _running_bot(api, db_url, clock):
+            await api.wait_for("getUpdates")
+            with _writes_locked(db_url):
+                since = len(api.requests)
+                update = api.user_message(STRANGER, "/help")
+                await fetched.wait()
+                # The batch cannot be stored yet, so it is neither confirmed nor handled.
+                assert not [r for r in api.requests[since:] if r.method == "sendMessage"]
+            [reply] = await api.wait_for(
+                "sendMessage", lambda p: p["chat_id"] == STRANGER, since=since
+            )
+            assert reply.params["text"]
+        assert confirmed_before_stored == []
+        assert _inbox_ids(db_url, done=True) == {update["update_id"]}
