@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
-from handlers import common
+from handlers.common import was_committed
 from handlers.replies import reply
 from handlers.texts import DONE_NOT_SHOWN, SAVED_NOT_SHOWN, SORRY, UNDONE_NOT_SHOWN
 from organiser_bot.context import BotContext
@@ -37,12 +37,6 @@ _OURS = tuple(
     Path(__file__).resolve().parent.parent / package
     for package in ("organiser_bot", "handlers", "storage", "charts")
 )
-
-
-def _committed(update: object, context: BotContext) -> bool:
-    # handlers.common.was_committed, when the bot records units of work per update.
-    was_committed = getattr(common, "was_committed", None)
-    return bool(was_committed(update, context)) if was_committed is not None else False
 
 
 #: Commands that only read: when their reply fails, nothing was done that the person needs told.
@@ -102,7 +96,7 @@ async def on_error(update: object, context: BotContext) -> None:
     # send one notice.
     notice = admin_notice_due(update, error, context)
     if isinstance(update, Update) and update.effective_message:
-        text = done_text(update) if _committed(update, context) else SORRY
+        text = done_text(update) if was_committed(update, context) else SORRY
         try:
             await reply(update, context, text)
         except Exception:  # the database may be what failed; the error is already logged

@@ -15,7 +15,7 @@ committed) tells the person what was done.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from telegram import (
     CallbackQuery,
@@ -29,7 +29,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from handlers import common
+from handlers.common import remember_reply
 from organiser_bot.context import BotContext
 from organiser_bot.domain.digest import message_length
 
@@ -88,12 +88,8 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
 
 
 async def _remember(update: Update, context: BotContext, text: str) -> None:
-    # The redelivery record (handlers.common.remember_reply), when the bot has one.
-    remember: Callable[[Update, BotContext, str], Awaitable[None]] | None = getattr(
-        common, "remember_reply", None
-    )
-    if remember is not None:
-        await remember(update, context, text)
+    # Kept for a redelivery of the update to send again (never raises).
+    await remember_reply(update, context, text)
 
 
 async def reply(
