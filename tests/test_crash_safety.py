@@ -156,11 +156,15 @@ def _send_some(api: FakeBotAPI, rng: random.Random, sent: Sent, how_many: int) -
         sent.tokens[token] = user
 
 
-async def _random_moment(api: FakeBotAPI, rng: random.Random, since: int, pushed: int) -> str:
-    """Wait for a random point of the bot's life: starting, fetching, or replying to one of the
-    ``pushed`` messages (the first ``getUpdates`` returns them, the second confirms them)."""
+async def _random_moment(
+    api: FakeBotAPI, rng: random.Random, since: int, pushed: int, *, starting: bool
+) -> str:
+    """Wait for a random point of the bot's life: starting (when ``starting``), fetching, or
+    replying to one of the ``pushed`` messages (a ``getUpdates`` returns them, the next
+    confirms them)."""
     method, count = rng.choice(
-        [("getMe", 1), ("getUpdates", 1), ("getUpdates", 2)]
+        [("getMe", 1)] * starting
+        + [("getUpdates", 1), ("getUpdates", 2)]
         + [("sendMessage", k) for k in range(1, pushed + 1)]
     )
     await api.wait_for(method, count=count, since=since, timeout=WAIT)
@@ -209,11 +213,11 @@ async def test_sigkill_at_random_moments_loses_no_message_and_stores_none_twice(
             bot.start()
             await _join_team(api)
             joined = len(api.requests)
-            for _ in range(KILLS):
+            for kill in range(KILLS):
                 since = len(api.requests)
                 pushed = rng.randint(1, 6)
                 _send_some(api, rng, sent, pushed)
-                moments.append(await _random_moment(api, rng, since, pushed))
+                moments.append(await _random_moment(api, rng, since, pushed, starting=kill > 0))
                 await bot.kill()
                 # Messages sent while the bot is down wait at Telegram.
                 _send_some(api, rng, sent, rng.randint(0, 2))

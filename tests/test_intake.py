@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from telegram.ext import MessageHandler, filters
 
+from handlers.texts import SORRY
 from organiser_bot.app import build_application
 from organiser_bot.settings import Settings
 from storage import inbox
@@ -74,7 +76,9 @@ def test_done_rows_are_pruned_a_day_after_they_were_done(db: Database, clock: Fa
 
 
 @asynccontextmanager
-async def _running_bot(api: FakeBotAPI, db_url: str, clock: FakeClock) -> AsyncIterator[Any]:
+async def _running_bot(
+    api: FakeBotAPI, db_url: str, clock: FakeClock, *, extra: Any = None
+) -> AsyncIterator[Any]:
     """The real bot polling ``api``, started and stopped as ``run_polling`` does."""
     settings = Settings(
         telegram_bot_token=api.token,  # type: ignore[arg-type]
@@ -84,6 +88,8 @@ async def _running_bot(api: FakeBotAPI, db_url: str, clock: FakeClock) -> AsyncI
         _env_file=None,  # type: ignore[call-arg]
     )
     app = build_application(settings, clock=clock, schedule_jobs=False)
+    if extra is not None:
+        app.add_handler(extra, group=-2)
     async with app:
         await app.post_init(app)
         await app.start()
@@ -252,3 +258,23 @@ async def test_a_locked_database_holds_the_batch_back_and_loses_nothing(
             assert reply.params["text"]
         assert confirmed_before_stored == []
         assert _inbox_ids(db_url, done=True) == {update["update_id"]}
+
+
+async def test_an_update_whose_handler_raised_is_done_once_the_error_is_handled(
+    db_url: str, clock: FakeClock
+) -> None:
+    async def explode(_update: object, _context: object) -> None:
+        raise RuntimeError("handler failed")
+
+    async with FakeBotAPI() as api:
+        failing = MessageHandler(filters.Regex("^boom$"), explode)
+        async with _running_bot(api, db_url, clock, extra=failing):
+            update = api.user_message(STRANGER, "boom")
+            # The error handler has told the person something went wrong.
+            [sorry] = await api.wait_for(
+                "sendMessage", lambda p: p["chat_id"] == STRANGER and p["text"] == SORRY
+            )
+            assert sorry
+        # Done, not processed again on the next start (the error handler has replied).
+        assert update["update_id"] in _inbox_ids(db_url, done=True)
+        assert _inbox_ids(db_url, done=False) == set()
