@@ -6,7 +6,7 @@ before the batch's handlers finish; a crash in that window would lose the batch 
 * :class:`IntakeBot` stores each fetched batch in the inbox (``storage.inbox``, one write per
   batch) before handing it to the updater, so the offset that confirms a batch is only ever
   sent for stored updates. A failed write raises: the batch is not queued, not confirmed, and
-  fetched again.
+  fetched again after the updater's back-off.
 * :class:`IntakeApplication` marks an update done once its handlers have finished (an update
   whose handler raised is done too: the error handler has replied). Marks are written in the
   background, many per write, and with the next batch.
@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
 from storage import inbox
@@ -186,7 +187,12 @@ class IntakeBot(ExtBot[Any]):
         call's ``offset``."""
         updates = await super().get_updates(*args, **kwargs)
         if updates:
-            await self.intake.received(updates)
+            try:
+                await self.intake.received(updates)
+            except Exception as exc:
+                # As a TelegramError the updater logs it and fetches again with its back-off
+                # (1 s growing to 30 s) rather than at once, while the database is down.
+                raise TelegramError("fetched updates could not be stored; fetching again") from exc
         return updates
 
 
