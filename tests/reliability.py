@@ -155,9 +155,15 @@ CLASSES: tuple[FaultClass, ...] = (
     ),
     FaultClass(
         "Locked database",
-        "another writer holds the database (SQLite) or the inbox (PostgreSQL) when a batch arrives",
-        "the batch waits: not confirmed, not handled until stored; then carried out once",
-        ("tests/test_intake.py::test_a_locked_database_holds_the_batch_back_and_loses_nothing",),
+        "another writer holds the database (SQLite) or the inbox (PostgreSQL) when a batch "
+        "arrives; a batch write fails",
+        "the batch waits: not confirmed, not handled until stored; a write that fails is "
+        "not confirmed and fetched again; then carried out once",
+        (
+            "tests/test_intake.py::test_a_locked_database_holds_the_batch_back_and_loses_nothing",
+            "tests/test_intake_faults.py::"
+            "test_a_batch_that_cannot_be_stored_is_not_confirmed_and_is_fetched_again",
+        ),
     ),
 )
 

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from telegram.request import HTTPXRequest
 
 from organiser_bot.app import build_application
 from organiser_bot.settings import Settings
-from storage.engine import make_engine
+from storage import inbox
+from storage.engine import Database, make_engine
 from storage.models import Team
 from storage.query import table_of
 from tests.conftest import ADMIN_ID, FakeClock
@@ -85,3 +87,54 @@ async def test_a_failed_fetch_is_tried_again_and_its_update_carried_out_once(
         assert len(created_replies) == 1
         assert _teams(db_url) == 1
         assert update["update_id"] in _inbox_ids(db_url, done=True)
+
+
+class _StoreFailsOnce(Database):
+    """The bot's database, except that the first batch write fails as a locked SQLite would."""
+
+    failed = False
+
+    def call(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if fn is inbox.store and not self.failed:
+            self.failed = True
+            raise OperationalError("INSERT INTO inbox_update", {}, Exception("database is locked"))
+        return super().call(fn, *args, **kwargs)
+
+
+async def test_a_batch_that_cannot_be_stored_is_not_confirmed_and_is_fetched_again(
+    db_url: str, clock: FakeClock
+) -> None:
+    async with FakeBotAPI() as api:
+        settings = Settings(
+            telegram_bot_token=api.token,  # type: ignore[arg-type]
+            telegram_api_base_url=api.base_url,
+            database_url=db_url,
+            admin_telegram_ids=frozenset({ADMIN_ID}),
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        app: Any = build_application(settings, clock=clock, schedule_jobs=False)
+        failing = _StoreFailsOnce(db_url)
+        update = api.user_message(ADMIN_ID, "/newteam Faulty Line")
+        async with app:
+            await app.post_init(app)
+            app.bot.intake.open(failing)
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            try:
+                [created] = await api.wait_for(
+                    "sendMessage", lambda p: p["chat_id"] == ADMIN_ID, timeout=15
+                )
+                assert "Faulty Line" in created.params["text"]
+            finally:
+                await app.updater.stop()
+                await app.stop()
+                await app.post_shutdown(app)
+                failing.close()
+        assert failing.failed
+        # Fetched, not stored, so not confirmed: the next call asked for the same update again.
+        offsets = [
+            int(r.params.get("offset") or 0) for r in api.requests if r.method == "getUpdates"
+        ]
+        assert offsets[:2] == [0, 0]
+        assert update["update_id"] in _inbox_ids(db_url, done=True)
+        assert _teams(db_url) == 1
