@@ -10,13 +10,15 @@ does the sending.
   not yet sent (the bot was down, a clock change moved the slot, or an earlier attempt failed),
   then any nudges still due.
 * The ``midweek-nudge`` job fires at the ``NUDGE_SCHEDULE`` slot.
+* The ``forget-old-updates`` job runs daily at 04:00 local time and forgets the keys of
+  updates carried out more than a week ago (a redelivery comes within Telegram's 24 hours).
 * **At scale.** PTB's ``AIORateLimiter`` (configured in ``app.py``) keeps to ~30 messages a second
   overall and 20 a minute per group, and retries a 429 after its ``retry_after``.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from telegram.ext import Application
@@ -25,9 +27,12 @@ from handlers.common import moment
 from handlers.posting import TelegramPoster
 from organiser_bot.context import BotContext
 from organiser_bot.settings import Settings
-from organiser_bot.usecases import digest_run
+from organiser_bot.usecases import actors, digest_run
 from organiser_bot.usecases.digest_run import CATCH_UP_INTERVAL, NUDGE_WINDOW
 
+PRUNE_JOB = "forget-old-updates"
+#: When the daily housekeeping runs, local time: a quiet hour.
+PRUNE_AT = time(4, 0)
 DIGEST_JOB = "weekly-digest"
 CATCH_UP_JOB = "digest-catch-up"
 NUDGE_JOB = "midweek-nudge"
@@ -56,10 +61,11 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if jq is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
     settings: Settings = app.bot_data.settings
-    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB):
+    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB, PRUNE_JOB):
         for job in jq.get_jobs_by_name(name):
             job.schedule_removal()
     tz = settings.tz
+    jq.run_daily(forget_old_updates_job, time=PRUNE_AT.replace(tzinfo=tz), name=PRUNE_JOB)
     if (digest_at := settings.digest_at) is not None:
         jq.run_daily(
             run_digest_job,
@@ -117,3 +123,10 @@ async def run_catch_up_job(context: BotContext) -> None:
     """JobQueue callback: send due-but-missing digests (and retry failed ones), then nudges."""
     await run_digest_job(context)
     await run_nudge_job(context)
+
+
+async def forget_old_updates_job(context: BotContext) -> None:
+    """JobQueue callback: forget processed-update keys too old to be redelivered."""
+    data = context.bot_data
+    now = data.now()
+    await data.db.run(actors.forget_old_updates, now=now)

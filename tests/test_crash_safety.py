@@ -13,7 +13,7 @@ replying) and restarted each time; then it runs to a clean stop. Afterwards:
   ``/week`` is answered at least as often as it was sent).
 
 The seed is printed (``-s`` shows it) and can be fixed with ``CRASH_SEED``; ``CRASH_KILLS`` sets
-the number of kills per backend (default 10: 20 in all, on SQLite and PostgreSQL).
+the number of kills per backend (default 20 on each of SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ ADMIN = 1000
 USERS = (2101, 2102, 2103, 2104)
 #: Per backend: 10 on SQLite and 10 on PostgreSQL make the 20 kills of each CI run; a start costs
 #: about 3 s (importing the bot, migrations checked, command menus set).
-KILLS = int(os.environ.get("CRASH_KILLS", "10"))
+KILLS = int(os.environ.get("CRASH_KILLS", "20"))
 ROOT = Path(__file__).resolve().parents[1]
 #: Generous: a start imports the bot and applies migrations; CI machines are slow.
 WAIT = 30.0

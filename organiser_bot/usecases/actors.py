@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy import Connection
@@ -92,3 +92,13 @@ def remember_reply(conn: Connection, key: str, text: str) -> bool:
     """Append ``text`` to the replies kept for the processed ``key`` (what a redelivery of its
     update is sent again); False when the key was never claimed, so nothing is kept."""
     return processed.add_reply(conn, key, text)
+
+
+#: How long a carried-out update's key is kept: Telegram keeps an unconfirmed update for 24
+#: hours, so a key a week old can no longer be redelivered.
+PROCESSED_KEPT = timedelta(days=7)
+
+
+def forget_old_updates(conn: Connection, *, now: datetime) -> int:
+    """Forget processed-update keys older than :data:`PROCESSED_KEPT`; returns how many."""
+    return processed.prune(conn, before=now - PROCESSED_KEPT)

@@ -601,3 +601,22 @@ def test_the_run_knows_neither_telegram_nor_the_adapter_nor_charts() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+async def test_the_daily_job_forgets_processed_updates_older_than_a_week(bot: BotHarness) -> None:
+    from storage import processed
+
+    jobs.schedule(bot.app)
+    jq = bot.app.job_queue
+    assert jq is not None
+    try:
+        [prune] = jq.get_jobs_by_name(jobs.PRUNE_JOB)
+        now = bot.app.bot_data.now()
+        for days, key in ((8, "m:1:1"), (6, "m:1:2")):
+            await _db(bot).run(processed.claim, key, at=now - timedelta(days=days))
+        await prune.run(bot.app)
+        assert await _db(bot).run(processed.claim, "m:1:1", at=now)  # forgotten: free again
+        assert not await _db(bot).run(processed.claim, "m:1:2", at=now)  # still known
+    finally:
+        for job in jq.jobs():
+            job.schedule_removal()
