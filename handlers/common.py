@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from typing import ParamSpec, TypeVar
@@ -78,18 +79,66 @@ def was_committed(update: object, context: BotContext) -> bool:
     return record is not None and update.update_id in record
 
 
+class _ReplyStore:
+    """Replies waiting to be stored, written in batches off the reply's path.
+
+    A reply is stored after it was sent, in its own transaction; one write per reply would cost
+    every quick log a second commit (on SQLite with ``synchronous=FULL``, a second fsync:
+    bench/bench_quicklog.py). Instead replies queue here and one task writes whatever has queued,
+    in one transaction, until none is left. A redelivery waits for the queue to drain before it
+    reads the stored replies (:meth:`drained`). A crash loses only the replies still queued: a
+    redelivery of those updates then says the work was already done.
+    """
+
+    def __init__(self, data: BotData) -> None:
+        self._data = data
+        self._queued: list[tuple[str, str]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def add(self, key: str, text: str) -> None:
+        self._queued.append((key, text))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                await self._data.db.run(actors.remember_replies, batch)
+            except Exception:
+                log.exception("could not store %d replies", len(batch))
+
+    async def drained(self) -> None:
+        """Return once every reply queued so far is stored (or failed and was logged)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+
+_reply_stores: WeakKeyDictionary[BotData, _ReplyStore] = WeakKeyDictionary()
+
+
+def _reply_store(data: BotData) -> _ReplyStore:
+    store = _reply_stores.get(data)
+    if store is None:
+        store = _reply_stores[data] = _ReplyStore(data)
+    return store
+
+
 async def remember_reply(update: Update, context: BotContext, text: str) -> None:
     """Store ``text`` as (the next) reply to ``update``, for a redelivery to send again.
 
     Only an update whose processed key was claimed keeps replies (nothing stored otherwise).
-    Never raises: a failure is logged, and a redelivery then says the work was already done.
+    Queued and written in batches (:class:`_ReplyStore`); never raises: a failure is logged,
+    and a redelivery then says the work was already done.
     """
     if (key := update_key(update)) is None:
         return
-    try:
-        await context.bot_data.db.run(actors.remember_reply, key, text)
-    except Exception:
-        log.exception("could not store the reply to update %s", update.update_id)
+    _reply_store(context.bot_data).add(key, text)
+
+
+async def stored_replies_written(data: BotData) -> None:
+    """Wait until every reply remembered so far is written (before shutting down)."""
+    await _reply_store(data).drained()
 
 
 def identity_of(user: User) -> Identity:
@@ -133,6 +182,10 @@ async def run_as_actor(
             setattr(context, _CLAIMED, key)
             if isinstance(outcome, AlreadyDone):
                 _mark_committed(update, context)
+                # The first delivery's replies may have been queued, or written after this
+                # transaction read them: read them again once every queued reply is written.
+                await _reply_store(data).drained()
+                outcome = AlreadyDone(await data.db.run(actors.stored_replies, key))
                 await _reply_again(update, outcome)
                 raise ApplicationHandlerStop
             result = outcome.value

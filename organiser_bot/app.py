@@ -13,6 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
 from handlers import register_handlers
+from handlers.common import stored_replies_written
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
 from organiser_bot.intake import Intake, IntakeApplication, IntakeBot
@@ -77,6 +78,7 @@ def build_application(
     async def post_shutdown(app: BotApplication) -> None:
         data: BotData = app.bot_data
         if hasattr(data, "db"):
+            await stored_replies_written(data)
             await intake.close()
             await asyncio.to_thread(data.db.close)
 

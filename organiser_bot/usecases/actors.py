@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Concatenate, Generic, ParamSpec, TypeVar
@@ -86,6 +86,17 @@ def once(
         return Done(unit(conn))
 
     return guarded
+
+
+def remember_replies(conn: Connection, replies: Sequence[tuple[str, str]]) -> int:
+    """:func:`remember_reply` for each (key, text), in order, in one transaction; returns how
+    many were kept."""
+    return sum(processed.add_reply(conn, key, text) for key, text in replies)
+
+
+def stored_replies(conn: Connection, key: str) -> tuple[str, ...]:
+    """The replies kept for the processed ``key``, in the order they were sent."""
+    return processed.replies(conn, key)
 
 
 def remember_reply(conn: Connection, key: str, text: str) -> bool:
