@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import OrderedDict
 from typing import ParamSpec, TypeVar
@@ -45,16 +46,19 @@ def update_key(update: object) -> str | None:
     """The processed key of ``update`` (``storage.processed``), or None when it has no source
     a redelivery could repeat (a chat-member change, a job).
 
-    ``m:<chat id>:<message id>`` for a message, ``e:<chat id>:<message id>:<edit date>`` for an
-    edit (each edit is its own update), ``cb:<callback query id>`` for a button.
+    ``m:<chat id>:<message id>`` for a message, ``e:<chat id>:<message id>:<edit date>:<text
+    hash>`` for an edit (each edit is its own update), ``cb:<callback query id>`` for a button.
     """
     if not isinstance(update, Update):
         return None
     if query := update.callback_query:
         return f"cb:{query.id}"
     if (msg := update.edited_message) is not None:
+        # Telegram stamps edits in whole seconds: two edits in one second differ by their text
+        # (a redelivery repeats both).
         stamp = int(msg.edit_date.timestamp()) if msg.edit_date else 0
-        return f"e:{msg.chat_id}:{msg.message_id}:{stamp}"
+        digest = hashlib.sha256((msg.text or msg.caption or "").encode()).hexdigest()[:12]
+        return f"e:{msg.chat_id}:{msg.message_id}:{stamp}:{digest}"
     if (msg := update.message) is not None:
         return f"m:{msg.chat_id}:{msg.message_id}"
     return None
@@ -175,7 +179,9 @@ async def run_as_actor(
     unit = as_actor(identity, data.settings.admin_telegram_ids, fn, *args, **kwargs)
     key = update_key(update)
     try:
-        if key is None or getattr(context, _CLAIMED, None) == key:
+        if key is None or getattr(context, _CLAIMED, None) == key or actors.is_read_only(fn):
+            # Nothing to guard: no source to repeat, already claimed by this delivery, or a
+            # use case that changes nothing (a redelivery runs it again, for the same answer).
             result = await data.db.run(unit)
         else:
             outcome = await data.db.run(once(key, data.now(), unit))
@@ -221,7 +227,13 @@ async def reply_refusal(update: Update, refusal: Refusal) -> None:
     """Tell the person why nothing was done: a popup for a button, a reply otherwise."""
     text = refusal_text(refusal)
     if query := update.callback_query:
-        await query.answer(text[:200])
+        try:
+            await query.answer(text[:200])
+        except TelegramError as exc:
+            # The tap's answer window has passed (or it was answered): say it in the chat.
+            log.info("could not answer a tap (%s); replying in the chat", exc)
+            if query.message is not None:
+                await query.get_bot().send_message(query.message.chat.id, text)
     elif msg := update.effective_message:
         await msg.reply_text(text)
 
@@ -234,7 +246,12 @@ def moment(context: BotContext) -> Moment:
 
 async def load(update: Update, context: BotContext) -> Actor:
     """Load the actor behind an update."""
-    return await run_as_actor(update, context, lambda _conn, actor: actor)
+    return await run_as_actor(update, context, _the_actor)
+
+
+@actors.read_only
+def _the_actor(_conn: object, actor: Actor) -> Actor:
+    return actor
 
 
 def chunks(text: str, limit: int = MAX_MESSAGE) -> list[str]:

@@ -113,3 +113,17 @@ def count(conn: Connection, *, done: bool | None = None) -> int:
     elif done is False:
         stmt = stmt.where(_inbox.c.done_at.is_(None))
     return int(conn.execute(stmt).scalar_one())
+
+
+def forget_user(conn: Connection, user_id: int) -> int:
+    """Delete the updates already carried out that mention Telegram user ``user_id`` (a person
+    who asked to be forgotten: the raw update holds what they typed). Rows not yet done stay,
+    to be carried out. A row of someone else that happens to contain the same number is deleted
+    too, which only means Telegram's copy of it, if any, is skipped by the processed key.
+    Returns how many."""
+    result = conn.execute(
+        delete(_inbox)
+        .where(_inbox.c.done_at.is_not(None))
+        .where(_inbox.c.payload.like(f'%"id": {int(user_id)},%'))
+    )
+    return result.rowcount

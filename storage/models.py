@@ -320,8 +320,8 @@ class ProcessedUpdate(SQLModel, table=True):
     the same reply.
 
     ``key`` names the update's source, not its ``update_id``: ``m:<chat id>:<message id>`` for a
-    message, ``e:<chat id>:<message id>:<edit date>`` for an edit, ``cb:<callback query id>`` for
-    a button.
+    message, ``e:<chat id>:<message id>:<edit date>:<text hash>`` for an edit,
+    ``cb:<callback query id>`` for a button.
     """
 
     __tablename__ = "processed_update"

@@ -4,7 +4,8 @@ Telegram delivers an update again when the bot did not confirm it (an unclean re
 of every update a unit of work ran for is written in that unit's transaction
 (:func:`claim`); a second delivery finds it and gets the replies stored with it
 (:func:`replies`) instead of running again. Keys (``storage.models.ProcessedUpdate``):
-``m:<chat id>:<message id>``, ``e:<chat id>:<message id>:<edit date>``, ``cb:<query id>``.
+``m:<chat id>:<message id>``, ``e:<chat id>:<message id>:<edit date>:<text hash>``,
+``cb:<query id>``.
 """
 
 from __future__ import annotations
@@ -63,4 +64,18 @@ def prune(conn: Connection, *, before: datetime) -> int:
     longer be redelivered.
     """
     result = conn.execute(delete(_processed).where(_processed.c.processed_at < before))
+    return result.rowcount
+
+
+def forget_chat(conn: Connection, chat_id: int) -> int:
+    """Blank the replies kept for updates from the private chat ``chat_id`` (a person who asked
+    to be forgotten: replies can quote their notes). The keys stay, so a redelivery still
+    changes nothing; it is answered that the work was already done. Returns how many."""
+    prefixes = (f"m:{chat_id}:%", f"e:{chat_id}:%")
+    result = conn.execute(
+        update(_processed)
+        .where(_processed.c.key.like(prefixes[0]) | _processed.c.key.like(prefixes[1]))
+        .where(_processed.c.reply.is_not(None))
+        .values(reply=None)
+    )
     return result.rowcount

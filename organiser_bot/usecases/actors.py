@@ -113,3 +113,23 @@ PROCESSED_KEPT = timedelta(days=7)
 def forget_old_updates(conn: Connection, *, now: datetime) -> int:
     """Forget processed-update keys older than :data:`PROCESSED_KEPT`; returns how many."""
     return processed.prune(conn, before=now - PROCESSED_KEPT)
+
+
+_F = TypeVar("_F", bound=Callable[..., object])
+_READ_ONLY: set[Callable[..., object]] = set()
+
+
+def read_only(fn: _F) -> _F:
+    """Mark a use case that changes nothing (a report, a preview, an export).
+
+    A redelivered update of such a use case simply runs it again, for the same answer as fresh
+    as the first (a document included), instead of replaying stored replies: there is nothing a
+    second run could do twice.
+    """
+    _READ_ONLY.add(fn)
+    return fn
+
+
+def is_read_only(fn: object) -> bool:
+    """True for a use case marked :func:`read_only`."""
+    return fn in _READ_ONLY

@@ -20,6 +20,7 @@ from organiser_bot.domain.digest import TeamDigest
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import Refusal
 from organiser_bot.domain.roles import Role
+from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.digests import ChatNotBound, build_week
 from storage import audit, chats, people
 
@@ -134,6 +135,7 @@ class NotInChatTeam(Refusal):
     team_name: str
 
 
+@read_only
 def group_week(conn: Connection, actor: Actor, chat_id: int, *, moment: Moment) -> TeamDigest:
     """``/totals`` in a team's group: the team's week so far, as the digest shows it (counts
     against targets, never notes), marked as a preview and never written to the ledger.

@@ -44,6 +44,7 @@ from organiser_bot.domain.targets import (
     pace,
     prorated_week,
 )
+from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import require_manages
 from storage import activities, chats, ledger, people
 from storage import targets as target_store
@@ -341,6 +342,7 @@ class ChatNotBound(Refusal):
     """A team-chat request in a group that is not bound to any team."""
 
 
+@read_only
 def preview_for_chat(conn: Connection, actor: Actor, chat_id: int, *, moment: Moment) -> TeamDigest:
     """``/digest`` in a team chat: the digest of this week so far, marked as a preview.
 

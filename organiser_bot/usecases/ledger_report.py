@@ -22,6 +22,7 @@ from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import iso_week_label
 from organiser_bot.domain.refusals import Action, NoManagedTeam
 from organiser_bot.domain.schedule import WeeklySchedule, digest_due_for_chat, week_slot
+from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import require_manager
 from storage import chats, ledger, people
 from storage.models import DigestLedger, Team
@@ -119,6 +120,7 @@ class LedgerReport:
     template_version: str
 
 
+@read_only
 def ledger_report(
     conn: Connection, actor: Actor, *, moment: Moment, schedule: WeeklySchedule | None
 ) -> LedgerReport:

@@ -681,12 +681,13 @@ def edit_text(
 
 
 def _superseded(rows: Sequence[Activity], edited_at: datetime | None) -> bool:
-    """True when an edit dated ``edited_at`` is no newer than the last one applied to ``rows``.
+    """True when an edit dated ``edited_at`` is older than the last one applied to ``rows``.
 
-    Telegram dates edits to the second, so a repeated delivery carries the same date as the
-    original: equal counts as already applied.
+    Telegram dates edits to the second. Two edits in the same second are both applied, in the
+    order they are handled; a repeated delivery of one edit never gets here (its processed key,
+    which holds the edit's date and text, is known: ``handlers.common.update_key``).
     """
     if edited_at is None:
         return False
     applied = [as_utc(r.edited_at) for r in rows if r.edited_at is not None]
-    return bool(applied) and as_utc(edited_at) <= max(applied)
+    return bool(applied) and as_utc(edited_at) < max(applied)

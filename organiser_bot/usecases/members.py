@@ -19,7 +19,7 @@ from organiser_bot.domain.refusals import Refusal, UnknownTeam
 from organiser_bot.domain.targets import AbsenceRow
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import require_member
-from storage import audit, people
+from storage import audit, inbox, people, processed
 from storage import targets as target_store
 
 #: Longest absence, in days (both ends included).
@@ -204,6 +204,10 @@ def forget_me(
     if [a.lower() for a in args] != [FORGET_CONFIRM]:
         return ForgetNeedsConfirm()
     erased = people.forget_person(conn, actor.person_id, now=moment.now)
+    # What they typed is also kept, briefly, to carry updates out exactly once: the replies
+    # kept for redelivery (which quote notes) and the inbox's finished updates.
+    processed.forget_chat(conn, actor.identity.user_id)
+    inbox.forget_user(conn, actor.identity.user_id)
     audit.record(
         conn,
         at=moment.now,

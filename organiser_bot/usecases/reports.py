@@ -30,6 +30,7 @@ from organiser_bot.domain.targets import (
 )
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases import logbook
+from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import require_manager, require_manages, require_member
 from organiser_bot.usecases.onboarding import NoTeamCalled
 from storage import activities, audit, chats, people
@@ -275,6 +276,7 @@ def _period(text: str | None, *, today: date) -> Period:
         raise BadPeriod(exc) from None
 
 
+@read_only
 def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
     """``/week``: each kind's total against target, days left, and whether on pace.
 
@@ -308,6 +310,7 @@ def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
     return MyWeek(monday, 7 - elapsed, tuple(teams))
 
 
+@read_only
 def my_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> Diary:
     """``/diary [period]``: the caller's dated entries, notes included (theirs alone).
 
@@ -379,6 +382,7 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
     return out
 
 
+@read_only
 def totals(
     conn: Connection, actor: Actor, args: list[str], *, moment: Moment
 ) -> tuple[TeamTotals, ...]:
@@ -440,6 +444,7 @@ def totals(
     return tuple(TeamTotals(t.name, period, tuple(team_totals(conn, t.id, period))) for t in teams)
 
 
+@read_only
 def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamListing, ...]:
     """``/team [team]``: current members and roles (managers of that team and admins); members
     who have left are not listed.
@@ -478,6 +483,7 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamL
 CSV_COLUMNS = ("date", "time", "team", "person", "kind", "count", "note", "recorded_at")
 
 
+@read_only
 def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> CsvExport:
     """``/export [period]``: entries of the teams the caller manages, notes included (only
     managers of the team and admins ever receive notes).
@@ -595,6 +601,7 @@ def set_target(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
     return TargetSet(kind, whose, team_name, weekly, previous)
 
 
+@read_only
 def my_data(conn: Connection, actor: Actor) -> MyData | None:
     """``/mydata``: what the bot holds about the caller.
 
