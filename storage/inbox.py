@@ -124,6 +124,9 @@ def forget_user(conn: Connection, user_id: int) -> int:
     result = conn.execute(
         delete(_inbox)
         .where(_inbox.c.done_at.is_not(None))
-        .where(_inbox.c.payload.like(f'%"id": {int(user_id)},%'))
+        .where(
+            _inbox.c.payload.like(f'%"id": {int(user_id)},%')
+            | _inbox.c.payload.like(f'%"id": {int(user_id)}}}%')
+        )
     )
     return result.rowcount

@@ -25,6 +25,7 @@ from storage.models import (
     parse_gaps,
 )
 from storage.query import fetch_all, fetch_rows, table_of
+from storage.upsert import insert_ignore
 
 _person = table_of(Person)
 _team = table_of(Team)
@@ -80,26 +81,32 @@ def load_actor(conn: Connection, identity: Identity, *, admin_ids: frozenset[int
 
 
 def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int:
-    """Return the person id for ``identity``, creating or refreshing the row."""
-    row = conn.execute(
-        select(_person.c.id, _person.c.display_name, _person.c.username).where(
-            _person.c.telegram_user_id == identity.user_id
-        )
-    ).first()
+    """Return the person id for ``identity``, creating or refreshing the row.
+
+    Safe when a new person's first updates are handled side by side: the row is inserted with
+    ``ON CONFLICT DO NOTHING`` on the Telegram user id, so a concurrent first insert (which
+    PostgreSQL makes this one wait for) leaves this one to read the row instead of failing.
+    """
+    find = select(_person.c.id, _person.c.display_name, _person.c.username).where(
+        _person.c.telegram_user_id == identity.user_id
+    )
+    row = conn.execute(find).first()
     if row is None:
-        return int(
-            conn.execute(
-                insert(_person)
-                .values(
-                    telegram_user_id=identity.user_id,
-                    display_name=identity.display_name[:128],
-                    username=identity.username,
-                    nudges_paused=False,
-                    created_at=now,
-                )
-                .returning(_person.c.id)
-            ).scalar_one()
+        created = insert_ignore(
+            conn,
+            _person,
+            {
+                "telegram_user_id": identity.user_id,
+                "display_name": identity.display_name[:128],
+                "username": identity.username,
+                "nudges_paused": False,
+                "created_at": now,
+            },
+            conflict=("telegram_user_id",),
         )
+        if created is not None:
+            return int(created)
+        row = conn.execute(find).one()
     if (row.display_name, row.username) != (identity.display_name[:128], identity.username):
         conn.execute(
             update(_person)

@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from telegram.ext import MessageHandler, filters
@@ -150,17 +149,8 @@ async def test_restart_with_a_full_inbox_while_telegram_redelivers_carries_each_
 
 
 async def test_a_new_persons_first_updates_in_one_batch_are_each_carried_out(
-    db_url: str, clock: FakeClock, request: pytest.FixtureRequest
+    db_url: str, clock: FakeClock
 ) -> None:
-    if db_url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="updates run side by side (concurrent_updates(8)); two first updates of "
-                "a person not yet stored both insert the person (storage/people.ensure_person): "
-                "one fails with a unique violation, is answered SORRY and marked done: lost",
-            )
-        )
     async with FakeBotAPI() as api:
         # Fetched in one batch (or recovered together from the inbox after a crash).
         names = ["Alpha Ward", "Beta Ward", "Gamma Ward"]
