@@ -17,7 +17,7 @@ from handlers.texts import refusal_text
 from handlers.texts.redelivery import ALREADY_DONE
 from organiser_bot.context import BotContext, BotData
 from organiser_bot.domain.access import Actor, Identity
-from organiser_bot.domain.digest import message_length
+from organiser_bot.domain.digest import MESSAGE_LIMIT, message_length
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import Refusal
 from organiser_bot.usecases import actors
@@ -28,8 +28,8 @@ P = ParamSpec("P")
 
 log = logging.getLogger(__name__)
 
-#: Telegram refuses messages over 4096 characters.
-MAX_MESSAGE = 4096
+#: Telegram refuses a message text over this many characters (UTF-16 code units).
+MAX_MESSAGE = MESSAGE_LIMIT
 
 #: How many recent updates :func:`was_committed` remembers (far more than run at once).
 COMMITTED_MEMORY = 4096
@@ -213,9 +213,7 @@ async def _reply_again(update: Update, done: AlreadyDone) -> None:
         await query.answer(replies[0].splitlines()[0][:190] if replies[0] else None)
     elif msg := update.effective_message:
         for reply in replies:
-            for part in chunks(reply):
-                if not part.strip():
-                    continue
+            for part in split_text(reply):
                 try:
                     await msg.reply_text(part)
                 except TelegramError:
@@ -254,23 +252,45 @@ def _the_actor(_conn: object, actor: Actor) -> Actor:
     return actor
 
 
-def chunks(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split ``text`` at line breaks into pieces Telegram accepts: at most ``limit`` UTF-16
-    code units each (``organiser_bot.domain.digest.message_length``, as Telegram counts); a
-    longer line is cut between characters."""
+def _cut(line: str, limit: int) -> list[str]:
+    """``line`` in pieces of at most ``limit`` UTF-16 units, never splitting a character."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = message_length(char)
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(char)
+        size += width
+    pieces.append("".join(current))
+    return pieces
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """``text`` as messages of at most ``limit`` UTF-16 code units each.
+
+    Cut at line breaks (the break itself is dropped); a single line longer than ``limit`` is
+    cut within itself, between characters. Messages that would hold only whitespace are left
+    out (Telegram refuses them); an empty or blank ``text`` gives ``[]``.
+
+    Args:
+        text: What to send.
+        limit: The largest message, in UTF-16 code units (Telegram's 4,096 by default).
+
+    Returns:
+        The messages in order; joined with line breaks they give back ``text``'s lines.
+    """
     parts: list[str] = []
     current = ""
-    for line in text.splitlines(keepends=True):
-        while message_length(line) > limit:
-            cut = limit
-            while message_length(line[:cut]) > limit:
-                cut -= 1
-            parts.append(line[:cut])
-            line = line[cut:]
-        if message_length(current) + message_length(line) > limit:
+    for line in text.split("\n"):
+        for piece in _cut(line, limit) if message_length(line) > limit else [line]:
+            joined = f"{current}\n{piece}" if current else piece
+            if message_length(joined) <= limit:
+                current = joined
+                continue
             parts.append(current)
-            current = ""
-        current += line
-    if current or not parts:
-        parts.append(current)
-    return parts
+            current = piece
+    parts.append(current)
+    return [part for part in parts if part.strip()]

@@ -15,8 +15,8 @@ from telegram import Bot, ChatMember, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from handlers.common import moment, run_as_actor
-from handlers.replies import reply, split_text
+from handlers.common import moment, run_as_actor, split_text
+from handlers.replies import reply
 from handlers.texts import groups as texts
 from organiser_bot.context import BotContext
 from organiser_bot.domain.digest import render_digest_messages

@@ -29,62 +29,15 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from handlers.common import remember_reply
+from handlers.common import remember_reply, split_text
 from organiser_bot.context import BotContext
-from organiser_bot.domain.digest import message_length
 
 log = logging.getLogger(__name__)
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
-#: Telegram refuses a message text over this many characters.
-MAX_MESSAGE = 4096
 #: Telegram refuses a callback answer (the popup) over this many characters.
 MAX_POPUP = 200
-
-
-def _cut(line: str, limit: int) -> list[str]:
-    """``line`` in pieces of at most ``limit`` UTF-16 units, never splitting a character."""
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = message_length(char)
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
-    return pieces
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """``text`` as messages of at most ``limit`` UTF-16 code units each.
-
-    Cut at line breaks (the break itself is dropped); a single line longer than ``limit`` is
-    cut within itself, between characters. Messages that would hold only whitespace are left
-    out (Telegram refuses them); an empty or blank ``text`` gives ``[]``.
-
-    Args:
-        text: What to send.
-        limit: The largest message, in UTF-16 code units (Telegram's 4,096 by default).
-
-    Returns:
-        The messages in order; joined with line breaks they give back ``text``'s lines.
-    """
-    parts: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        for piece in _cut(line, limit) if message_length(line) > limit else [line]:
-            joined = f"{current}\n{piece}" if current else piece
-            if message_length(joined) <= limit:
-                current = joined
-                continue
-            parts.append(current)
-            current = piece
-    parts.append(current)
-    return [part for part in parts if part.strip()]
 
 
 async def _remember(update: Update, context: BotContext, text: str) -> None:

@@ -175,6 +175,25 @@ class OfflineRequest(BaseRequest):
             "sendChatAction": lambda _params, _files: True,
         }
 
+    def refuse(
+        self, method: str, why: str, when: Callable[[JSON], bool] = lambda _params: True
+    ) -> Callable[[], None]:
+        """Answer the calls to ``method`` for which ``when(params)`` with HTTP 400 ``why``, as
+        Telegram refuses them; returns a function that answers them normally again."""
+        answer = self._methods[method]
+
+        def refusing(params: JSON, files: dict[str, bytes]) -> Any:
+            if when(params):
+                raise Refused(why)
+            return answer(params, files)
+
+        self._methods[method] = refusing
+
+        def restore() -> None:
+            self._methods[method] = answer
+
+        return restore
+
     # ------------------------------------------------------------------ reading the record
 
     def calls_to(self, method: str, since: int = 0) -> list[Call]:

@@ -20,7 +20,7 @@ from storage.engine import make_engine
 from storage.models import Activity
 from storage.query import table_of
 from tests.conftest import ADMIN_ID, OfflineBot
-from tests.offline import Call, Refused
+from tests.offline import Call
 
 ORGANISER = 3101
 LIMIT = 4096
@@ -45,22 +45,6 @@ def _rows(url: str, *, live: bool | None = None) -> int:
         n = conn.execute(query).scalar_one()
     engine.dispose()
     return int(n)
-
-
-def _refuse(bot: OfflineBot, method: str, when: Callable[[dict[str, Any]], bool], why: str) -> None:
-    methods: dict[str, Method] = bot.request._methods
-    answer = methods[method]
-
-    def refusing(params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        if when(params):
-            raise Refused(why)
-        return answer(params, files)
-
-    methods[method] = refusing
-
-
-def _restore(bot: OfflineBot, method: str, original: Method) -> None:
-    bot.request._methods[method] = original
 
 
 def _sent(calls: list[Call]) -> list[str]:
@@ -272,10 +256,9 @@ async def test_a_reading_command_whose_reply_never_went_is_answered_when_redeliv
     """As a crash after the commit and before the reply: the key is claimed, nothing stored."""
     await one_team.say(ORGANISER, "121 Jay")
     update = one_team.message(ORGANISER, "/week")
-    original = one_team.request._methods["sendMessage"]
-    _refuse(one_team, "sendMessage", lambda _p: True, "Internal Server Error")
+    restore = one_team.request.refuse("sendMessage", "Internal Server Error")
     await one_team.process(update)
-    _restore(one_team, "sendMessage", original)
+    restore()
     await _settle(one_team)
     again = _sent(await one_team.process(update))
     fresh = _sent(await one_team.process(one_team.message(ORGANISER, "/week")))
@@ -340,7 +323,7 @@ async def test_an_expired_tap_whose_undo_is_refused_still_shows_the_person_somet
     data = confirmation.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await one_team.say(ORGANISER, "/undo")
     assert _rows(one_team.db_url, live=True) == 0
-    _refuse(one_team, "answerCallbackQuery", lambda _p: True, QUERY_TOO_OLD)
+    one_team.request.refuse("answerCallbackQuery", QUERY_TOO_OLD)
     tap = one_team.updates.callback_query(ORGANISER, data, message=confirmation.response["result"])
     calls = await one_team.process(tap)
     shown = [c for c in calls if c.method in ("sendMessage", "editMessageText") and c.status == 200]
@@ -366,11 +349,10 @@ async def test_an_undo_tap_redelivered_vs_tapped_twice(one_team: OfflineBot) -> 
 
 async def test_a_failed_reply_to_undo_says_it_was_undone(one_team: OfflineBot) -> None:
     await one_team.say(ORGANISER, "121 Jay")
-    _refuse(
-        one_team,
+    one_team.request.refuse(
         "sendMessage",
-        lambda p: str(p.get("text", "")).startswith("Removed"),
         "Bad Request: message is too long",
+        lambda p: str(p.get("text", "")).startswith("Removed"),
     )
     calls = await one_team.process(one_team.message(ORGANISER, "/undo"))
     texts = _sent(calls)

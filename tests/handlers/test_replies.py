@@ -17,14 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from handlers.replies import split_text
+from handlers.common import split_text
 from handlers.texts import SAVED_NOT_SHOWN, SORRY
 from organiser_bot.domain.digest import message_length
 from storage.engine import make_engine
 from storage.models import Activity
 from storage.query import table_of
 from tests.conftest import ADMIN_ID, OfflineBot
-from tests.offline import Refused
 
 ORGANISER = 2001
 GROUP = -100123
@@ -49,19 +48,6 @@ def _rows(url: str, *, undone: bool | None = None) -> int:
         n = conn.execute(query).scalar_one()
     engine.dispose()
     return int(n)
-
-
-def _refuse(bot: OfflineBot, method: str, when: Callable[[dict[str, Any]], bool], why: str) -> None:
-    """Make ``method`` refuse with ``why`` (HTTP 400) the calls for which ``when(params)``."""
-    methods: dict[str, Method] = bot.request._methods
-    answer = methods[method]
-
-    def refusing(params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        if when(params):
-            raise Refused(why)
-        return answer(params, files)
-
-    methods[method] = refusing
 
 
 async def _join(bot: OfflineBot, user_id: int, slug: str) -> None:
@@ -116,11 +102,10 @@ async def test_fifty_lines_from_a_member_of_two_teams_are_confirmed_in_one_messa
 
 async def test_a_reply_refused_as_a_reply_is_sent_plain(offline_bot: OfflineBot) -> None:
     # In a group the bot quotes the message it answers; the person deleted it meanwhile.
-    _refuse(
-        offline_bot,
+    offline_bot.request.refuse(
         "sendMessage",
-        lambda p: "reply_parameters" in p,
         "Bad Request: message to be replied not found",
+        lambda p: "reply_parameters" in p,
     )
     calls = await offline_bot.process(
         offline_bot.message(ADMIN_ID, "/help", chat_id=GROUP, chat_type="supergroup")
@@ -137,11 +122,10 @@ async def test_a_log_whose_confirmation_cannot_be_sent_says_it_was_saved(
 ) -> None:
     await offline_bot.say(ADMIN_ID, "/newteam North Ward")
     await _join(offline_bot, ORGANISER, "north-ward")
-    _refuse(
-        offline_bot,
+    offline_bot.request.refuse(
         "sendMessage",
-        lambda p: str(p.get("text", "")).startswith("✓"),
         "Bad Request: message is too long",
+        lambda p: str(p.get("text", "")).startswith("✓"),
     )
     calls = await offline_bot.process(offline_bot.message(ORGANISER, "121 Sam\ndoors 3"))
     to_organiser = [c for c in calls if c.params.get("chat_id") == ORGANISER]
@@ -158,7 +142,7 @@ async def test_an_expired_undo_tap_undoes_once_and_edits_the_confirmation(
     await _join(offline_bot, ORGANISER, "north-ward")
     [sent] = await offline_bot.replies(offline_bot.message(ORGANISER, "121 Sam"))
     data = sent.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    _refuse(offline_bot, "answerCallbackQuery", lambda _p: True, QUERY_TOO_OLD)
+    offline_bot.request.refuse("answerCallbackQuery", QUERY_TOO_OLD)
 
     tap = offline_bot.updates.callback_query(ORGANISER, data, message=sent.response["result"])
     calls = await offline_bot.process(tap)
