@@ -89,20 +89,15 @@ def once(
 
 
 def remember_replies(conn: Connection, replies: Sequence[tuple[str, str]]) -> int:
-    """:func:`remember_reply` for each (key, text), in order, in one transaction; returns how
-    many were kept."""
+    """Append each (key, text) to the replies kept for the processed key (what a redelivery of
+    its update is sent again), in order, in one transaction; a key never claimed keeps nothing.
+    Returns how many were kept."""
     return sum(processed.add_reply(conn, key, text) for key, text in replies)
 
 
 def stored_replies(conn: Connection, key: str) -> tuple[str, ...]:
     """The replies kept for the processed ``key``, in the order they were sent."""
     return processed.replies(conn, key)
-
-
-def remember_reply(conn: Connection, key: str, text: str) -> bool:
-    """Append ``text`` to the replies kept for the processed ``key`` (what a redelivery of its
-    update is sent again); False when the key was never claimed, so nothing is kept."""
-    return processed.add_reply(conn, key, text)
 
 
 #: How long a carried-out update's key is kept: Telegram keeps an unconfirmed update for 24
