@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlmodel import Field, SQLModel
 
 from organiser_bot.domain.roles import Role
@@ -146,6 +147,9 @@ class Activity(SQLModel, table=True):
     occurred_at: datetime = Field(sa_column=_utc_column())
     occurred_on: date  # local date in TIMEZONE; the day the entry counts for
     note: str | None = Field(default=None, sa_type=Text)
+    # Whether the person gave a time of day (``121 Jo 2pm``); without one ``occurred_at`` is the
+    # message's time, or noon of the day named, and reports show the date alone.
+    time_given: bool = Field(default=True, sa_column_kwargs={"server_default": sa_true()})
     source_chat_id: int = Field(sa_type=BigInteger)
     source_message_id: int = Field(sa_type=BigInteger)
     source_line: int = Field(default=0)
