@@ -7,7 +7,7 @@ Every change to ``activity`` goes through this module, which adjusts ``daily_tot
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,8 +28,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel import select as select_model
 
+from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import AbsenceRow, TargetRow, Tenure, person_scope, role_scope
-from storage.models import Activity, DailyTotal, Person, Team, WeeklyTotal, parse_gaps
+from storage.models import (
+    Activity,
+    DailyTotal,
+    Membership,
+    Person,
+    Team,
+    WeeklyTotal,
+    parse_gaps,
+)
 from storage.query import fetch_all, table_of
 
 _activity = table_of(Activity)
@@ -40,7 +49,8 @@ _weekly = table_of(WeeklyTotal)
 @dataclass(frozen=True, slots=True)
 class NewEntry:
     """The columns a quick log supplies for a new ``activity`` row, named as the columns are;
-    :func:`record` adds ``recorded_at`` and the database the ``id``."""
+    :func:`record` adds ``recorded_at`` and the database the ``id``. ``time_given`` is False
+    when the person gave no time of day (``occurred_at`` is then only the day's stand-in)."""
 
     person_id: int
     team_id: int
@@ -52,6 +62,7 @@ class NewEntry:
     source_chat_id: int
     source_message_id: int
     source_line: int
+    time_given: bool = True
 
 
 # The hot path (every quick log and confirmation) runs statements built once, here. Per execution
@@ -137,6 +148,7 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
                 "source_chat_id": e.source_chat_id,
                 "source_message_id": e.source_message_id,
                 "source_line": e.source_line,
+                "time_given": e.time_given,
                 "recorded_at": now,
             },
         ).scalar()
@@ -178,6 +190,7 @@ def replace(conn: Connection, row: Activity, new: NewEntry, *, now: datetime) ->
             occurred_at=new.occurred_at,
             occurred_on=new.occurred_on,
             note=new.note,
+            time_given=new.time_given,
             updated_at=now,
             deleted_at=None,
         )
@@ -289,45 +302,100 @@ def diary(
 
 @dataclass(frozen=True, slots=True)
 class ExportedEntry:
-    """One live entry as ``/export`` writes it: an ``activity`` row joined to its person's name
-    and its team's slug (no one table holds it, and a CSV of thousands of entries reads it
-    faster than it would load as many ``Activity`` instances)."""
+    """One live entry as ``/export`` writes it: an ``activity`` row joined to its person's name,
+    its team's slug and name, and the person's role in that team (None when no membership row
+    is left). ``occurred_at`` and ``recorded_at`` are UTC (naive on SQLite)."""
 
     occurred_at: datetime
     occurred_on: date
+    time_given: bool
     kind: str
     count: int
     note: str | None
+    recorded_at: datetime
     person_name: str
     team_slug: str
+    team_name: str
+    role: Role | None
+
+
+#: Rows fetched per round trip while an export streams (PostgreSQL: a server-side cursor).
+EXPORT_BATCH = 1000
 
 
 def export_rows(
     conn: Connection, *, team_ids: Sequence[int], start: date, end: date
-) -> list[ExportedEntry]:
-    """Live entries of some teams over [start, end), oldest first, for CSV."""
-    person, team = table_of(Person), table_of(Team)
-    rows = conn.execute(
+) -> Iterator[ExportedEntry]:
+    """Live entries of some teams over [start, end), oldest first, for CSV.
+
+    A generator over a streamed result (``yield_per``: batches of :data:`EXPORT_BATCH` rows,
+    a server-side cursor on PostgreSQL), so memory stays flat however many entries there are;
+    consume it inside the caller's transaction.
+    """
+    person, team, member = table_of(Person), table_of(Team), table_of(Membership)
+    result = conn.execute(
         select(
             _activity.c.occurred_at,
             _activity.c.occurred_on,
+            _activity.c.time_given,
             _activity.c.kind,
             _activity.c.count,
             _activity.c.note,
+            _activity.c.recorded_at,
             person.c.display_name.label("person_name"),
             team.c.slug.label("team_slug"),
+            team.c.name.label("team_name"),
+            member.c.role,
         )
         .join(person, person.c.id == _activity.c.person_id)
         .join(team, team.c.id == _activity.c.team_id)
+        .outerjoin(
+            member,
+            (member.c.person_id == _activity.c.person_id)
+            & (member.c.team_id == _activity.c.team_id),
+        )
         .where(
             _activity.c.team_id.in_(list(team_ids)),
             _activity.c.deleted_at.is_(None),
             _activity.c.occurred_on >= start,
             _activity.c.occurred_on < end,
         )
-        .order_by(_activity.c.occurred_at, _activity.c.id)
+        .order_by(_activity.c.occurred_at, _activity.c.id),
+        execution_options={"yield_per": EXPORT_BATCH},
+    )
+    with result:
+        for row in result:
+            yield ExportedEntry(*row)
+
+
+def noted_sources_since(
+    conn: Connection, *, before: date, since: datetime
+) -> list[tuple[int, int]]:
+    """(chat id, message id) of the messages with a note on an entry dated before ``before``
+    that were recorded or changed at ``since`` or later: the only ones whose replies can still be
+    kept for redelivery (``storage.processed``)."""
+    a = _activity
+    rows = conn.execute(
+        select(a.c.source_chat_id, a.c.source_message_id)
+        .where(
+            a.c.note.is_not(None),
+            a.c.occurred_on < before,
+            (a.c.recorded_at >= since) | (a.c.updated_at >= since),
+        )
+        .distinct()
     ).all()
-    return [ExportedEntry(**row._mapping) for row in rows]
+    return [(int(chat), int(message)) for chat, message in rows]
+
+
+def erase_notes(conn: Connection, *, before: date) -> int:
+    """Set the note of every entry (live or withdrawn) dated before ``before`` to NULL;
+    returns how many notes were erased."""
+    result = conn.execute(
+        update(_activity)
+        .where(_activity.c.note.is_not(None), _activity.c.occurred_on < before)
+        .values(note=None)
+    )
+    return result.rowcount
 
 
 @dataclass(frozen=True, slots=True)
