@@ -12,6 +12,8 @@ does the sending.
 * The ``midweek-nudge`` job fires at the ``NUDGE_SCHEDULE`` slot.
 * The ``forget-old-updates`` job runs daily at 04:00 local time and forgets the keys of
   updates carried out more than a week ago (a redelivery comes within Telegram's 24 hours).
+* The ``erase-old-notes`` job runs daily at the same hour and erases the notes of entries dated
+  more than ``NOTES_RETENTION_DAYS`` days ago (:mod:`organiser_bot.usecases.retention`).
 * **At scale.** PTB's ``AIORateLimiter`` (configured in ``app.py``) keeps to ~30 messages a second
   overall and 20 a minute per group, and retries a 429 after its ``retry_after``.
 """
@@ -27,10 +29,11 @@ from handlers.common import moment
 from handlers.posting import TelegramPoster
 from organiser_bot.context import BotContext
 from organiser_bot.settings import Settings
-from organiser_bot.usecases import actors, digest_run
+from organiser_bot.usecases import actors, digest_run, retention
 from organiser_bot.usecases.digest_run import CATCH_UP_INTERVAL, NUDGE_WINDOW
 
 PRUNE_JOB = "forget-old-updates"
+RETENTION_JOB = "erase-old-notes"
 #: When the daily housekeeping runs, local time: a quiet hour.
 PRUNE_AT = time(4, 0)
 DIGEST_JOB = "weekly-digest"
@@ -61,11 +64,12 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if jq is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
     settings: Settings = app.bot_data.settings
-    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB, PRUNE_JOB):
+    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB, PRUNE_JOB, RETENTION_JOB):
         for job in jq.get_jobs_by_name(name):
             job.schedule_removal()
     tz = settings.tz
     jq.run_daily(forget_old_updates_job, time=PRUNE_AT.replace(tzinfo=tz), name=PRUNE_JOB)
+    jq.run_daily(erase_old_notes_job, time=PRUNE_AT.replace(tzinfo=tz), name=RETENTION_JOB)
     if (digest_at := settings.digest_at) is not None:
         jq.run_daily(
             run_digest_job,
@@ -130,3 +134,13 @@ async def forget_old_updates_job(context: BotContext) -> None:
     data = context.bot_data
     now = data.now()
     await data.db.run(actors.forget_old_updates, now=now)
+
+
+async def erase_old_notes_job(context: BotContext) -> None:
+    """JobQueue callback: erase notes older than ``NOTES_RETENTION_DAYS``."""
+    data = context.bot_data
+    await data.db.run(
+        retention.erase_old_notes,
+        moment=moment(context),
+        days=data.settings.notes_retention_days,
+    )
