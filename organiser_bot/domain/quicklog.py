@@ -111,8 +111,9 @@ Days and times (``WHEN``), read right after the kind/count and at the end of the
 
 Teams
     ``#name`` anywhere sets the team and is taken out of the note (also in brackets,
-    ``(#north)``, glued to a word, ``Sam#north``, or with a full-width ``＃``), for every
-    team short name: digits first (``#5-towns``), any script (``#северный-район``, ``#北区``).
+    ``(#north)``, glued to a word, ``Sam#north``, or with a full-width ``＃`` or small ``﹟``),
+    for every team short name: digits first (``#5-towns``), any script (``#северный-район``,
+    ``#北区``); punctuation of any script after it is not part of it (``#北区。``).
     ``@name`` is a tag too when the name holds a hyphen, as no Telegram username can:
     ``@5-towns`` is the team, while ``@sam`` stays in the note and ``@9-10am`` is a time.
     A tag is ``#`` (or such an ``@``) followed by a word holding at least one letter; the use
@@ -941,7 +942,7 @@ def _parse_line(
 ) -> ParsedEntry:
     if len(line) > MAX_LINE_CHARS:
         _fail(f"That line is too long (a note can be {MAX_NOTE_CHARS} characters).", EXAMPLE)
-    tokens = _CONTROL_RE.sub("", line).replace("＃", "#").split()
+    tokens = _CONTROL_RE.sub("", line).replace("＃", "#").replace("﹟", "#").split()
     if not tokens:
         _fail("Nothing to log on this line. Start with a kind:", EXAMPLE)
 
@@ -1100,6 +1101,8 @@ def _tag(token: str) -> str | None:
     if not token.startswith(("#", "@")):
         return None
     word = token[1:].rstrip(_TRAILING_PUNCT + ")]")
+    while word and unicodedata.category(word[-1]).startswith("P"):
+        word = word[:-1]  # any script's full stop or comma: ``#شمالی-ٹیم۔``, ``#北区。``
     if not any(ch.isalpha() for ch in word):
         return None
     if token.startswith("@") and ("-" not in word or _match_time(word.lower(), with_at=True)):
