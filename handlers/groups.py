@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from telegram import Bot, ChatMember, Message, Update
+from telegram import Bot, Chat, ChatMember, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ApplicationHandlerStop
 
@@ -20,36 +20,69 @@ from handlers.replies import reply
 from handlers.texts import groups as texts
 from organiser_bot.context import BotContext
 from organiser_bot.domain.digest import render_digest_messages
+from organiser_bot.domain.permissions import Place, usable_in
+from organiser_bot.domain.refusals import Action
 from organiser_bot.usecases import chats
 from organiser_bot.usecases.chats import ChatLoss, LostChat
 
 log = logging.getLogger(__name__)
 
+#: What each command asks for, in a private chat and in a group (``/totals`` and ``/help`` say
+#: different things in each); where each works is the permission table's answer.
+COMMAND_ACTIONS: dict[str, tuple[Action, ...]] = {
+    "start": (Action.START,),
+    "help": (Action.HELP, Action.GROUP_HELP),
+    "use": (Action.USE_TEAM,),
+    "log": (Action.LOG,),
+    "undo": (Action.UNDO,),
+    "week": (Action.SEE_WEEK,),
+    "diary": (Action.SEE_DIARY,),
+    "away": (Action.RECORD_ABSENCE,),
+    "pause": (Action.PAUSE_NUDGES,),
+    "resume": (Action.RESUME_NUDGES,),
+    "mydata": (Action.SEE_OWN_DATA,),
+    "forgetme": (Action.FORGET_ME,),
+    "newteam": (Action.CREATE_TEAM,),
+    "invite": (Action.INVITE,),
+    "revoke": (Action.REVOKE_INVITE,),
+    "newkind": (Action.ADD_KIND,),
+    "target": (Action.SET_TARGET,),
+    "totals": (Action.SEE_TOTALS, Action.GROUP_TOTALS),
+    "team": (Action.LIST_MEMBERS,),
+    "remove": (Action.REMOVE_MEMBER,),
+    "export": (Action.EXPORT,),
+    "ledger": (Action.SEE_LEDGER,),
+    "bind": (Action.BIND_CHAT,),
+    "digest": (Action.PREVIEW_DIGEST,),
+}
+
+
+def place_of(chat: Chat) -> Place:
+    """Where a message was sent: a private chat, or a group (a channel counts as a group)."""
+    return Place.PRIVATE if chat.type == ChatType.PRIVATE else Place.GROUP
+
+
+def works_in(command: str, place: Place) -> bool:
+    """Whether ``command`` does anything in ``place`` (else the reply points elsewhere)."""
+    return any(usable_in(action, place) for action in COMMAND_ACTIONS[command])
+
+
 #: Commands that work in a group chat.
-GROUP_COMMANDS = ("bind", "digest", "totals", "help")
+GROUP_COMMANDS = tuple(name for name in COMMAND_ACTIONS if works_in(name, Place.GROUP))
 #: Commands that work only in a private chat with the bot; in a group each gets a pointer.
-PRIVATE_ONLY_COMMANDS = (
-    "start",
-    "use",
-    "log",
-    "undo",
-    "week",
-    "diary",
-    "away",
-    "pause",
-    "resume",
-    "mydata",
-    "forgetme",
-    "newteam",
-    "invite",
-    "revoke",
-    "newkind",
-    "target",
-    "team",
-    "remove",
-    "export",
-    "ledger",
-)
+PRIVATE_ONLY_COMMANDS = tuple(name for name in COMMAND_ACTIONS if name not in GROUP_COMMANDS)
+#: How each action is asked for, as the README's table of who can do what names it.
+ACTION_LABELS: dict[Action, str] = {
+    **{
+        action: f"/{name}" + (" in a group" if action.name.startswith("GROUP_") else "")
+        for name, actions in COMMAND_ACTIONS.items()
+        for action in actions
+    },
+    Action.QUICK_LOG: "a quick log (plain text)",
+    Action.EDIT_ENTRY: "editing a logged message",
+    Action.UNDO_BUTTON: "the Undo button",
+    Action.SEE_TEAM_NAME: "a team's name in a reply",
+}
 _GROUP_CHATS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
 

@@ -20,8 +20,28 @@ class NotAMember(Refusal):
 
 
 class Action(StrEnum):
-    """Things only some roles may do; a :class:`NotPermitted` names the one refused."""
+    """Everything a person can ask of the bot: each command and button, as
+    :data:`organiser_bot.domain.permissions.PERMISSIONS` rules on it. A :class:`NotPermitted`
+    names the one refused."""
 
+    # Anyone, in a private chat
+    START = "start"
+    HELP = "help"
+    SEE_OWN_DATA = "see_own_data"
+    FORGET_ME = "forget_me"
+    # Members, in a private chat, on their own teams
+    USE_TEAM = "use_team"
+    LOG = "log"
+    QUICK_LOG = "quick_log"
+    EDIT_ENTRY = "edit_entry"
+    UNDO = "undo"
+    UNDO_BUTTON = "undo_button"
+    SEE_WEEK = "see_week"
+    SEE_DIARY = "see_diary"
+    RECORD_ABSENCE = "record_absence"
+    PAUSE_NUDGES = "pause_nudges"
+    RESUME_NUDGES = "resume_nudges"
+    # Managers and admins
     CREATE_TEAM = "create_team"
     INVITE = "invite"
     REVOKE_INVITE = "revoke_invite"
@@ -30,14 +50,21 @@ class Action(StrEnum):
     SET_TARGET = "set_target"
     SEE_TOTALS = "see_totals"
     LIST_MEMBERS = "list_members"
+    REMOVE_MEMBER = "remove_member"
     EXPORT = "export"
     PREVIEW_DIGEST = "preview_digest"
     SEE_LEDGER = "see_ledger"
+    # In a team's group chat
+    GROUP_HELP = "group_help"
+    GROUP_TOTALS = "group_totals"
+    # Not a command: whether a reply may name a team (its display name) to this person
+    SEE_TEAM_NAME = "see_team_name"
 
 
 @dataclass
 class NotPermitted(Refusal):
-    """The person's role does not allow ``action`` (in ``team_name``, when one team is meant)."""
+    """The person's role does not allow ``action`` (in ``team_name``, when one team is meant and
+    the person may see its name: see :func:`organiser_bot.usecases.guards.require_manages`)."""
 
     action: Action
     team_name: str | None = None

@@ -1,29 +1,55 @@
-"""Guards every use case starts with: each returns what the use case needs or raises a refusal."""
+"""Guards every use case starts with: each asks the permission table
+(:mod:`organiser_bot.domain.permissions`) and returns what the use case needs or raises a refusal.
+
+A refusal names a team (its display name) only to someone the table lets see that team's name
+(``Action.SEE_TEAM_NAME``): its members and admins. Anyone else is told only what they typed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
 from organiser_bot.domain.access import Actor, TeamRole
+from organiser_bot.domain.permissions import Place, permits
 from organiser_bot.domain.refusals import Action, NotAMember, NotPermitted
 
 
-def require_member(actor: Actor) -> int:
-    """The person id of an actor who belongs to at least one team.
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=_HasId)
+
+
+def permits_member(actor: Actor, action: Action) -> bool:
+    """Whether the table lets the actor do a member's ``action`` on their own entries (which
+    go to their default team) from their private chat, and the bot holds the person."""
+    team = actor.default_team
+    team_id = team.team_id if team is not None else None
+    return actor.person_id is not None and permits(actor, action, team_id=team_id)
+
+
+def require_member(actor: Actor, action: Action = Action.LOG) -> int:
+    """The person id of an actor who may do the member's ``action`` on their own entries
+    (:func:`permits_member`; the member actions share one rule: the actor is in a team).
 
     Raises:
-        NotAMember: the actor is in no team.
+        NotAMember: the table refuses (the actor is in no team).
     """
-    if not actor.is_member or actor.person_id is None:
+    if not permits_member(actor, action) or actor.person_id is None:
         raise NotAMember()
     return actor.person_id
 
 
-def require_default_team(actor: Actor) -> TeamRole:
+def require_default_team(actor: Actor, action: Action = Action.LOG) -> TeamRole:
     """The team a member's entries go to when no ``#team`` is given.
 
     Raises:
         NotAMember: the actor is in no team.
     """
-    require_member(actor)
+    require_member(actor, action)
     team = actor.default_team
     if team is None:  # pragma: no cover - a member always has a default team
         raise NotAMember()
@@ -31,30 +57,55 @@ def require_default_team(actor: Actor) -> TeamRole:
 
 
 def require_manager(actor: Actor, action: Action) -> None:
-    """Let admins and managers of at least one team through.
+    """Let through whoever the table allows ``action`` when no one team is named (admins and
+    managers of at least one team, for managers' actions).
 
     Raises:
-        NotPermitted: the actor manages no team and is not an admin.
+        NotPermitted: the table refuses (no team is named in the refusal).
     """
-    if not actor.is_manager:
+    if not permits(actor, action, team_id=None):
         raise NotPermitted(action)
-
-
-def require_manages(actor: Actor, action: Action, *, team_id: int, team_name: str) -> None:
-    """Let the team's managers and admins through.
-
-    Raises:
-        NotPermitted: the actor may not manage that team.
-    """
-    if not actor.manages(team_id):
-        raise NotPermitted(action, team_name)
 
 
 def require_admin(actor: Actor, action: Action) -> None:
-    """Let admins through.
+    """Let through whoever the table allows an admin-only ``action`` (admins).
 
     Raises:
-        NotPermitted: the actor is not an admin.
+        NotPermitted: the table refuses.
     """
-    if not actor.is_admin:
-        raise NotPermitted(action)
+    require_manager(actor, action)
+
+
+def visible_name(actor: Actor, *, team_id: int, team_name: str, place: Place) -> str | None:
+    """``team_name`` when the table lets the actor see the team's name, else None."""
+    seen = permits(actor, Action.SEE_TEAM_NAME, team_id=team_id, place=place)
+    return team_name if seen else None
+
+
+def require_manages(
+    actor: Actor,
+    action: Action,
+    *,
+    team_id: int,
+    team_name: str,
+    place: Place = Place.PRIVATE,
+) -> None:
+    """Let through whoever the table allows ``action`` on the team ``team_id`` from ``place``
+    (for managers' actions: the team's managers and admins).
+
+    Raises:
+        NotPermitted: the table refuses; the refusal names the team only when the actor may
+            see its name.
+    """
+    if not permits(actor, action, team_id=team_id, place=place):
+        raise NotPermitted(
+            action, visible_name(actor, team_id=team_id, team_name=team_name, place=place)
+        )
+
+
+def permitted_teams(
+    actor: Actor, action: Action, teams: Iterable[T], *, place: Place = Place.PRIVATE
+) -> list[T]:
+    """The teams (anything with an ``id``) among ``teams`` the table allows ``action`` on, in
+    the order given."""
+    return [t for t in teams if permits(actor, action, team_id=t.id, place=place)]
