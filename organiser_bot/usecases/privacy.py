@@ -1,0 +1,95 @@
+"""A person's own data: ``/mydata`` shows everything the bot holds about them, ``/forgetme``
+erases or anonymises all of it.
+
+What is held, and how each table is forgotten, is decided in :mod:`storage.privacy`; the
+refusals particular to these commands are defined here and worded by the adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.refusals import Refusal
+from organiser_bot.usecases.actors import read_only
+from storage import audit
+from storage import privacy as privacy_store
+from storage.privacy import PersonData
+
+#: The one argument that makes ``/forgetme`` go ahead.
+FORGET_CONFIRM = "confirm"
+
+#: What ``/mydata`` shows: everything stored about the caller, as stored.
+MyData = PersonData
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetNeedsConfirm:
+    """``/forgetme`` without ``confirm``: nothing was done; the person is told what it would do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """Everything held about the person was erased or anonymised; ``entries`` live entries
+    were withdrawn from the totals."""
+
+    entries: int
+
+
+class NothingHeld(Refusal):
+    """``/forgetme`` from someone the bot holds nothing about."""
+
+
+@read_only
+def my_data(conn: Connection, actor: Actor) -> MyData | None:
+    """``/mydata``: everything the bot holds about the caller, from every table that refers to
+    them (:data:`storage.privacy.REFERENCES`), as stored, never Telegram's live profile.
+
+    Returns:
+        None when the bot holds nothing about them (no person stored, or forgotten: a
+        forgotten person's row no longer carries their Telegram user id).
+    """
+    if actor.person_id is None:
+        return None
+    return privacy_store.held(conn, actor.person_id)
+
+
+def forget_me(
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> ForgetNeedsConfirm | Forgotten:
+    """``/forgetme``: erase or anonymise everything held about the actor.
+
+    Asks first; ``/forgetme confirm`` does it (:func:`storage.privacy.forget_person`): notes
+    erased, live entries withdrawn from every total, memberships, absences, nudges and personal
+    targets deleted, and what they set, created or did kept without their identity. Digests
+    already posted keep the counts they showed. Their person row keeps no name and no Telegram
+    user id, so writing again later makes them someone new to the bot. The audit trail records
+    that a person was forgotten, and how many entries were withdrawn.
+
+    Args:
+        args: The command's words; exactly ``confirm`` (any case) goes ahead.
+
+    Returns:
+        :class:`ForgetNeedsConfirm` without the confirmation, else :class:`Forgotten`.
+
+    Raises:
+        NothingHeld: the bot holds nothing about the actor.
+    """
+    if actor.person_id is None:
+        raise NothingHeld()
+    if [a.lower() for a in args] != [FORGET_CONFIRM]:
+        return ForgetNeedsConfirm()
+    withdrawn = privacy_store.forget_person(conn, actor.person_id, now=moment.now)
+    audit.record(
+        conn,
+        at=moment.now,
+        actor=None,
+        action="forget",
+        entity="person",
+        entity_id=actor.person_id,
+        entries=withdrawn,
+    )
+    return Forgotten(withdrawn)

@@ -1,0 +1,497 @@
+"""Everything stored about one person: read it all (``/mydata``), erase or anonymise it all
+(``/forgetme``), and tell which rows still identify them.
+
+:data:`REFERENCES` names every place a person is referenced: each column with a foreign key to
+``person.id`` and the columns that refer to a person without one (a target's ``scope``, the
+audit trail's ``detail``, the private chat id an entry came from, the replies and raw updates
+kept for redelivery). ``tests/storage/test_person_references.py`` walks the tables and fails
+when a reference is missing from it, so a table added later cannot be left out.
+
+After :func:`forget_person` the person's row stays, as the anonymous "former member" that
+withdrawn entries and past audit entries point to: no name, no username, and a Telegram user id
+replaced by :func:`forgotten_user_id`, which no Telegram user has. The same person writing
+again is someone new to the bot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, or_, select, update
+from sqlmodel import col
+from sqlmodel import select as select_model
+
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import person_scope
+from storage import activities, inbox, processed
+from storage.models import (
+    Absence,
+    Activity,
+    AuditEntry,
+    DailyTotal,
+    InboxUpdate,
+    Invite,
+    Membership,
+    NudgeLog,
+    Person,
+    ProcessedUpdate,
+    Target,
+    Team,
+    TeamChat,
+    WeeklyTotal,
+    parse_gaps,
+)
+from storage.query import fetch_all, table_of
+
+_person = table_of(Person)
+_team = table_of(Team)
+_membership = table_of(Membership)
+_invite = table_of(Invite)
+_team_chat = table_of(TeamChat)
+_activity = table_of(Activity)
+_daily = table_of(DailyTotal)
+_weekly = table_of(WeeklyTotal)
+_target = table_of(Target)
+_absence = table_of(Absence)
+_audit = table_of(AuditEntry)
+_nudge_log = table_of(NudgeLog)
+_processed = table_of(ProcessedUpdate)
+_inbox = table_of(InboxUpdate)
+
+#: The display name a forgotten person's row keeps.
+FORMER_MEMBER = "former member"
+#: Telegram user and chat ids have at most 52 significant bits (Bot API, ``User.id``), so ids
+#: below this one are no one's: a forgotten person's row and private chat get one of them.
+FORGOTTEN_ID_BASE = -(2**53)
+#: The scope left in audit entries about a target that was set for a forgotten person.
+FORGOTTEN_SCOPE = "person"
+
+
+def forgotten_user_id(person_id: int) -> int:
+    """The Telegram user id stored for person ``person_id`` once forgotten (unique, and no
+    Telegram user's or chat's)."""
+    return FORGOTTEN_ID_BASE - person_id
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMembership:
+    """A membership, current or ended, with its period (local dates, inclusive)."""
+
+    team_name: str
+    role: Role
+    joined_on: date
+    left_on: date | None
+    gaps: tuple[tuple[date, date], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAbsence:
+    """An absence (local dates, inclusive); ``cancelled`` ones are still stored."""
+
+    starts_on: date
+    ends_on: date
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HeldKind:
+    """Live entries of one kind: how many rows, and the sum of their counts."""
+
+    kind: str
+    entries: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTarget:
+    """A weekly target set for the person alone; ``team_name`` None means every team."""
+
+    team_name: str | None
+    kind: str
+    weekly: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    """Everything the bot holds about one person, as stored (never Telegram's live profile).
+
+    Attributes:
+        telegram_user_id: Their Telegram user id (also their private chat's id).
+        display_name, username: The name and ``@username`` stored, as last seen.
+        created_at: When the bot first stored them (aware UTC).
+        default_team: The team entries go to without a ``#team``, if one was chosen.
+        memberships: Every team they belong or belonged to, by team name.
+        absences: Their absences, cancelled ones included, by first day.
+        entries: Live entries by kind; ``withdrawn`` undone or edited-away entries still stored;
+            ``notes`` entries (live or withdrawn) that carry a note.
+        day_totals, week_totals: Running total rows kept from their entries (per team, kind and
+            day or week).
+        targets_for_them: Weekly targets set for them alone.
+        targets_set, invites_created: Targets they set and invites they created.
+        chats_bound: Names of the teams whose group chat they bound.
+        audit_by: Audit entries of changes they made; ``audit_about`` entries naming them.
+        nudges: ISO weeks (``2026-W48``) they were sent a mid-week nudge.
+        replies_kept: Replies to their private messages kept for redelivery (up to 7 days).
+        updates_kept: Updates they sent, stored as Telegram sent them and carried out (a day).
+    """
+
+    telegram_user_id: int
+    display_name: str
+    username: str | None
+    created_at: datetime
+    default_team: str | None
+    nudges_paused: bool
+    memberships: tuple[HeldMembership, ...]
+    absences: tuple[HeldAbsence, ...]
+    entries: tuple[HeldKind, ...]
+    withdrawn: int
+    notes: int
+    day_totals: int
+    week_totals: int
+    targets_for_them: tuple[HeldTarget, ...]
+    targets_set: int
+    invites_created: int
+    chats_bound: tuple[str, ...]
+    audit_by: int
+    audit_about: int
+    nudges: tuple[str, ...]
+    replies_kept: int
+    updates_kept: int
+
+
+#: Every column that refers to a person -> the :class:`PersonData` field that shows it.
+#: Foreign keys to ``person.id`` first, then references without a foreign key.
+REFERENCES: Mapping[tuple[str, str], str] = {
+    ("person", "id"): "display_name",
+    ("membership", "person_id"): "memberships",
+    ("invite", "created_by"): "invites_created",
+    ("team_chat", "bound_by"): "chats_bound",
+    ("activity", "person_id"): "entries",
+    ("daily_total", "person_id"): "day_totals",
+    ("weekly_total", "person_id"): "week_totals",
+    ("target", "set_by"): "targets_set",
+    ("absence", "person_id"): "absences",
+    ("audit", "actor_person_id"): "audit_by",
+    ("nudge_log", "person_id"): "nudges",
+    # No foreign key: ``person:<id>``; ``{"person_id": <id>}`` or their user id in the JSON;
+    # the private chat (id = their user id) an entry came from; keys ``m:<chat id>:...``;
+    # the raw update's ``"id": <user id>``.
+    ("target", "scope"): "targets_for_them",
+    ("audit", "detail"): "audit_about",
+    ("activity", "source_chat_id"): "entries",
+    ("processed_update", "reply"): "replies_kept",
+    ("inbox_update", "payload"): "updates_kept",
+}
+
+
+def _json_number(column: Any, value: int, keys: tuple[str, ...] = ()) -> ColumnElement[bool]:
+    """``column`` (JSON text, ``json.dumps`` spacing) holds the number ``value``: under one of
+    ``keys``, or anywhere when none are given."""
+    if keys:
+        heads = [f'"{key}": {value}' for key in keys]
+        return or_(*(column.like(f"%{h}{end}%") for h in heads for end in (",", "}")))
+    return or_(
+        *(column.like(f"%{start}{value}{end}%") for start in (": ", "[", ", ") for end in ",}]")
+    )
+
+
+def _audit_mentions(person_id: int, user_id: int) -> ColumnElement[bool]:
+    detail = _audit.c.detail
+    return or_(
+        _json_number(detail, person_id, ("person_id",)),
+        detail.like(f'%"{person_scope(person_id)}"%'),
+        _json_number(detail, user_id),
+    )
+
+
+def _private_keys(user_id: int) -> ColumnElement[bool]:
+    # The key forms storage.processed documents: a message's and an edit's name the chat.
+    key = _processed.c.key
+    return or_(key.like(f"m:{user_id}:%"), key.like(f"e:{user_id}:%"))
+
+
+def _inbox_mentions(user_id: int) -> ColumnElement[bool]:
+    # As storage.inbox.forget_user finds them: an object whose "id" is the user's.
+    payload = _inbox.c.payload
+    return or_(payload.like(f'%"id": {user_id},%'), payload.like(f'%"id": {user_id}}}%'))
+
+
+def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], ColumnElement[bool]]:
+    """For each of :data:`REFERENCES`, which of its table's rows identify the person."""
+    mine = person_id  # short, to keep one reference a line
+    return {
+        ("person", "id"): and_(
+            _person.c.id == mine,
+            or_(
+                _person.c.telegram_user_id == user_id,
+                _person.c.username.is_not(None),
+                _person.c.display_name != FORMER_MEMBER,
+            ),
+        ),
+        ("membership", "person_id"): _membership.c.person_id == mine,
+        ("invite", "created_by"): _invite.c.created_by == mine,
+        ("team_chat", "bound_by"): _team_chat.c.bound_by == mine,
+        # A withdrawn entry without a note is a count of no one's: it stays, anonymous.
+        ("activity", "person_id"): and_(
+            _activity.c.person_id == mine,
+            or_(_activity.c.deleted_at.is_(None), _activity.c.note.is_not(None)),
+        ),
+        ("daily_total", "person_id"): _daily.c.person_id == mine,
+        ("weekly_total", "person_id"): _weekly.c.person_id == mine,
+        ("target", "set_by"): _target.c.set_by == mine,
+        ("absence", "person_id"): _absence.c.person_id == mine,
+        ("audit", "actor_person_id"): _audit.c.actor_person_id == mine,
+        ("nudge_log", "person_id"): _nudge_log.c.person_id == mine,
+        ("target", "scope"): _target.c.scope == person_scope(mine),
+        ("audit", "detail"): _audit_mentions(mine, user_id),
+        ("activity", "source_chat_id"): _activity.c.source_chat_id == user_id,
+        ("processed_update", "reply"): and_(
+            _private_keys(user_id), _processed.c.reply.is_not(None)
+        ),
+        ("inbox_update", "payload"): and_(_inbox.c.done_at.is_not(None), _inbox_mentions(user_id)),
+    }
+
+
+_TABLES = {
+    t.name: t
+    for t in (
+        _person,
+        _membership,
+        _invite,
+        _team_chat,
+        _activity,
+        _daily,
+        _weekly,
+        _target,
+        _absence,
+        _audit,
+        _nudge_log,
+        _processed,
+        _inbox,
+    )
+}
+
+
+def identifying_rows(conn: Connection, person_id: int, user_id: int) -> dict[tuple[str, str], int]:
+    """How many rows of each of :data:`REFERENCES` still identify person ``person_id`` whose
+    Telegram user id is (or was) ``user_id``: zero everywhere once they are forgotten."""
+    found = {}
+    for (table, column), where in _identifying(person_id, user_id).items():
+        found[table, column] = _count(conn, _TABLES[table], where)
+    return found
+
+
+def _count(conn: Connection, table: Table, where: ColumnElement[bool]) -> int:
+    return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
+
+
+def held(conn: Connection, person_id: int) -> PersonData | None:
+    """Everything stored about person ``person_id``, read in the caller's transaction; None
+    when there is no such person."""
+    person = conn.execute(select(_person).where(_person.c.id == person_id)).first()
+    if person is None:
+        return None
+    user_id = int(person.telegram_user_id)
+    where = _identifying(person_id, user_id)
+    default_team = None
+    if person.default_team_id is not None:
+        default_team = conn.execute(
+            select(_team.c.name).where(_team.c.id == person.default_team_id)
+        ).scalar_one_or_none()
+    memberships = tuple(
+        HeldMembership(r.name, r.role, r.joined_on, r.left_on, parse_gaps(r.gaps))
+        for r in conn.execute(
+            select(
+                _team.c.name,
+                _membership.c.role,
+                _membership.c.joined_on,
+                _membership.c.left_on,
+                _membership.c.gaps,
+            )
+            .join(_team, _team.c.id == _membership.c.team_id)
+            .where(_membership.c.person_id == person_id)
+            .order_by(_team.c.name, _team.c.id)
+        )
+    )
+    absences = tuple(
+        HeldAbsence(r.starts_on, r.ends_on, r.deleted_at is not None)
+        for r in conn.execute(
+            select(_absence.c.starts_on, _absence.c.ends_on, _absence.c.deleted_at)
+            .where(_absence.c.person_id == person_id)
+            .order_by(_absence.c.starts_on, _absence.c.id)
+        )
+    )
+    mine = _activity.c.person_id == person_id
+    entries = tuple(
+        HeldKind(r.kind, int(r.entries), int(r.total))
+        for r in conn.execute(
+            select(
+                _activity.c.kind,
+                func.count().label("entries"),
+                func.sum(_activity.c.count).label("total"),
+            )
+            .where(mine, _activity.c.deleted_at.is_(None))
+            .group_by(_activity.c.kind)
+            .order_by(_activity.c.kind)
+        )
+    )
+    targets = tuple(
+        HeldTarget(r.name, r.kind, int(r.weekly))
+        for r in conn.execute(
+            select(_team.c.name, _target.c.kind, _target.c.weekly)
+            .select_from(_target)
+            .outerjoin(_team, _team.c.id == _target.c.team_id)
+            .where(where["target", "scope"])
+            .order_by(_team.c.name, _target.c.kind)
+        )
+    )
+    chats_bound = tuple(
+        conn.execute(
+            select(_team.c.name)
+            .join(_team_chat, _team_chat.c.team_id == _team.c.id)
+            .where(where["team_chat", "bound_by"])
+            .order_by(_team.c.name)
+        ).scalars()
+    )
+    nudges = tuple(
+        conn.execute(
+            select(_nudge_log.c.iso_week)
+            .where(where["nudge_log", "person_id"])
+            .order_by(_nudge_log.c.iso_week)
+        ).scalars()
+    )
+    return PersonData(
+        telegram_user_id=user_id,
+        display_name=person.display_name,
+        username=person.username,
+        created_at=person.created_at,
+        default_team=default_team,
+        nudges_paused=bool(person.nudges_paused),
+        memberships=memberships,
+        absences=absences,
+        entries=entries,
+        withdrawn=_count(conn, _activity, and_(mine, _activity.c.deleted_at.is_not(None))),
+        notes=_count(conn, _activity, and_(mine, _activity.c.note.is_not(None))),
+        day_totals=_count(conn, _daily, where["daily_total", "person_id"]),
+        week_totals=_count(conn, _weekly, where["weekly_total", "person_id"]),
+        targets_for_them=targets,
+        targets_set=_count(conn, _target, where["target", "set_by"]),
+        invites_created=_count(conn, _invite, where["invite", "created_by"]),
+        chats_bound=chats_bound,
+        audit_by=_count(conn, _audit, where["audit", "actor_person_id"]),
+        audit_about=_count(conn, _audit, where["audit", "detail"]),
+        nudges=nudges,
+        replies_kept=_count(conn, _processed, where["processed_update", "reply"]),
+        updates_kept=_count(conn, _inbox, where["inbox_update", "payload"]),
+    )
+
+
+def _scrub(value: Any, person_id: int, user_id: int) -> Any:
+    """``value`` (decoded audit detail) without the person: their ids become None, a target
+    scope of theirs :data:`FORGOTTEN_SCOPE`."""
+    if isinstance(value, dict):
+        return {
+            k: None if k == "person_id" and v == person_id else _scrub(v, person_id, user_id)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub(v, person_id, user_id) for v in value]
+    if value == person_scope(person_id):
+        return FORGOTTEN_SCOPE
+    if isinstance(value, int) and not isinstance(value, bool) and value == user_id:
+        return None
+    return value
+
+
+def _forget_audit(conn: Connection, person_id: int, user_id: int) -> None:
+    conn.execute(
+        update(_audit).where(_audit.c.actor_person_id == person_id).values(actor_person_id=None)
+    )
+    rows = conn.execute(
+        select(_audit.c.id, _audit.c.detail).where(_audit_mentions(person_id, user_id))
+    ).all()
+    for row in rows:
+        detail = _scrub(json.loads(row.detail), person_id, user_id)
+        conn.execute(
+            update(_audit)
+            .where(_audit.c.id == row.id)
+            .values(detail=json.dumps(detail, default=str, sort_keys=True))
+        )
+
+
+def _forget_tap_replies(conn: Connection, notes: set[str]) -> None:
+    """Blank the replies kept for taps (keys ``cb:<query id>``, which name no chat) that quote
+    one of ``notes``."""
+    if not notes:
+        return
+    rows = conn.execute(
+        select(_processed.c.key, _processed.c.reply).where(
+            _processed.c.key.like("cb:%"), _processed.c.reply.is_not(None)
+        )
+    ).all()
+    quoting = [r.key for r in rows if any(note in r.reply for note in notes)]
+    if quoting:
+        conn.execute(update(_processed).where(_processed.c.key.in_(quoting)).values(reply=None))
+
+
+_LIVE_ENTRIES = select_model(Activity).where(col(Activity.deleted_at).is_(None))
+
+
+def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
+    """Erase or anonymise everything stored about person ``person_id`` (every one of
+    :data:`REFERENCES`), in the caller's transaction.
+
+    Their live entries are withdrawn (out of every total, as an undo takes them) and kept
+    without notes and without their private chat's id, as counts of no one's; their running
+    total rows, memberships, absences, nudges and personal targets are deleted; targets,
+    invites and chat bindings they made, and audit entries by or about them, stay without
+    their identity; the replies and finished updates kept for redelivery are blanked or
+    deleted; their person row keeps only :data:`FORMER_MEMBER` and :func:`forgotten_user_id`.
+
+    Returns:
+        How many entries were withdrawn; 0 also when there is no such person.
+    """
+    user_id = conn.execute(
+        select(_person.c.telegram_user_id).where(_person.c.id == person_id)
+    ).scalar_one_or_none()
+    if user_id is None:
+        return 0
+    user_id = int(user_id)
+    mine = _activity.c.person_id == person_id
+    notes = set(
+        conn.execute(select(_activity.c.note).where(mine, _activity.c.note.is_not(None))).scalars()
+    )
+    live = fetch_all(conn, _LIVE_ENTRIES.where(col(Activity.person_id) == person_id))
+    withdrawn = len(activities.soft_delete(conn, live, now=now))
+    conn.execute(update(_activity).where(mine).values(note=None))
+    conn.execute(
+        update(_activity)
+        .where(mine, _activity.c.source_chat_id == user_id)
+        .values(source_chat_id=forgotten_user_id(person_id))
+    )
+    for table in (_daily, _weekly, _membership, _absence, _nudge_log):
+        conn.execute(delete(table).where(table.c.person_id == person_id))
+    conn.execute(delete(_target).where(_target.c.scope == person_scope(person_id)))
+    conn.execute(update(_target).where(_target.c.set_by == person_id).values(set_by=None))
+    conn.execute(update(_invite).where(_invite.c.created_by == person_id).values(created_by=None))
+    conn.execute(update(_team_chat).where(_team_chat.c.bound_by == person_id).values(bound_by=None))
+    _forget_audit(conn, person_id, user_id)
+    processed.forget_chat(conn, user_id)
+    _forget_tap_replies(conn, notes)
+    inbox.forget_user(conn, user_id)
+    conn.execute(
+        update(_person)
+        .where(_person.c.id == person_id)
+        .values(
+            telegram_user_id=forgotten_user_id(person_id),
+            display_name=FORMER_MEMBER,
+            username=None,
+            default_team_id=None,
+            nudges_paused=False,
+        )
+    )
+    return withdrawn

@@ -1,0 +1,208 @@
+"""/mydata and /forgetme as typed outcomes: everything held, shown as stored, then forgotten."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+import pytest
+from sqlalchemy import Connection
+
+from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import TargetRow, person_scope, role_scope
+from organiser_bot.usecases import members, privacy
+from organiser_bot.usecases.privacy import ForgetNeedsConfirm, Forgotten, NothingHeld
+from storage import ledger, people
+from storage import privacy as privacy_store
+from storage import targets as target_store
+from storage.engine import Database
+from storage.privacy import (
+    FORMER_MEMBER,
+    HeldAbsence,
+    HeldKind,
+    HeldMembership,
+    HeldTarget,
+    forgotten_user_id,
+)
+from tests.digest_factories import LONDON, SETUP_AT, log, make_member, make_team
+
+T = TypeVar("T")
+
+#: Thursday 26 Nov 2026.
+MOMENT = Moment(now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tz=LONDON, kinds=KindRegistry())
+ZOFIA, MIA, STRANGER = 11, 15, 99
+
+
+def _as(db: Database, user_id: int, fn: Callable[[Connection, Actor], T], name: str = "") -> T:
+    with db.begin() as conn:
+        actor = people.load_actor(
+            conn, Identity(user_id, name or str(user_id)), admin_ids=frozenset()
+        )
+        return fn(conn, actor)
+
+
+def _forget(db: Database, *args: str) -> object:
+    return _as(db, ZOFIA, lambda c, a: privacy.forget_me(c, a, list(args), moment=MOMENT))
+
+
+@pytest.fixture
+def zofia(db: Database) -> int:
+    """Zofia (@zofia_k): organiser in North Ward since 2 Nov, in South Side from 1 Oct until
+    she left on 20 Nov; two entries with notes and one without, an absence and a cancelled one,
+    a personal target, a role target she set, a nudge. Returns her person id."""
+    with db.begin() as conn:
+        north, south = make_team(conn, "North Ward"), make_team(conn, "South Side")
+        mia = make_member(conn, north, MIA, "Mia", Role.MANAGER)
+        zofia = make_member(
+            conn,
+            north,
+            ZOFIA,
+            "Zofia",
+            Role.ORGANISER,
+            username="zofia_k",
+            joined_on=date(2026, 11, 2),
+        )
+        make_member(
+            conn,
+            south,
+            ZOFIA,
+            "Zofia",
+            Role.ORGANISER,
+            username="zofia_k",
+            joined_on=date(2026, 10, 1),
+            left_on=date(2026, 11, 20),
+        )
+        log(conn, zofia, north, "one_to_one", 2, date(2026, 11, 24), note="tenants assoc")
+        log(conn, zofia, north, "one_to_one", 1, date(2026, 11, 25), note="Priya")
+        log(conn, zofia, south, "resident_contact", 14, date(2026, 11, 10))
+        target_store.add_absence(
+            conn,
+            person_id=zofia,
+            starts_on=date(2026, 12, 1),
+            ends_on=date(2026, 12, 3),
+            now=SETUP_AT,
+        )
+        cancelled = target_store.add_absence(
+            conn,
+            person_id=zofia,
+            starts_on=date(2026, 11, 2),
+            ends_on=date(2026, 11, 2),
+            now=SETUP_AT,
+        )
+        target_store.cancel_absence(conn, cancelled, now=SETUP_AT)
+        target_store.set_target(
+            conn,
+            team_id=north,
+            scope=person_scope(zofia),
+            kind="one_to_one",
+            weekly=5,
+            by=mia,
+            now=SETUP_AT,
+        )
+        target_store.set_target(
+            conn,
+            team_id=north,
+            scope=role_scope(Role.COUNCILLOR),
+            kind="casework",
+            weekly=4,
+            by=zofia,
+            now=SETUP_AT,
+        )
+        ledger.claim_nudge(conn, person_id=zofia, iso_week="2026-W47", now=SETUP_AT)
+        return zofia
+
+
+def test_strangers_are_held_nothing_about_and_cannot_be_forgotten(db: Database) -> None:
+    assert _as(db, STRANGER, privacy.my_data) is None
+    with pytest.raises(NothingHeld):
+        _as(db, STRANGER, lambda c, a: privacy.forget_me(c, a, ["confirm"], moment=MOMENT))
+
+
+def test_my_data_lists_everything_held_as_stored(db: Database, zofia: int) -> None:
+    data = _as(db, ZOFIA, privacy.my_data, name="Zofia")
+    assert data is not None
+    assert (data.telegram_user_id, data.display_name, data.username) == (ZOFIA, "Zofia", "zofia_k")
+    assert data.created_at == SETUP_AT
+    assert data.memberships == (
+        HeldMembership("North Ward", Role.ORGANISER, date(2026, 11, 2), None, ()),
+        HeldMembership("South Side", Role.ORGANISER, date(2026, 10, 1), date(2026, 11, 20), ()),
+    )
+    assert data.absences == (
+        HeldAbsence(date(2026, 11, 2), date(2026, 11, 2), cancelled=True),
+        HeldAbsence(date(2026, 12, 1), date(2026, 12, 3), cancelled=False),
+    )
+    assert data.entries == (HeldKind("one_to_one", 2, 3), HeldKind("resident_contact", 1, 14))
+    assert (data.withdrawn, data.notes) == (0, 2)
+    # Days 10, 24 and 25 Nov; the weeks of 9 and 23 Nov.
+    assert (data.day_totals, data.week_totals) == (3, 2)
+    assert data.targets_for_them == (HeldTarget("North Ward", "one_to_one", 5),)
+    assert (data.targets_set, data.invites_created, data.chats_bound) == (1, 0, ())
+    assert data.nudges == ("2026-W47",)
+    assert data.nudges_paused is False
+
+
+def test_forget_me_asks_then_withdraws_entries_and_leaves_every_team(
+    db: Database, zofia: int
+) -> None:
+    assert _forget(db) == ForgetNeedsConfirm()
+    assert _forget(db, "confirm", "now") == ForgetNeedsConfirm()
+    assert _as(db, ZOFIA, privacy.my_data) is not None  # asking changed nothing
+    assert _forget(db, "Confirm") == Forgotten(entries=3)
+    with db.begin() as conn:
+        actor = people.load_actor(conn, Identity(ZOFIA, "Zofia"), admin_ids=frozenset())
+        assert actor.person_id is None and not actor.teams
+    assert _as(db, ZOFIA, privacy.my_data, name="Zofia Nowak") is None
+    with pytest.raises(NothingHeld):
+        _forget(db, "confirm")
+
+
+def test_the_forgotten_row_keeps_no_name_and_no_telegram_id(db: Database, zofia: int) -> None:
+    _forget(db, "confirm")
+    with db.begin() as conn:
+        held = privacy_store.held(conn, zofia)
+    assert held is not None
+    assert (held.display_name, held.username) == (FORMER_MEMBER, None)
+    # Telegram ids have at most 52 significant bits: this one is no one's.
+    assert held.telegram_user_id == forgotten_user_id(zofia) < -(2**52)
+    assert held.memberships == held.absences == held.entries == held.targets_for_them == ()
+    assert (held.withdrawn, held.notes, held.day_totals, held.week_totals) == (3, 0, 0, 0)
+    assert (held.targets_set, held.nudges, held.default_team) == (0, (), None)
+
+
+def test_absences_are_gone_after_forget_me_and_do_not_return_on_rejoining(
+    db: Database, zofia: int
+) -> None:
+    _forget(db, "confirm")
+    with db.begin() as conn:
+        north = people.find_team(conn, "north-ward")
+        assert north is not None
+        again = make_member(conn, north.id, ZOFIA, "Zofia", Role.ORGANISER)
+        assert again != zofia
+        assert target_store.absences(conn, start=date.min, end=date.max, person_ids=[again]) == []
+        assert target_store.absences(conn, start=date.min, end=date.max, person_ids=[zofia]) == []
+    data = _as(db, ZOFIA, privacy.my_data, name="Zofia")
+    assert data is not None
+    assert data.absences == data.entries == data.targets_for_them == ()
+    assert data.memberships == (
+        HeldMembership("North Ward", Role.ORGANISER, SETUP_AT.date(), None, ()),
+    )
+    assert _as(db, ZOFIA, lambda c, a: members.away(c, a, [], moment=MOMENT)) == members.Absences(
+        ()
+    )
+
+
+def test_a_target_she_set_for_a_role_stays_and_hers_is_removed(db: Database, zofia: int) -> None:
+    with db.begin() as conn:
+        north = people.find_team(conn, "north-ward")
+        assert north is not None
+        assert TargetRow(north.id, person_scope(zofia), "one_to_one", 5) in target_store.overrides(
+            conn
+        )
+    _forget(db, "confirm")
+    with db.begin() as conn:
+        after = target_store.overrides(conn)
+    assert after == [TargetRow(north.id, role_scope(Role.COUNCILLOR), "casework", 4)]
