@@ -45,18 +45,18 @@ class Action(StrEnum):
     CREATE_TEAM = "create_team"
     INVITE = "invite"
     REVOKE_INVITE = "revoke_invite"
-    BIND_CHAT = "bind_chat"
-    ADD_KIND = "add_kind"
     SET_TARGET = "set_target"
     SEE_TOTALS = "see_totals"
     LIST_MEMBERS = "list_members"
     REMOVE_MEMBER = "remove_member"
     EXPORT = "export"
-    PREVIEW_DIGEST = "preview_digest"
     SEE_LEDGER = "see_ledger"
+    ADD_KIND = "add_kind"
     # In a team's group chat
-    GROUP_HELP = "group_help"
+    BIND_CHAT = "bind_chat"
+    PREVIEW_DIGEST = "preview_digest"
     GROUP_TOTALS = "group_totals"
+    GROUP_HELP = "group_help"
     # Not a command: whether a reply may name a team (its display name) to this person
     SEE_TEAM_NAME = "see_team_name"
 
