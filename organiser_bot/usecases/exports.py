@@ -98,7 +98,8 @@ def neutralise(cell: str) -> str:
 
 
 def _utc(at: datetime) -> str:
-    return f"{as_utc(at):%Y-%m-%dT%H:%M:%S}Z"
+    """``at`` (aware UTC) as ISO 8601 to the second with ``Z``: ``2026-11-26T14:00:00Z``."""
+    return at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _row(entry: ExportedEntry, tz: ZoneInfo, kinds: KindRegistry) -> list[str | int]:
