@@ -2,72 +2,193 @@
 
 Why: a chart must render in about 100 ms (DESIGN.md, "Performance budget" → Charts). With
 matplotlib 3.11 each ``Text`` artist costs ~2 ms, because its libraqm layout runs per string, and
-a 25-member chart has ~300 numbers and names: ~0.6 s of text alone. Here each string is assembled
-from glyph outlines loaded once per process (with kerning), queued on a :class:`TextLayer`, and
-the layer draws everything as one compound path per colour. Merging the strings into a few paths
-also avoids constructing and validating a ``Path`` per string, which was a tenth of the render
-time.
+a 25-member chart has ~300 numbers and names: ~0.6 s of text alone. Here each string is turned
+into glyph outlines once per process, queued on a :class:`TextLayer`, and the layer draws
+everything as one compound path per colour. Merging the strings into a few paths also avoids
+constructing and validating a ``Path`` per string, which was a tenth of the render time.
 
-What it costs: no text shaping (ligatures, right-to-left scripts) and no font fallback. Names are
-set in DejaVu Sans, which ships with matplotlib (so the output does not depend on which fonts a
-host has); characters it cannot draw, such as emoji, are dropped by :func:`drawable`. It uses
-matplotlib's low-level ``ft2font`` glyph API, which is why pyproject pins matplotlib to the minor
+Two ways to a string's outline:
+
+* Fast: a string whose every character DejaVu Sans draws on its own (Latin, Greek, Cyrillic,
+  digits, punctuation: no right-to-left text, no combining marks, no joining) is assembled glyph
+  by glyph with DejaVu's kerning. Numbers, labels and most names take this way.
+* Shaped: any other string is laid out by libraqm through matplotlib's ``FT2Font._layout``, the
+  layout ``Text`` artists use: bidirectional reordering (Arabic, Urdu and Hebrew are drawn
+  right to left), joining and ligatures (Arabic script), reordering of vowel signs and conjuncts
+  (Bengali, Gurmukhi, Devanagari), mark positioning, and font fallback over
+  :data:`FONT_FAMILIES`. A string is set in the first listed font that has every one of its
+  letters, so a word is never split across two fonts (which would break its joining); other
+  characters fall back glyph by glyph in list order.
+
+Nothing is dropped silently (:func:`drawable` prepares every string): emoji are drawn when a
+listed font has them as a single character (``✊``), otherwise written as their short name
+(``Ali 🌟`` → ``Ali :glowing_star:``, from the ``emoji`` package's CLDR names); a character no
+installed font in the list has is transliterated to ASCII by ``anyascii`` (Bengali ``রহিম`` →
+``rhim`` on a host with DejaVu only) or, failing that, drawn as ``�`` (U+FFFD), and the first
+time each such run of characters is met a warning is logged naming the fonts to install. Invisible
+format characters other than ZWJ and ZWNJ (bidi controls, variation selectors) are removed.
+
+Which fonts: DejaVu Sans ships with matplotlib, so every host has it; the Noto families are used
+where matplotlib's font manager finds them (Debian: ``fonts-noto-core``, ``fonts-noto-cjk``;
+matplotlib caches its font list, so after installing fonts on a host that has already run the bot
+delete ``~/.cache/matplotlib/fontlist-*.json``). The same text can therefore look different on
+hosts with different fonts, never silently wrong. Both ways use matplotlib's low-level
+``ft2font`` API (``_layout`` is private), which is why pyproject pins matplotlib to the minor
 version the chart tests run on.
 
-The module-level caches (glyph and string outlines, kerning, which characters the font has) are
-pure functions of their arguments, their arrays are read-only, and ``get_font`` keeps one
-``FT2Font`` per thread, so concurrent renders share nothing mutable. Each render builds its own
-:class:`TextLayer`.
+The module-level caches (fonts found, glyph and string outlines, kerning, font coverage) are
+pure functions of their arguments (the font list is one of them), their arrays are read-only,
+and ``get_font`` keeps one ``FT2Font`` per thread, so concurrent renders share nothing mutable.
+Each render builds its own :class:`TextLayer`.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+import emoji
 import numpy as np
 import numpy.typing as npt
+from anyascii import anyascii
+from matplotlib._text_helpers import warn_on_missing_glyph
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties, findfont, get_font
-from matplotlib.ft2font import GlyphIndexType, Kerning, LoadFlags
+from matplotlib.font_manager import FontPath, FontProperties, findfont, get_font
+from matplotlib.ft2font import FT2Font, GlyphIndexType, Kerning, LoadFlags
 from matplotlib.path import Path
 
 from charts._palette import INK
 
 __all__ = [
     "CAP_HEIGHT",
+    "FONT_FAMILIES",
     "FONT_SIZE",
+    "REPLACEMENT",
     "HAlign",
     "TextLayer",
     "VAlign",
     "drawable",
     "fit",
+    "isolate",
     "text_width",
 ]
 
 FONT_FAMILY = "DejaVu Sans"
+# The fonts text is set in, in order of preference: DejaVu Sans (ships with matplotlib), then
+# Noto families for the scripts DejaVu lacks or cannot shape well, each used only where
+# matplotlib's font manager finds it. Debian packages: fonts-noto-core (every family here but
+# CJK) and fonts-noto-cjk (Noto Sans CJK).
+FONT_FAMILIES: tuple[str, ...] = (
+    FONT_FAMILY,
+    "Noto Sans",  # Latin, Greek and Cyrillic beyond DejaVu's coverage
+    "Noto Sans Arabic",  # Arabic, Persian, Urdu letters DejaVu lacks (ہ, ے)
+    "Noto Naskh Arabic",
+    "Noto Nastaliq Urdu",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Bengali",
+    "Noto Sans Gurmukhi",
+    "Noto Sans Gujarati",
+    "Noto Sans Oriya",
+    "Noto Sans Tamil",
+    "Noto Sans Telugu",
+    "Noto Sans Kannada",
+    "Noto Sans Malayalam",
+    "Noto Sans Sinhala",
+    "Noto Sans Thai",
+    "Noto Sans Lao",
+    "Noto Sans Khmer",
+    "Noto Sans Myanmar",
+    "Noto Sans Georgian",
+    "Noto Sans Armenian",
+    "Noto Sans Ethiopic",
+    "Noto Sans Tifinagh",
+    "Noto Sans CJK SC",  # Chinese, Japanese kana and kanji, Korean hangul
+    "Noto Sans Symbols",
+    "Noto Sans Symbols2",
+)
 FONT_SIZE = 9.0  # the smallest size used anywhere: legible on a phone at 1080 px
 CAP_HEIGHT = 0.729  # DejaVu Sans cap/digit height in em: used to centre text vertically
+# Drawn for a character that no listed font has and that has no ASCII transliteration.
+REPLACEMENT = "\ufffd"
 
 HAlign = Literal["left", "center", "right"]
 VAlign = Literal["baseline", "center", "top"]
 
 _F64 = npt.NDArray[np.float64]
 _U8 = npt.NDArray[np.uint8]
+_Outline = tuple[_F64, _U8, float]
+
+_log = logging.getLogger(__name__)
 
 # Glyph outlines are taken at 100 px per em and scaled down to 1 em.
 _GLYPH_SCALE = 100.0
 
+_ZWJ, _ZWNJ = "\u200d", "\u200c"
+_FSI, _PDI = "\u2068", "\u2069"  # first-strong isolate and its end (Unicode bidi, UAX #9)
+# Bidi classes that need libraqm's reordering: right-to-left letters, Arabic digits, controls.
+_BIDI_SHAPED = frozenset(
+    {"R", "AL", "AN", "NSM", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
+)
+_VIRAMA = 9  # canonical combining class of viramas: a conjunct continues after one
+# Default-ignorable code points (Unicode DerivedCoreProperties.txt, Default_Ignorable_Code_Point)
+# but ZWNJ and ZWJ: invisible by definition (bidi controls, variation selectors, fillers, tags).
+_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200e\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 
-def _font_file(bold: bool, italic: bool) -> str:
+
+def _font_file(bold: bool, italic: bool) -> FontPath:
     prop = FontProperties(
         family=FONT_FAMILY,
         weight="bold" if bold else "normal",
         style="italic" if italic else "normal",
     )
-    return str(findfont(prop))
+    return findfont(prop)
+
+
+@lru_cache(maxsize=64)
+def _fonts(families: tuple[str, ...], bold: bool, italic: bool) -> tuple[FontPath, ...]:
+    """The font files of ``families`` that the font manager finds, in order, without repeats."""
+    found: list[FontPath] = []
+    for family in families:
+        prop = FontProperties(
+            family=family,
+            weight="bold" if bold else "normal",
+            style="italic" if italic else "normal",
+        )
+        try:
+            path = findfont(prop, fallback_to_default=False)
+        except ValueError:
+            continue  # not installed
+        if path not in found:
+            found.append(path)
+    return tuple(found)
+
+
+def _font(path: FontPath) -> FT2Font:
+    return get_font(path)  # matplotlib keeps one FT2Font per file per thread
+
+
+@lru_cache(maxsize=16384)
+def _font_has(path: FontPath, char: str) -> bool:
+    return bool(_font(path).get_char_index(ord(char)))
+
+
+@lru_cache(maxsize=16384)
+def _covered(char: str, families: tuple[str, ...]) -> bool:
+    """Whether some listed font has ``char``, in regular and in bold."""
+    return all(
+        any(_font_has(path, char) for path in _fonts(families, bold, False))
+        for bold in (False, True)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,25 +199,31 @@ class _Glyph:
     advance: float  # in em
 
 
-@lru_cache(maxsize=4096)
-def _glyph(char: str, bold: bool, italic: bool) -> _Glyph:
-    """The outline of one character (pure: cached so each glyph is loaded once per process)."""
-    font = get_font(_font_file(bold, italic))  # matplotlib keeps one FT2Font per thread
-    font.set_size(_GLYPH_SCALE, 72)
-    loaded = font.load_char(ord(char), flags=LoadFlags.NO_HINTING)
+def _frozen_outline(font: FT2Font) -> tuple[_F64, _U8]:
+    """The loaded glyph's outline scaled to 1 em, as read-only arrays (shared via caches)."""
     vertices, codes = font.get_path()
     verts: _F64 = np.asarray(vertices, dtype=np.float64) / _GLYPH_SCALE
     verts.flags.writeable = False  # shared between calls: make accidental mutation impossible
     code_array = np.asarray(codes, dtype=np.uint8)
     code_array.flags.writeable = False
+    return verts, code_array
+
+
+@lru_cache(maxsize=4096)
+def _glyph(char: str, bold: bool, italic: bool) -> _Glyph:
+    """The DejaVu outline of one character (pure: cached so each is loaded once per process)."""
+    font = _font(_font_file(bold, italic))
+    font.set_size(_GLYPH_SCALE, 72)
+    loaded = font.load_char(ord(char), flags=LoadFlags.NO_HINTING)
+    verts, codes = _frozen_outline(font)
     index = font.get_char_index(ord(char))
-    return _Glyph(index, verts, code_array, loaded.linearHoriAdvance / 65536 / _GLYPH_SCALE)
+    return _Glyph(index, verts, codes, loaded.linearHoriAdvance / 65536 / _GLYPH_SCALE)
 
 
 @lru_cache(maxsize=8192)
 def _kerning(left: GlyphIndexType, right: GlyphIndexType, bold: bool, italic: bool) -> float:
-    """Kerning between two glyph indices, in em."""
-    font = get_font(_font_file(bold, italic))
+    """DejaVu kerning between two glyph indices, in em."""
+    font = _font(_font_file(bold, italic))
     font.set_size(_GLYPH_SCALE, 72)
     return font.get_kerning(left, right, Kerning.UNFITTED) / 64 / _GLYPH_SCALE
 
@@ -106,34 +233,146 @@ def _has_glyph(char: str) -> bool:
     """Whether DejaVu Sans, regular and bold, can draw ``char``."""
     if not char.isprintable():
         return False
-    return all(
-        get_font(_font_file(bold, False)).get_char_index(ord(char)) for bold in (False, True)
+    return all(_font(_font_file(bold, False)).get_char_index(ord(char)) for bold in (False, True))
+
+
+@lru_cache(maxsize=8192)
+def _simple(char: str) -> bool:
+    """Whether ``char`` can be set on its own in DejaVu: no shaping, reordering or fallback."""
+    return (
+        _has_glyph(char)
+        and unicodedata.category(char)[0] != "M"
+        and unicodedata.bidirectional(char) not in _BIDI_SHAPED
     )
 
 
-def drawable(text: str, fallback: str) -> str:
-    """``text`` without the characters the font lacks, its spaces collapsed.
+# --- Making text drawable ------------------------------------------------------------------------
 
-    Telegram names often carry emoji; they would be drawn as empty boxes, so they are dropped.
+
+@lru_cache(maxsize=4096)
+def _report_missing(run: str, shown: str, families: tuple[str, ...]) -> None:
+    """Log, once per run of characters, that no installed font in the list draws it."""
+    _log.warning(
+        "No installed chart font draws %r (%s); drawn as %r. Fonts tried: %s. "
+        "Installing fonts-noto-core and fonts-noto-cjk covers most scripts.",
+        run,
+        ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(run)),
+        shown,
+        ", ".join(families),
+    )
+
+
+def _replace_run(run: str, families: tuple[str, ...]) -> str:
+    """A visible stand-in for characters no listed font has: their ASCII transliteration."""
+    shown = anyascii(run).strip() or REPLACEMENT
+    _report_missing(run, shown, families)
+    return shown
+
+
+def _plain(segment: str, families: tuple[str, ...]) -> str:
+    """``segment`` (no emoji in it) with each character kept, spaced, removed or replaced."""
+    out: list[str] = []
+    missing: list[str] = []
+    for char in segment:
+        category = unicodedata.category(char)
+        if char in (_ZWJ, _ZWNJ):
+            kept = char  # joining controls: they change how the letters around them are drawn
+        elif category in ("Cc", "Zs", "Zl", "Zp") or char.isspace():
+            kept = " "
+        elif _IGNORABLE.match(char):
+            kept = ""
+        elif _covered(char, families):
+            kept = char
+        else:
+            missing.append(char)
+            continue
+        if missing:
+            out.append(_replace_run("".join(missing), families))
+            missing.clear()
+        out.append(kept)
+    if missing:
+        out.append(_replace_run("".join(missing), families))
+    return "".join(out)
+
+
+def _emoji(sequence: str, families: tuple[str, ...]) -> str:
+    """An emoji drawn as its one character where a listed font has it, else its short name."""
+    core = sequence.replace("\ufe0f", "").replace("\ufe0e", "")
+    if len(core) == 1 and _covered(core, families):
+        return core
+    return f" {emoji.demojize(sequence)} "  # spaced: "Ali🌟" -> "Ali :glowing_star:"
+
+
+@lru_cache(maxsize=4096)
+def _drawable(text: str, fallback: str, families: tuple[str, ...]) -> str:
+    text = unicodedata.normalize("NFC", text)
+    parts: list[str] = []
+    start = 0
+    for found in emoji.emoji_list(text):
+        parts.append(_plain(text[start : found["match_start"]], families))
+        parts.append(_emoji(found["emoji"], families))
+        start = found["match_end"]
+    parts.append(_plain(text[start:], families))
+    return " ".join("".join(parts).split()) or fallback
+
+
+def drawable(text: str, fallback: str) -> str:
+    """``text`` as it will be drawn: every character visible, its spaces collapsed.
+
+    Nothing is dropped silently. Text is NFC-normalised; an emoji that a font in
+    :data:`FONT_FAMILIES` has as one character is kept (``✊``), any other emoji (sequences,
+    flags, skin tones) becomes its short name (``🌟`` → ``:glowing_star:``); a run of characters
+    no installed listed font has becomes its ``anyascii`` transliteration (``রহিম`` → ``rhim``)
+    or :data:`REPLACEMENT`, and is logged once per run. Control and space characters
+    become spaces; invisible format characters other than ZWJ and ZWNJ are removed.
 
     Args:
         text: Any string, e.g. a member's Telegram name.
-        fallback: Returned when nothing drawable is left.
+        fallback: Returned when nothing is left (an empty or all-space ``text``).
 
     Returns:
-        The drawable characters of ``text`` with runs of whitespace made single spaces and the
-        ends stripped, or ``fallback`` if that is empty.
+        The string to draw, with runs of whitespace made single spaces and the ends stripped,
+        or ``fallback`` if that is empty. Every character in it is in a listed font, or is a
+        space, ZWJ or ZWNJ.
     """
-    kept = "".join(ch if _has_glyph(ch) else " " for ch in text)
-    return " ".join(kept.split()) or fallback
+    return _drawable(text, fallback, FONT_FAMILIES)
 
 
-@lru_cache(maxsize=1024)
-def _outline(text: str, bold: bool, italic: bool) -> tuple[_F64, _U8, float]:
-    """Vertices, codes and advance width of ``text`` set in a 1-em font, baseline at y=0.
+def isolate(text: str) -> str:
+    """``text`` as a bidi isolate if it has right-to-left letters, else unchanged.
 
-    Cached because the same short strings (counts, "9/15", day letters) recur in every chart.
+    Use it for a name embedded in a longer left-to-right line (a title): the name is drawn right
+    to left and the rest of the line keeps its order (``<team> · 2026-W47``), rather than the
+    whole line taking the name's direction.
     """
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return f"{_FSI}{text}{_PDI}"
+    return text
+
+
+# --- Outlines ------------------------------------------------------------------------------------
+
+
+def _empty_outline() -> _Outline:
+    verts: _F64 = np.empty((0, 2), dtype=np.float64)
+    codes: _U8 = np.empty(0, dtype=np.uint8)
+    verts.flags.writeable = False
+    codes.flags.writeable = False
+    return verts, codes, 0.0
+
+
+def _joined(verts: list[_F64], codes: list[_U8], advance: float) -> _Outline:
+    if not verts:
+        return _empty_outline()
+    all_verts: _F64 = np.concatenate(verts)
+    all_codes: _U8 = np.concatenate(codes)
+    all_verts.flags.writeable = False  # shared via the cache
+    all_codes.flags.writeable = False
+    return all_verts, all_codes, advance
+
+
+def _fast_outline(text: str, bold: bool, italic: bool) -> _Outline:
+    """DejaVu glyphs side by side with DejaVu's kerning (every character :func:`_simple`)."""
     verts: list[_F64] = []
     codes: list[_U8] = []
     pen = 0.0
@@ -147,11 +386,65 @@ def _outline(text: str, bold: bool, italic: bool) -> tuple[_F64, _U8, float]:
             codes.append(glyph.codes)
         pen += glyph.advance
         previous = glyph
-    all_verts: _F64 = np.concatenate(verts) if verts else np.empty((0, 2), dtype=np.float64)
-    all_codes: _U8 = np.concatenate(codes) if codes else np.empty(0, dtype=np.uint8)
-    all_verts.flags.writeable = False  # shared via the cache
-    all_codes.flags.writeable = False
-    return all_verts, all_codes, pen
+    return _joined(verts, codes, pen)
+
+
+@lru_cache(maxsize=8192)
+def _shaped_glyph(fname: str, face: int, index: GlyphIndexType) -> tuple[_F64, _U8, float]:
+    """Outline and advance (em) of glyph ``index`` in face ``face`` of the font file ``fname``."""
+    font = _font(FontPath(fname, face))
+    font.set_size(_GLYPH_SCALE, 72)
+    loaded = font.load_glyph(index, flags=LoadFlags.NO_HINTING)
+    verts, codes = _frozen_outline(font)
+    return verts, codes, loaded.linearHoriAdvance / 65536 / _GLYPH_SCALE
+
+
+def _chain(text: str, bold: bool, italic: bool, families: tuple[str, ...]) -> list[FontPath]:
+    """The fonts to lay ``text`` out with: first the first listed font that has all its letters."""
+    paths = _fonts(families, bold, italic)
+    letters = {c for c in text if unicodedata.category(c)[0] in "LM"}
+    first = next((p for p in paths if all(_font_has(p, c) for c in letters)), None)
+    if first is None:
+        return list(paths)
+    return [first, *(p for p in paths if p != first)]
+
+
+def _shaped_outline(text: str, bold: bool, italic: bool, families: tuple[str, ...]) -> _Outline:
+    """``text`` laid out by libraqm (bidi, shaping, fallback) over the listed fonts."""
+    chain = _chain(text, bold, italic, families)
+    font = get_font(chain)
+    font.set_size(_GLYPH_SCALE, 72)
+    verts: list[_F64] = []
+    codes: list[_U8] = []
+    right = 0.0
+    for item in font._layout(text, LoadFlags.NO_HINTING):
+        face = item.ft_object
+        fname = str(face.fname)
+        if item.glyph_index == 0 or "LastResort" in fname:
+            # drawable() lets through only characters some listed font has: this is a bug, so
+            # say it the way matplotlib does (the chart tests turn that warning into an error).
+            warn_on_missing_glyph(ord(item.char[0]), ", ".join(families))
+            continue
+        glyph_verts, glyph_codes, advance = _shaped_glyph(fname, face.face_index, item.glyph_index)
+        if len(glyph_codes):
+            verts.append(glyph_verts + np.array([item.x, item.y]) / _GLYPH_SCALE)
+            codes.append(glyph_codes)
+            # The advance of zero-width controls' stand-in glyphs would overstate the width:
+            # measure to the end of the last glyph that draws something.
+            right = max(right, item.x / _GLYPH_SCALE + advance)
+    return _joined(verts, codes, right)
+
+
+@lru_cache(maxsize=2048)
+def _outline(text: str, bold: bool, italic: bool, families: tuple[str, ...]) -> _Outline:
+    """Vertices, codes and advance width of ``text`` set in a 1-em font, baseline at y=0.
+
+    Cached because the same short strings (counts, "9/15", day letters, names) recur in every
+    chart.
+    """
+    if all(_simple(c) for c in text):
+        return _fast_outline(text, bold, italic)
+    return _shaped_outline(text, bold, italic, families)
 
 
 def text_width(
@@ -168,7 +461,47 @@ def text_width(
     Returns:
         The width in inches, kerning included.
     """
-    return _outline(text, bold, italic)[2] * size / 72
+    return _outline(text, bold, italic, FONT_FAMILIES)[2] * size / 72
+
+
+# A disambiguating suffix such as " (@sm)" or " (2)": kept whole when a name is shortened.
+_SUFFIX = re.compile(r"^(?P<head>.*\S) (?P<suffix>\([^()]*\))$")
+
+
+def _cuts(text: str) -> list[int]:
+    """Where ``text`` may be cut without splitting a character from its marks or conjunct."""
+    return [
+        i
+        for i in range(1, len(text))
+        if unicodedata.category(text[i])[0] != "M"
+        and text[i] not in (_ZWJ, _ZWNJ)
+        and text[i - 1] not in (_ZWJ, _ZWNJ)
+        and unicodedata.combining(text[i - 1]) != _VIRAMA
+    ]
+
+
+def _fit(text: str, max_w: float, size: float, bold: bool, initial: bool) -> str:
+    if text_width(text, size, bold) <= max_w:
+        return text
+    words = text.split()
+    # The initial of the last word that starts with a letter (not of ":glowing_star:").
+    last = next((w for w in reversed(words[1:]) if unicodedata.category(w[0])[0] == "L"), None)
+    if initial and last is not None:
+        short = f"{words[0]} {last[0]}."
+        if text_width(short, size, bold) <= max_w:
+            return short
+    # The longest prefix that fits: widths grow with the prefix, so search by halving.
+    cuts = _cuts(text)
+    best = "…"
+    lo, hi = 0, len(cuts) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        candidate = text[: cuts[mid]].rstrip() + "…"
+        if text_width(candidate, size, bold) <= max_w:
+            best, lo = candidate, mid + 1
+        else:
+            hi = mid - 1
+    return best
 
 
 def fit(
@@ -176,30 +509,30 @@ def fit(
 ) -> str:
     """``text`` shortened until it is at most ``max_w`` inches wide at ``size`` points.
 
+    A trailing parenthesised suffix that tells people apart (``"Sam Murphy (@sm)"``,
+    ``"Sam Murphy (2)"``) is kept whole and only the name before it is shortened.
+
     Args:
         text: The string as it will be drawn.
         max_w: The room, in inches.
         size: Type size in points.
         bold: Whether it is set in bold.
-        initial: Try ``"First L."`` (first word, last word's initial) before cutting: for a
-            person's name that is still recognisable on a team chart.
+        initial: Try ``"First L."`` (first word, initial of the last word that starts with a
+            letter) before cutting: for a person's name that is still recognisable on a chart.
 
     Returns:
         ``text`` if it fits; else ``"First L."`` if allowed and it fits; else the longest prefix
-        that fits with ``"…"`` appended; at worst ``"…"`` alone.
+        that fits with ``"…"`` appended (never cutting a letter from its marks); at worst
+        ``"…"`` alone (with the suffix, if any).
     """
     if text_width(text, size, bold) <= max_w:
         return text
-    words = text.split()
-    if initial and len(words) > 1:
-        short = f"{words[0]} {words[-1][0]}."
-        if text_width(short, size, bold) <= max_w:
-            return short
-    for cut in range(len(text) - 1, 0, -1):
-        candidate = text[:cut].rstrip() + "…"
-        if text_width(candidate, size, bold) <= max_w:
-            return candidate
-    return "…"
+    match = _SUFFIX.match(text)
+    if match is not None:
+        suffix = " " + match["suffix"]
+        room = max_w - text_width(suffix, size, bold)
+        return _fit(match["head"], room, size, bold, initial) + suffix
+    return _fit(text, max_w, size, bold, initial)
 
 
 class TextLayer:
@@ -239,7 +572,7 @@ class TextLayer:
             ha: Horizontal alignment.
             va: Vertical alignment.
         """
-        verts, codes, advance = _outline(text, bold, italic)
+        verts, codes, advance = _outline(text, bold, italic, FONT_FAMILIES)
         if not len(codes):
             return
         em = size / 72  # inches per em

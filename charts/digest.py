@@ -22,7 +22,8 @@ sitting, so a chart must render in about 100 ms. A stacked-by-day bar chart with
 bar costs seconds for 25 members x 3 kinds; a members x days heatmap plus one bar per member is
 both faster and easier to read. How it is drawn lives in private modules, each with its reasons
 and measurements: :mod:`charts._draw` (no Axes; artists with every style property explicit),
-:mod:`charts._text` (strings from cached glyph outlines, not ``Text`` artists),
+:mod:`charts._text` (strings from cached glyph outlines, not ``Text`` artists; names in any
+script shaped by libraqm, with font fallback and visible stand-ins for what no font draws),
 :mod:`charts._png` (a renderer per call and a PNG encoder in place of Pillow's) and
 :mod:`charts._palette` (the colours).
 
@@ -76,7 +77,7 @@ from charts._palette import (
     rgb,
 )
 from charts._png import figure_png
-from charts._text import TextLayer, drawable, fit, text_width
+from charts._text import TextLayer, drawable, fit, isolate, text_width
 from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint
 
 __all__ = ["render_diarised_chart", "render_trend_chart"]
@@ -133,7 +134,7 @@ def _title(digest: TeamDigest) -> str:
     suffix = f" · {drawable(digest.iso_week, '')}" + (" · preview" if digest.preview else "")
     room = WIDTH_IN - 2 * MARGIN_X - text_width(suffix, TITLE_SIZE, bold=True)
     team = fit(drawable(digest.team_name, "Team"), room, TITLE_SIZE, bold=True, initial=False)
-    return team + suffix
+    return isolate(team) + suffix
 
 
 def _week_range(start: date) -> str:

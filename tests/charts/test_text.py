@@ -1,4 +1,7 @@
-"""Tests for the charts' text layer: drawable names, widths, shortening, one artist per render."""
+"""Tests for the charts' text layer: drawable names, widths, shortening, one artist per render.
+
+Names in other scripts, emoji and font fallback: test_scripts.py.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +13,13 @@ from charts._text import TextLayer, drawable, fit, text_width
 LONG_NAME = "Maximilian Alexander Featherstonehaugh-Cholmondeley"
 
 
-def test_drawable_drops_emoji_and_collapses_spaces() -> None:
-    assert drawable("🌹 Sam   Patel 🌹", "member 1") == "Sam Patel"
+def test_drawable_names_emoji_and_collapses_spaces() -> None:
+    assert drawable("🌹 Sam   Patel 🌹", "member 1") == ":rose: Sam Patel :rose:"
     assert drawable("a\tb\nc\x00d", "x") == "a b c d"
 
 
 def test_drawable_falls_back_when_nothing_is_left() -> None:
-    assert drawable("🙂", "member 1") == "member 1"
+    assert drawable("  \u200b ", "member 1") == "member 1"
     assert drawable("", "Team") == "Team"
 
 
