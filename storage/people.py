@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlmodel import col
 from sqlmodel import select as select_model
 
@@ -14,7 +15,6 @@ from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Tenure
 from storage.models import (
-    Activity,
     ActivityKind,
     Invite,
     Membership,
@@ -32,7 +32,6 @@ _team = table_of(Team)
 _membership = table_of(Membership)
 _invite = table_of(Invite)
 _team_chat = table_of(TeamChat)
-_activity = table_of(Activity)
 _activity_kind = table_of(ActivityKind)
 
 # Every update loads its actor, so the statement is built once: ~38 µs per execution on SQLite,
@@ -42,6 +41,8 @@ _activity_kind = table_of(ActivityKind)
 _LOAD_ACTOR = (
     select(
         _person.c.id.label("person_id"),
+        _person.c.display_name.label("stored_name"),
+        _person.c.username.label("stored_username"),
         _person.c.default_team_id,
         _person.c.nudges_paused,
         _membership.c.team_id,
@@ -59,13 +60,22 @@ _LOAD_ACTOR = (
 )
 
 
-def load_actor(conn: Connection, identity: Identity, *, admin_ids: frozenset[int]) -> Actor:
-    """Load the person behind ``identity`` with their memberships, in one query."""
+def load_actor(
+    conn: Connection, identity: Identity, *, admin_ids: frozenset[int], refresh: bool = False
+) -> Actor:
+    """Load the person behind ``identity`` with their memberships, in one query.
+
+    With ``refresh`` (every update a person sends), a stored person whose display name or
+    @username differs from ``identity`` is brought up to date in the same transaction
+    (:func:`refresh_identity`); when nothing changed, the load stays one statement.
+    """
     rows = conn.execute(_LOAD_ACTOR, {"user_id": identity.user_id}).all()
     is_admin = identity.user_id in admin_ids
     if not rows:
         return Actor(identity=identity, person_id=None, is_admin=is_admin)
     first = rows[0]
+    if refresh and (first.stored_name, first.stored_username) != _stored_identity(identity):
+        refresh_identity(conn, first.person_id, identity)
     return Actor(
         identity=identity,
         person_id=first.person_id,
@@ -77,6 +87,33 @@ def load_actor(conn: Connection, identity: Identity, *, admin_ids: frozenset[int
         ),
         default_team_id=first.default_team_id,
         nudges_paused=bool(first.nudges_paused),
+    )
+
+
+def _stored_identity(identity: Identity) -> tuple[str, str | None]:
+    # What the person row holds for ``identity``: the name cut to its column, the username as
+    # Telegram spells it (compared case-insensitively only when taken from someone else).
+    return identity.display_name[:128], identity.username or None
+
+
+def refresh_identity(conn: Connection, person_id: int, identity: Identity) -> None:
+    """Store ``identity``'s display name and @username on the person row ``person_id``.
+
+    Telegram lets a user give up a username and another take it, and the bot hears of it only
+    when one of them writes: so a username is taken from whoever held it before (cleared on any
+    other row holding it, case-insensitively), and no two rows hold the same one afterwards.
+    """
+    name, username = _stored_identity(identity)
+    if username is not None:
+        conn.execute(
+            update(_person)
+            .where(func.lower(_person.c.username) == username.lower(), _person.c.id != person_id)
+            .values(username=None)
+        )
+    conn.execute(
+        update(_person)
+        .where(_person.c.id == person_id)
+        .values(display_name=name, username=username)
     )
 
 
@@ -92,13 +129,21 @@ def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int
     )
     row = conn.execute(find).first()
     if row is None:
+        name, username = _stored_identity(identity)
+        if username is not None:
+            # The new person takes the username from whoever held it before.
+            conn.execute(
+                update(_person)
+                .where(func.lower(_person.c.username) == username.lower())
+                .values(username=None)
+            )
         created = insert_ignore(
             conn,
             _person,
             {
                 "telegram_user_id": identity.user_id,
-                "display_name": identity.display_name[:128],
-                "username": identity.username,
+                "display_name": name,
+                "username": username,
                 "nudges_paused": False,
                 "created_at": now,
             },
@@ -107,12 +152,8 @@ def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int
         if created is not None:
             return int(created)
         row = conn.execute(find).one()
-    if (row.display_name, row.username) != (identity.display_name[:128], identity.username):
-        conn.execute(
-            update(_person)
-            .where(_person.c.id == row.id)
-            .values(display_name=identity.display_name[:128], username=identity.username)
-        )
+    if (row.display_name, row.username) != _stored_identity(identity):
+        refresh_identity(conn, int(row.id), identity)
     return int(row.id)
 
 
@@ -348,6 +389,62 @@ def team_members(conn: Connection, team_id: int, *, current: bool = False) -> li
     return [TeamMember(**row._mapping) for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class CurrentMember:
+    """A current member of a live team, with the team: one row per (person, team).
+
+    Attributes:
+        joined_on: First day of the membership (local date).
+    """
+
+    person_id: int
+    display_name: str
+    username: str | None
+    role: Role
+    joined_on: date
+    team_id: int
+    team_name: str
+    team_slug: str
+
+
+_CURRENT_MEMBERSHIPS = (
+    select(
+        _person.c.id.label("person_id"),
+        _person.c.display_name,
+        _person.c.username,
+        _membership.c.role,
+        _membership.c.joined_on,
+        _team.c.id.label("team_id"),
+        _team.c.name.label("team_name"),
+        _team.c.slug.label("team_slug"),
+    )
+    .join(_membership, _membership.c.person_id == _person.c.id)
+    .join(_team, _team.c.id == _membership.c.team_id)
+    .where(_membership.c.left_on.is_(None), _team.c.archived_at.is_(None))
+    .order_by(_team.c.name, _team.c.id, _person.c.display_name, _person.c.id)
+)
+
+
+def current_members(
+    conn: Connection,
+    *,
+    team_ids: Sequence[int] | None,
+    username: str | None = None,
+    person_id: int | None = None,
+) -> list[CurrentMember]:
+    """Current members of the live teams ``team_ids`` (None: every live team), by team then
+    name; with ``username`` (``@`` optional, any case) only those who hold it, with
+    ``person_id`` only that person."""
+    stmt = _CURRENT_MEMBERSHIPS
+    if team_ids is not None:
+        stmt = stmt.where(_membership.c.team_id.in_(list(team_ids)))
+    if person_id is not None:
+        stmt = stmt.where(_person.c.id == person_id)
+    if username is not None:
+        stmt = stmt.where(func.lower(_person.c.username) == username.lower().lstrip("@"))
+    return [CurrentMember(**row._mapping) for row in conn.execute(stmt).all()]
+
+
 def end_membership(conn: Connection, *, person_id: int, team_id: int, left_on: date) -> bool:
     """Record that a person's membership of a team ended on ``left_on`` (local date, the last
     day they were a member); False when they were not a current member."""
@@ -361,30 +458,6 @@ def end_membership(conn: Connection, *, person_id: int, team_id: int, left_on: d
         .values(left_on=left_on)
     )
     return result.rowcount == 1
-
-
-def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
-    """Erase a person's notes and name, withdraw their live entries (keeping totals in step) and
-    remove their memberships. Returns how many entries were withdrawn."""
-    from storage import activities
-
-    live = conn.execute(
-        select(_activity.c.source_chat_id, _activity.c.source_message_id)
-        .where(_activity.c.person_id == person_id, _activity.c.deleted_at.is_(None))
-        .distinct()
-    ).all()
-    withdrawn = 0
-    for source in live:
-        rows = activities.entries_from_source(conn, source.source_chat_id, source.source_message_id)
-        withdrawn += len(activities.soft_delete(conn, rows, now=now))
-    conn.execute(update(_activity).where(_activity.c.person_id == person_id).values(note=None))
-    conn.execute(delete(_membership).where(_membership.c.person_id == person_id))
-    conn.execute(
-        update(_person)
-        .where(_person.c.id == person_id)
-        .values(display_name="former member", username=None, default_team_id=None)
-    )
-    return withdrawn
 
 
 def custom_kinds(conn: Connection) -> list[Kind]:

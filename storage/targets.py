@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from organiser_bot.domain.targets import AbsenceRow, TargetRow
 from storage.models import Absence, Target
@@ -51,6 +51,16 @@ def set_target(
             .where(_target.c.scope_key == key)
             .values(weekly=weekly, set_by=by, set_at=now)
         )
+    return int(previous) if previous is not None else None
+
+
+def delete_target(conn: Connection, *, team_id: int | None, scope: str, kind: str) -> int | None:
+    """Remove the override at (team, scope, kind); returns the value it held, or None when there
+    was none (nothing changes)."""
+    key = scope_key(team_id, scope, kind)
+    previous = conn.execute(
+        delete(_target).where(_target.c.scope_key == key).returning(_target.c.weekly)
+    ).scalar_one_or_none()
     return int(previous) if previous is not None else None
 
 
