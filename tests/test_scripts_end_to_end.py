@@ -20,11 +20,15 @@ from datetime import date, timedelta
 import pytest
 
 from charts import render_diarised_chart, render_trend_chart
+from handlers.texts.targets import BUTTON_LABEL, member_labels
 from organiser_bot.domain.digest import TeamDigest
 from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.digests import build_week_by_slug
+from organiser_bot.usecases.identities import MemberChoice
 from storage.engine import Database
+from storage.people import CurrentMember
 from tests.conftest import ADMIN_ID, OfflineBot
 
 W48 = date(2026, 11, 23)  # the clock's week
@@ -256,3 +260,24 @@ def test_the_short_names_here_are_what_slugify_gives() -> None:
     for name, slug in TEAMS:
         assert slugify(name) == slug
         assert unicodedata.is_normalized("NFC", slug)
+
+
+# --- the member picker's buttons ----------------------------------------------------------------
+
+
+def test_picker_buttons_cut_long_names_but_keep_what_tells_them_apart() -> None:
+    long_name = "ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ " * 6  # far over a button's length
+    members = tuple(
+        CurrentMember(pid, name, username, Role.ORGANISER, W48, 1, "ਪੰਜਾਬ ਟੀਮ", "ਪੰਜਾਬ-ਟੀਮ")
+        for pid, name, username in [
+            (1, long_name, "gurpreet"),
+            (2, long_name, None),
+            (3, "Sam Murphy", None),
+            (4, "Sam Murphy", None),
+        ]
+    )
+    labels = member_labels(MemberChoice(members, total=len(members)))
+    assert len(set(labels)) == len(labels), labels
+    assert all(len(label) <= BUTTON_LABEL for label in labels)
+    assert labels[0].endswith("… (@gurpreet)") and labels[1].endswith("… (2)")
+    assert labels[2:] == ["Sam Murphy (1)", "Sam Murphy (2)"]
