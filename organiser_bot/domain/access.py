@@ -1,4 +1,5 @@
-"""Who is acting, and what their roles allow."""
+"""Who is acting, and the roles they hold; what those allow is the permission table's to say
+(:mod:`organiser_bot.domain.permissions`)."""
 
 from __future__ import annotations
 
@@ -46,18 +47,9 @@ class Actor:
         """True when the person belongs to at least one team."""
         return bool(self.teams)
 
-    @property
-    def is_manager(self) -> bool:
-        """True for admins and for managers of at least one team."""
-        return self.is_admin or any(tr.role is Role.MANAGER for tr in self.teams)
-
     def role_in(self, team_id: int) -> Role | None:
         """The person's role in ``team_id``, or None if not a member."""
         return next((tr.role for tr in self.teams if tr.team_id == team_id), None)
-
-    def manages(self, team_id: int) -> bool:
-        """True when the person may manage ``team_id`` (its manager, or an admin)."""
-        return self.is_admin or self.role_in(team_id) is Role.MANAGER
 
     def team_by_slug(self, slug: str) -> TeamRole | None:
         """The membership whose team slug is ``slug``."""
