@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
@@ -61,3 +62,55 @@ _JOINERS = frozenset("\u200c\u200d")
 
 def _is_mark(ch: str) -> bool:
     return unicodedata.category(ch).startswith("M")
+
+
+#: Latin letters with no decomposition into a base letter and an accent.
+_LATIN_FOLDS = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "ħ": "h",
+        "ı": "i",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+    }
+)
+
+
+def fold_accents(slug: str) -> str:
+    """``slug`` with the accents of Latin letters taken off, as typed on a keyboard without
+    them: ``łódź-północ`` -> ``lodz-polnoc``, ``café-crew`` -> ``cafe-crew``. Letters of other
+    scripts, and the marks that belong to them (Bengali vowel signs, Arabic vowels), are left
+    as they are.
+    """
+    out: list[str] = []
+    latin = False
+    for ch in unicodedata.normalize("NFKD", slug.translate(_LATIN_FOLDS)):
+        if _is_mark(ch):
+            if not latin:
+                out.append(ch)
+            continue
+        latin = "LATIN" in unicodedata.name(ch, "")
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def match_slug(typed: str, slugs: Iterable[str]) -> str | None:
+    """The team short name that ``typed`` (a name or short name, as a member types it) addresses
+    among ``slugs``: the one equal to ``slugify(typed)``; failing that, the only one equal to it
+    once both lose their accents (:func:`fold_accents`: ``/use lodz-polnoc`` finds
+    ``łódź-północ``). None when none is, or when several are.
+    """
+    wanted = slugify(typed)
+    if not wanted:
+        return None
+    candidates = list(slugs)
+    if wanted in candidates:
+        return wanted
+    folded = fold_accents(wanted)
+    found = [s for s in candidates if fold_accents(s) == folded]
+    return found[0] if len(found) == 1 else None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.quicklog import ParsedEntry, parse_line
-from organiser_bot.domain.teams import MAX_SLUG, slugify
+from organiser_bot.domain.teams import MAX_SLUG, fold_accents, match_slug, slugify
 from organiser_bot.usecases.onboarding import MAX_TEAM_NAME
 
 
@@ -141,3 +141,44 @@ def test_tags_in_any_script(line: str, team: str, note: str) -> None:
     assert isinstance(entry, ParsedEntry), entry
     assert entry.team is not None and slugify(entry.team) == team
     assert entry.note == note
+
+
+@pytest.mark.parametrize(
+    ("slug", "folded"),
+    [
+        ("łódź-północ", "lodz-polnoc"),
+        ("café-crew", "cafe-crew"),
+        ("straße", "strasse"),
+        ("ñandú", "nandu"),
+        ("শ্যামবাজার-দল", "শ্যামবাজার-দল"),  # marks of other scripts stay
+        ("فريق-الشمال", "فريق-الشمال"),
+        ("ਪੰਜਾਬ-ਟੀਮ", "ਪੰਜਾਬ-ਟੀਮ"),
+        ("северный-район", "северный-район"),
+        ("北区", "北区"),
+    ],
+)
+def test_accents_of_latin_letters_fold(slug: str, folded: str) -> None:
+    assert fold_accents(slug) == folded
+
+
+def test_a_short_name_typed_without_accents_finds_its_team() -> None:
+    slugs = ["łódź-północ", "北区", "café-crew"]
+    assert match_slug("lodz-polnoc", slugs) == "łódź-północ"
+    assert match_slug("Łódź Północ", slugs) == "łódź-północ"
+    assert match_slug("#cafe-crew", slugs) == "café-crew"
+    assert match_slug("北区", slugs) == "北区"
+    assert match_slug("south", slugs) is None
+    assert match_slug("🌟", slugs) is None
+    # The exact short name wins; two that fold alike are not guessed between.
+    assert match_slug("lodz", ["łódź", "lodz"]) == "lodz"
+    assert match_slug("łódź", ["łódź", "lodz"]) == "łódź"
+    assert match_slug("lodz", ["łódź", "łodź"]) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.text(max_size=20), min_size=1, max_size=6))
+def test_every_team_is_found_by_its_own_short_name(names: list[str]) -> None:
+    slugs = [s for s in dict.fromkeys(slugify(n) for n in names) if s]
+    for slug in slugs:
+        assert match_slug(slug, slugs) == slug
+        assert fold_accents(fold_accents(slug)) == fold_accents(slug)
