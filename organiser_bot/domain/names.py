@@ -62,12 +62,8 @@ def distinct_names(people: Sequence[tuple[int, str, str | None]]) -> dict[int, s
         name = seen[person_id][0]
         key = name_key(name)
         h = handle(person_id)
-        label = None
-        if h is not None and handle_counts[(key, h.casefold())] == 1:
-            label = f"{name} (@{h})"
-            if name_key(label) in taken:
-                label = None
-        if label is None:
+        label = f"{name} (@{h})" if h is not None else ""
+        if h is None or handle_counts[(key, h.casefold())] > 1 or name_key(label) in taken:
             n = groups[key].index(person_id) + 1
             while name_key(label := f"{name} ({n})") in taken:
                 n += 1
