@@ -81,6 +81,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.QUICK_LOG: "a quick log (plain text)",
     Action.EDIT_ENTRY: "editing a logged message",
     Action.UNDO_BUTTON: "the Undo button",
+    Action.REMOVE_ONESELF: "/remove yourself",
     Action.SEE_TEAM_NAME: "a team's name in a reply",
 }
 _GROUP_CHATS = (ChatType.GROUP, ChatType.SUPERGROUP)

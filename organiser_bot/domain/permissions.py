@@ -116,6 +116,8 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.SEE_TOTALS: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.LIST_MEMBERS: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.REMOVE_MEMBER: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
+    # A team keeps its manager: only an admin may end their own membership.
+    Action.REMOVE_ONESELF: Rule(own_team=ADMINS),
     Action.EXPORT: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.SEE_LEDGER: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.ADD_KIND: Rule(no_team=ADMINS),
@@ -175,6 +177,12 @@ def permits(
     ``place``: :func:`allowed` at the actor's :func:`standing`."""
     who, scope = standing(actor, team_id)
     return allowed(who, action, scope, place)
+
+
+def permits_every_team(actor: Actor, action: Action, *, place: Place = Place.PRIVATE) -> bool:
+    """Whether the table lets ``actor`` do ``action`` on teams they hold no role in, and so on
+    every team (admins, for managers' actions)."""
+    return allowed(who_is(actor), action, Scope.OTHER_TEAM, place)
 
 
 def usable_in(action: Action, place: Place) -> bool:

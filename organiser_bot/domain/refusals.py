@@ -49,6 +49,7 @@ class Action(StrEnum):
     SEE_TOTALS = "see_totals"
     LIST_MEMBERS = "list_members"
     REMOVE_MEMBER = "remove_member"
+    REMOVE_ONESELF = "remove_oneself"
     EXPORT = "export"
     SEE_LEDGER = "see_ledger"
     ADD_KIND = "add_kind"

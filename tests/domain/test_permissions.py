@@ -45,6 +45,7 @@ set_target      OTN    ON       -          -           -           -         P
 see_totals      OTN    ON       -          -           -           -         P
 list_members    OTN    ON       -          -           -           -         P
 remove_member   OTN    ON       -          -           -           -         P
+remove_oneself  O      -        -          -           -           -         P
 export          OTN    ON       -          -           -           -         P
 see_ledger      OTN    ON       -          -           -           -         P
 add_kind        N      -        -          -           -           -         P

@@ -60,6 +60,7 @@ NOT_YOURS: tuple[type[Refusal], ...] = (
     NotAMember,
     UnknownTeam,
     members.RemoveNotPermitted,
+    members.RemoveSelf,
     chats.NotInChatTeam,
     onboarding.NoTeamYet,
     onboarding.NotInTeam,
@@ -82,7 +83,9 @@ def org(db: Database) -> None:
             (Who.COUNCILLOR, Role.COUNCILLOR),
             (Who.CASEWORKER, Role.CASEWORKER),
         ]:
-            make_member(conn, north, USER[who], f"North {who.value}", role)
+            make_member(
+                conn, north, USER[who], f"North {who.value}", role, username=f"u{USER[who]}"
+            )
         make_member(conn, north, NIA, "Nia North", Role.ORGANISER, username="nia")
         make_member(conn, south, KIT, "Kit South", Role.MANAGER)
         make_member(conn, south, BOB, "Bob South", Role.ORGANISER, username="bob")
@@ -174,6 +177,12 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
     Action.REMOVE_MEMBER: (
         (Scope.OWN_TEAM, Scope.OTHER_TEAM),
         lambda c, a, s: members.remove_member(c, a, [*_slug(s), ONE_OF_THEM[s]], moment=_moment()),
+    ),
+    Action.REMOVE_ONESELF: (
+        (Scope.OWN_TEAM,),
+        lambda c, a, s: members.remove_member(
+            c, a, ["north-ward", f"@u{a.identity.user_id}"], moment=_moment()
+        ),
     ),
     Action.EXPORT: (
         (Scope.NO_TEAM,),
