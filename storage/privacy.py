@@ -16,7 +16,8 @@ again is someone new to the bot.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -423,19 +424,34 @@ def _forget_audit(conn: Connection, person_id: int, user_id: int) -> None:
         )
 
 
-def _forget_tap_replies(conn: Connection, notes: set[str]) -> None:
-    """Blank the replies kept for taps (keys ``cb:<query id>``, which name no chat) that quote
-    one of ``notes``."""
-    if not notes:
-        return
-    rows = conn.execute(
-        select(_processed.c.key, _processed.c.reply).where(
-            _processed.c.key.like("cb:%"), _processed.c.reply.is_not(None)
-        )
+def _naming(terms: set[str]) -> Callable[[str], bool]:
+    """Whether a text holds one of ``terms`` as written or escaped in JSON, not inside a word
+    (``Sam`` is not found in ``Samira``)."""
+    forms = {form for t in terms if t for form in (t, json.dumps(t)[1:-1])}
+    if not forms:
+        return lambda _text: False
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    return lambda text: pattern.search(text) is not None
+
+
+def _forget_mentions(conn: Connection, terms: set[str]) -> None:
+    """Blank the replies kept for redelivery, and delete the finished updates, that hold one of
+    ``terms`` (the person's name, ``@username`` and notes): replies to others can name them
+    (``Zofia's target is now 5``), taps' replies can quote a note, and others' messages can
+    name them (``/target @zofia 121 5``). A redelivery of a blanked reply's update is answered
+    that the work was already done."""
+    names = _naming(terms)
+    replies = conn.execute(
+        select(_processed.c.key, _processed.c.reply).where(_processed.c.reply.is_not(None))
     ).all()
-    quoting = [r.key for r in rows if any(note in r.reply for note in notes)]
-    if quoting:
-        conn.execute(update(_processed).where(_processed.c.key.in_(quoting)).values(reply=None))
+    if keys := [r.key for r in replies if names(r.reply)]:
+        conn.execute(update(_processed).where(_processed.c.key.in_(keys)).values(reply=None))
+    updates = conn.execute(
+        select(_inbox.c.update_id, _inbox.c.payload).where(_inbox.c.done_at.is_not(None))
+    ).all()
+    if ids := [u.update_id for u in updates if names(u.payload)]:
+        conn.execute(delete(_inbox).where(_inbox.c.update_id.in_(ids)))
 
 
 _LIVE_ENTRIES = select_model(Activity).where(col(Activity.deleted_at).is_(None))
@@ -449,22 +465,27 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
     without notes and without their private chat's id, as counts of no one's; their running
     total rows, memberships, absences, nudges and personal targets are deleted; targets,
     invites and chat bindings they made, and audit entries by or about them, stay without
-    their identity; the replies and finished updates kept for redelivery are blanked or
-    deleted; their person row keeps only :data:`FORMER_MEMBER` and :func:`forgotten_user_id`.
+    their identity; the replies and finished updates kept for redelivery that are theirs, or
+    that name them or quote their notes, are blanked or deleted; their person row keeps only
+    :data:`FORMER_MEMBER` and :func:`forgotten_user_id`. The keys of updates carried out
+    (chat and message ids) stay until pruned, so a redelivery is still not carried out again.
 
     Returns:
         How many entries were withdrawn; 0 also when there is no such person.
     """
-    user_id = conn.execute(
-        select(_person.c.telegram_user_id).where(_person.c.id == person_id)
-    ).scalar_one_or_none()
-    if user_id is None:
+    person = conn.execute(
+        select(_person.c.telegram_user_id, _person.c.display_name, _person.c.username).where(
+            _person.c.id == person_id
+        )
+    ).first()
+    if person is None:
         return 0
-    user_id = int(user_id)
+    user_id = int(person.telegram_user_id)
     mine = _activity.c.person_id == person_id
-    notes = set(
-        conn.execute(select(_activity.c.note).where(mine, _activity.c.note.is_not(None))).scalars()
-    )
+    notes = conn.execute(select(_activity.c.note).where(mine, _activity.c.note.is_not(None)))
+    terms = {person.display_name, *notes.scalars()}
+    if person.username:
+        terms.add(f"@{person.username}")
     live = fetch_all(conn, _LIVE_ENTRIES.where(col(Activity.person_id) == person_id))
     withdrawn = len(activities.soft_delete(conn, live, now=now))
     conn.execute(update(_activity).where(mine).values(note=None))
@@ -481,8 +502,8 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
     conn.execute(update(_team_chat).where(_team_chat.c.bound_by == person_id).values(bound_by=None))
     _forget_audit(conn, person_id, user_id)
     processed.forget_chat(conn, user_id)
-    _forget_tap_replies(conn, notes)
     inbox.forget_user(conn, user_id)
+    _forget_mentions(conn, terms)
     conn.execute(
         update(_person)
         .where(_person.c.id == person_id)

@@ -16,7 +16,7 @@ from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import TargetRow, person_scope, role_scope
 from organiser_bot.usecases import members, privacy
 from organiser_bot.usecases.privacy import ForgetNeedsConfirm, Forgotten, NothingHeld
-from storage import ledger, people
+from storage import ledger, people, processed
 from storage import privacy as privacy_store
 from storage import targets as target_store
 from storage.engine import Database
@@ -206,3 +206,27 @@ def test_a_target_she_set_for_a_role_stays_and_hers_is_removed(db: Database, zof
     with db.begin() as conn:
         after = target_store.overrides(conn)
     assert after == [TargetRow(north.id, role_scope(Role.COUNCILLOR), "casework", 4)]
+
+
+def test_kept_replies_naming_her_are_blanked_and_others_kept(db: Database, zofia: int) -> None:
+    replies = {
+        "m:15:1": "✓ Zofia's one-to-one target in North Ward is now 5 a week.",
+        "m:15:2": "✓ Zofiana's one-to-one target in North Ward is now 5 a week.",
+        "m:15:3": "• Zofia @zofia_k — organiser",
+        "cb:7": "Undone: one-to-one “tenants assoc”",
+        "cb:8": "Undone: one-to-one “tenants association”",
+    }
+    with db.begin() as conn:
+        for key, text in replies.items():
+            processed.claim(conn, key, at=SETUP_AT)
+            processed.add_reply(conn, key, text)
+    _forget(db, "confirm")
+    with db.begin() as conn:
+        kept = {key: processed.replies(conn, key) for key in replies}
+    assert kept == {
+        "m:15:1": (),
+        "m:15:2": (replies["m:15:2"],),
+        "m:15:3": (),
+        "cb:7": (),
+        "cb:8": (replies["cb:8"],),
+    }
