@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import SQLModel
 
-import storage.models  # registers every table in the metadata
 from handlers.common import stored_replies_written
 from handlers.texts.privacy import NOTHING_HELD
 from storage import inbox, ledger, processed
 from storage import privacy as privacy_store
 from storage.engine import Database
+from storage.models import Person, ProcessedUpdate
 from storage.privacy import REFERENCES, PersonData
+from storage.query import table_of
 from tests.conftest import ADMIN_ID, OfflineBot
 
 #: References to a person without a foreign key, each with where the person is found in it.
@@ -43,6 +44,7 @@ NO_PERSON = {
 ZOFIA = 7_654_321  # her Telegram user id: no other number in the test is this one
 NAME, USERNAME, NOTE = "Zofia Kowalczyk", "zofia_k", "rent arrears at Elm Court"
 GROUP = -100_777
+PERSON, PROCESSED = table_of(Person), table_of(ProcessedUpdate)
 
 
 def _person_foreign_keys() -> set[tuple[str, str]]:
@@ -119,9 +121,7 @@ async def _fill_every_reference(bot: OfflineBot) -> int:
     assert "South Side" in await bot.say(ADMIN_ID, f"/remove south-side @{USERNAME} confirm")
     with _db(bot).begin() as conn:
         person = conn.execute(
-            select(storage.models.Person.id).where(  # type: ignore[call-overload]
-                storage.models.Person.telegram_user_id == ZOFIA
-            )
+            select(PERSON.c.id).where(PERSON.c.telegram_user_id == ZOFIA)
         ).scalar_one()
         # What the jobs and the intake store, written as they write it.
         ledger.claim_nudge(conn, person_id=person, iso_week="2026-W48", now=bot.clock.now)
@@ -187,9 +187,7 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
     with _db(bot).begin() as conn:
         after = privacy_store.identifying_rows(conn, person, ZOFIA)
         replies = conn.execute(
-            select(storage.models.ProcessedUpdate.reply).where(  # type: ignore[call-overload]
-                storage.models.ProcessedUpdate.key.like(f"m:{ZOFIA}:%")  # type: ignore[attr-defined]
-            )
+            select(PROCESSED.c.reply).where(PROCESSED.c.key.like(f"m:{ZOFIA}:%"))
         ).scalars()
         kept = [r for r in replies if r is not None]
     # The one reply kept for her chat is the answer to /forgetme confirm itself, for its
