@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 from sqlmodel import col
 from sqlmodel import select as select_model
 
@@ -38,11 +38,20 @@ _activity_kind = table_of(ActivityKind)
 # against ~280 µs built per call and ~53 µs as text() (bench/bench_statements.py). The outer
 # joins keep a person who is in no live team: their row comes back with the team columns NULL.
 # A membership that has ended (``left_on`` set) is not one of the actor's teams.
+_other = _person.alias("other_person")
+# Whether another row holds the person's username too (stored before usernames were taken from
+# their previous holders): an indexed lookup, so the update that loads the person settles it.
+_USERNAME_SHARED = (
+    exists()
+    .where(_other.c.username == _person.c.username, _other.c.id != _person.c.id)
+    .label("username_shared")
+)
 _LOAD_ACTOR = (
     select(
         _person.c.id.label("person_id"),
         _person.c.display_name.label("stored_name"),
         _person.c.username.label("stored_username"),
+        _USERNAME_SHARED,
         _person.c.default_team_id,
         _person.c.nudges_paused,
         _membership.c.team_id,
@@ -74,8 +83,10 @@ def load_actor(
     if not rows:
         return Actor(identity=identity, person_id=None, is_admin=is_admin)
     first = rows[0]
-    if refresh and (first.stored_name, first.stored_username) != _stored_identity(identity):
-        refresh_identity(conn, first.person_id, identity)
+    stored = (first.stored_name, first.stored_username)
+    if refresh and (stored != _stored_identity(identity) or first.username_shared):
+        taken = (first.stored_username or "").lower() != (identity.username or "").lower()
+        refresh_identity(conn, first.person_id, identity, taken=taken or first.username_shared)
     return Actor(
         identity=identity,
         person_id=first.person_id,
@@ -96,15 +107,18 @@ def _stored_identity(identity: Identity) -> tuple[str, str | None]:
     return identity.display_name[:128], identity.username or None
 
 
-def refresh_identity(conn: Connection, person_id: int, identity: Identity) -> None:
+def refresh_identity(
+    conn: Connection, person_id: int, identity: Identity, *, taken: bool = True
+) -> None:
     """Store ``identity``'s display name and @username on the person row ``person_id``.
 
     Telegram lets a user give up a username and another take it, and the bot hears of it only
-    when one of them writes: so a username is taken from whoever held it before (cleared on any
-    other row holding it, case-insensitively), and no two rows hold the same one afterwards.
+    when one of them writes: so a username new to this row is taken from whoever held it
+    before (cleared on any other row holding it, case-insensitively). ``taken`` False says the
+    row held the username already (only the name changed): one statement then.
     """
     name, username = _stored_identity(identity)
-    if username is not None:
+    if username is not None and taken:
         conn.execute(
             update(_person)
             .where(func.lower(_person.c.username) == username.lower(), _person.c.id != person_id)
@@ -153,7 +167,8 @@ def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int
             return int(created)
         row = conn.execute(find).one()
     if (row.display_name, row.username) != _stored_identity(identity):
-        refresh_identity(conn, int(row.id), identity)
+        taken = (row.username or "").lower() != (identity.username or "").lower()
+        refresh_identity(conn, int(row.id), identity, taken=taken)
     return int(row.id)
 
 
