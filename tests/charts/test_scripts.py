@@ -12,6 +12,7 @@ import io
 import logging
 import unicodedata
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -308,3 +309,22 @@ def test_members_named_alike_in_different_scripts_are_all_drawn() -> None:
         for name in ("علي", "Ali", "অলি", "阿里")
     ]
     assert_valid(render_diarised_chart(digest(members)))
+
+
+def test_concurrent_renders_in_many_scripts_match_sequential() -> None:
+    # Shaping uses per-thread fonts: threads laying out names at once must not disturb each
+    # other. The text caches are emptied before each pass, so both passes shape every name.
+    digests = [
+        digest([member(f"{name} {i}") for name in MEMBER_NAMES.values()], team_name=team)
+        for i, team in enumerate(TEAM_NAMES.values())
+    ]
+
+    def cold() -> None:
+        for cache in (_text._outline, _text._shaped_glyph, _text._glyph, _text._drawable):
+            cache.cache_clear()
+
+    cold()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        threaded = list(pool.map(render_diarised_chart, digests))
+    cold()
+    assert threaded == [render_diarised_chart(d) for d in digests]
