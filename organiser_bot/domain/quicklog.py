@@ -1101,7 +1101,7 @@ def _tag(token: str) -> str | None:
     if not token.startswith(("#", "@")):
         return None
     word = token[1:].rstrip(_TRAILING_PUNCT + ")]")
-    while word and unicodedata.category(word[-1]).startswith("P"):
+    while word and unicodedata.category(word[-1]) == "Po":
         word = word[:-1]  # any script's full stop or comma: ``#شمالی-ٹیم۔``, ``#北区。``
     if not any(ch.isalpha() for ch in word):
         return None
