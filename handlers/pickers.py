@@ -30,7 +30,7 @@ from handlers.texts import targets as texts
 from handlers.texts.entries import BUTTON_EXPIRED
 from organiser_bot.context import BotContext
 from organiser_bot.domain.kinds import KindRegistry
-from organiser_bot.usecases.identities import MemberChoice
+from organiser_bot.usecases.identities import CurrentMember, MemberChoice
 from organiser_bot.usecases.members import (
     MemberRemoved,
     RemoveNeedsConfirm,
@@ -45,7 +45,6 @@ from organiser_bot.usecases.targets import (
     parse_target_value,
     set_chosen_target,
 )
-from storage.people import CurrentMember
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 

@@ -16,10 +16,12 @@ from sqlalchemy import Connection
 
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.names import name_key
-from organiser_bot.domain.permissions import permits
+from organiser_bot.domain.permissions import permits, permits_every_team
 from organiser_bot.domain.refusals import Action, Refusal
 from storage import people
-from storage.people import CurrentMember
+
+# Re-exported: the adapter names a member offered on a button by this type.
+from storage.people import CurrentMember as CurrentMember
 
 #: Most members one choice offers as buttons; more are narrowed by part of a name.
 PICK_LIMIT = 40
@@ -85,7 +87,7 @@ class MemberChoice:
 def actionable_team_ids(actor: Actor, action: Action) -> list[int] | None:
     """The teams whose members the actor may do ``action`` to: None for every team (admins),
     else the ids of their teams the permission table allows it in."""
-    if actor.is_admin:
+    if permits_every_team(actor, action):
         return None
     return [tr.team_id for tr in actor.teams if permits(actor, action, team_id=tr.team_id)]
 

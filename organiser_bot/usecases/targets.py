@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.moment import Moment
-from organiser_bot.domain.permissions import permits
+from organiser_bot.domain.permissions import permits, permits_every_team
 from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import TargetRow, effective_targets, person_scope, role_scope
@@ -256,7 +256,7 @@ def set_target(
     if role is not None:
         if team is not None:
             return _apply(conn, actor, team.id, team.name, role, None, kind, value, moment)
-        if actor.is_admin:
+        if permits_every_team(actor, Action.SET_TARGET):
             return _apply(conn, actor, None, None, role, None, kind, value, moment)
         default = _default_team(actor)
         if default is None:
