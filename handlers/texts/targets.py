@@ -81,7 +81,12 @@ def member_labels(choice: MemberChoice) -> list[str]:
     several_teams = len({m.team_id for m in choice.members}) > 1
     labels = []
     for m in choice.members:
-        label = names[m.person_id] + (f" · {m.team_name}" if several_teams else "")
+        # The name is cut, never what tells it apart: ``A very long na… (@sam)``.
+        told_apart = names[m.person_id][len(m.display_name) :]
+        tail = told_apart + (f" · {m.team_name}" if several_teams else "")
+        room = max(BUTTON_LABEL - len(tail), 2)
+        name = m.display_name if len(m.display_name) <= room else m.display_name[: room - 1] + "…"
+        label = name + tail
         labels.append(label if len(label) <= BUTTON_LABEL else label[: BUTTON_LABEL - 1] + "…")
     return labels
 
