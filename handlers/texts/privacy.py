@@ -97,7 +97,10 @@ def _records(data: MyData) -> list[str]:
         done.append(f"invites created: {data.invites_created}")
     if data.chats_bound:
         done.append(f"group chat bound for {', '.join(data.chats_bound)}")
-    lines = [" · ".join(done).capitalize()] if done else []
+    lines = []
+    if done:
+        joined = " · ".join(done)
+        lines.append(joined[0].upper() + joined[1:])  # str.capitalize would lower team names
     if data.audit_by or data.audit_about:
         lines.append(f"Audit trail: {data.audit_by} changes by you, {data.audit_about} about you")
     if data.nudges:
