@@ -7,10 +7,11 @@ audit trail's ``detail``, the private chat id an entry came from, the replies an
 kept for redelivery). ``tests/storage/test_person_references.py`` walks the tables and fails
 when a reference is missing from it, so a table added later cannot be left out.
 
-After :func:`forget_person` the person's row stays, as the anonymous "former member" that
-withdrawn entries and past audit entries point to: no name, no username, and a Telegram user id
-replaced by :func:`forgotten_user_id`, which no Telegram user has. The same person writing
-again is someone new to the bot.
+After :func:`forget_person` the person's row stays, as the anonymous "former member" that their
+entries, running totals, ended memberships and absences point to, so every team figure they
+counted in stays as it was: no name, no username, and a Telegram user id replaced by
+:func:`forgotten_user_id`, which no Telegram user has. The same person writing again is someone
+new to the bot.
 """
 
 from __future__ import annotations
@@ -22,13 +23,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, and_, delete, func, or_, select, update
-from sqlmodel import col
-from sqlmodel import select as select_model
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import person_scope
-from storage import activities, inbox, processed
+from storage import inbox, processed
 from storage.models import (
     Absence,
     Activity,
@@ -46,7 +56,7 @@ from storage.models import (
     WeeklyTotal,
     parse_gaps,
 )
-from storage.query import fetch_all, table_of
+from storage.query import table_of
 
 _person = table_of(Person)
 _team = table_of(Team)
@@ -221,30 +231,43 @@ def _inbox_mentions(user_id: int) -> ColumnElement[bool]:
     return or_(payload.like(f'%"id": {user_id},%'), payload.like(f'%"id": {user_id}}}%'))
 
 
-def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], ColumnElement[bool]]:
-    """For each of :data:`REFERENCES`, which of its table's rows identify the person."""
-    mine = person_id  # short, to keep one reference a line
-    return {
-        ("person", "id"): and_(
-            _person.c.id == mine,
-            or_(
-                _person.c.telegram_user_id == user_id,
-                _person.c.username.is_not(None),
-                _person.c.display_name != FORMER_MEMBER,
-            ),
+def _named(person_id: int, user_id: int) -> ColumnElement[bool]:
+    """Person ``person_id``'s row still identifies them: it has their Telegram user id, a
+    username, or a name other than :data:`FORMER_MEMBER`."""
+    return and_(
+        _person.c.id == person_id,
+        or_(
+            _person.c.telegram_user_id == user_id,
+            _person.c.username.is_not(None),
+            _person.c.display_name != FORMER_MEMBER,
         ),
-        ("membership", "person_id"): _membership.c.person_id == mine,
+    )
+
+
+def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], ColumnElement[bool]]:
+    """For each of :data:`REFERENCES`, which of its table's rows identify the person.
+
+    Entries (without notes), running totals, memberships and absences that point to a forgotten
+    person's anonymous row name no one: they identify the person only while that row does.
+    """
+    mine = person_id  # short, to keep one reference a line
+    named = exists(select(_person.c.id).where(_named(mine, user_id)))
+
+    def theirs(table: Table) -> ColumnElement[bool]:
+        return and_(table.c.person_id == mine, named)
+
+    return {
+        ("person", "id"): _named(mine, user_id),
+        ("membership", "person_id"): theirs(_membership),
         ("invite", "created_by"): _invite.c.created_by == mine,
         ("team_chat", "bound_by"): _team_chat.c.bound_by == mine,
-        # A withdrawn entry without a note is a count of no one's: it stays, anonymous.
-        ("activity", "person_id"): and_(
-            _activity.c.person_id == mine,
-            or_(_activity.c.deleted_at.is_(None), _activity.c.note.is_not(None)),
+        ("activity", "person_id"): or_(
+            theirs(_activity), and_(_activity.c.person_id == mine, _activity.c.note.is_not(None))
         ),
-        ("daily_total", "person_id"): _daily.c.person_id == mine,
-        ("weekly_total", "person_id"): _weekly.c.person_id == mine,
+        ("daily_total", "person_id"): theirs(_daily),
+        ("weekly_total", "person_id"): theirs(_weekly),
         ("target", "set_by"): _target.c.set_by == mine,
-        ("absence", "person_id"): _absence.c.person_id == mine,
+        ("absence", "person_id"): theirs(_absence),
         ("audit", "actor_person_id"): _audit.c.actor_person_id == mine,
         ("nudge_log", "person_id"): _nudge_log.c.person_id == mine,
         ("target", "scope"): _target.c.scope == person_scope(mine),
@@ -377,8 +400,8 @@ def held(conn: Connection, person_id: int) -> PersonData | None:
         entries=entries,
         withdrawn=_count(conn, _activity, and_(mine, _activity.c.deleted_at.is_not(None))),
         notes=_count(conn, _activity, and_(mine, _activity.c.note.is_not(None))),
-        day_totals=_count(conn, _daily, where["daily_total", "person_id"]),
-        week_totals=_count(conn, _weekly, where["weekly_total", "person_id"]),
+        day_totals=_count(conn, _daily, _daily.c.person_id == person_id),
+        week_totals=_count(conn, _weekly, _weekly.c.person_id == person_id),
         targets_for_them=targets,
         targets_set=_count(conn, _target, where["target", "set_by"]),
         invites_created=_count(conn, _invite, where["invite", "created_by"]),
@@ -454,24 +477,30 @@ def _forget_mentions(conn: Connection, terms: set[str]) -> None:
         conn.execute(delete(_inbox).where(_inbox.c.update_id.in_(ids)))
 
 
-_LIVE_ENTRIES = select_model(Activity).where(col(Activity.deleted_at).is_(None))
-
-
-def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
+def forget_person(conn: Connection, person_id: int, *, now: datetime, today: date) -> int:
     """Erase or anonymise everything stored about person ``person_id`` (every one of
-    :data:`REFERENCES`), in the caller's transaction.
+    :data:`REFERENCES`), in the caller's transaction, leaving every team figure they counted in
+    as it was.
 
-    Their live entries are withdrawn (out of every total, as an undo takes them) and kept
-    without notes and without their private chat's id, as counts of no one's; their running
-    total rows, memberships, absences, nudges and personal targets are deleted; targets,
-    invites and chat bindings they made, and audit entries by or about them, stay without
-    their identity; the replies and finished updates kept for redelivery that are theirs, or
-    that name them or quote their notes, are blanked or deleted; their person row keeps only
-    :data:`FORMER_MEMBER` and :func:`forgotten_user_id`. The keys of updates carried out
-    (chat and message ids) stay until pruned, so a redelivery is still not carried out again.
+    Their notes are erased and their entries' private chat id replaced; their entries (live ones
+    still counted), running totals, memberships and absences stay, pointing to their row, which
+    keeps only :data:`FORMER_MEMBER` and :func:`forgotten_user_id`. Memberships still current
+    end on ``today`` (joined and gap days kept; one not yet begun is deleted). Absences stay as
+    spans of days, clipped to end by ``today``; cancelled ones and ones after ``today`` are
+    deleted. Nudges and personal targets are deleted (their role's target applies to them from
+    then on). Targets, invites and chat bindings they made, and audit entries by or about them,
+    stay without their identity; the replies and finished updates kept for redelivery that are
+    theirs, or that name them or quote their notes, are blanked or deleted. The keys of updates
+    carried out (chat and message ids) stay until pruned, so a redelivery is still not carried
+    out again.
+
+    Args:
+        now: When (aware UTC).
+        today: The local date (``TIMEZONE``) taken as their last day in every team.
 
     Returns:
-        How many entries were withdrawn; 0 also when there is no such person.
+        How many live entries stay in the totals as the former member's; 0 also when there
+        is no such person.
     """
     person = conn.execute(
         select(_person.c.telegram_user_id, _person.c.display_name, _person.c.username).where(
@@ -486,16 +515,16 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
     terms = {person.display_name, *notes.scalars()}
     if person.username:
         terms.add(f"@{person.username}")
-    live = fetch_all(conn, _LIVE_ENTRIES.where(col(Activity.person_id) == person_id))
-    withdrawn = len(activities.soft_delete(conn, live, now=now))
+    kept = _count(conn, _activity, and_(mine, _activity.c.deleted_at.is_(None)))
     conn.execute(update(_activity).where(mine).values(note=None))
     conn.execute(
         update(_activity)
         .where(mine, _activity.c.source_chat_id == user_id)
         .values(source_chat_id=forgotten_user_id(person_id))
     )
-    for table in (_daily, _weekly, _membership, _absence, _nudge_log):
-        conn.execute(delete(table).where(table.c.person_id == person_id))
+    _end_memberships(conn, person_id, today)
+    _clip_absences(conn, person_id, today)
+    conn.execute(delete(_nudge_log).where(_nudge_log.c.person_id == person_id))
     conn.execute(delete(_target).where(_target.c.scope == person_scope(person_id)))
     conn.execute(update(_target).where(_target.c.set_by == person_id).values(set_by=None))
     conn.execute(update(_invite).where(_invite.c.created_by == person_id).values(created_by=None))
@@ -515,4 +544,25 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime) -> int:
             nudges_paused=False,
         )
     )
-    return withdrawn
+    return kept
+
+
+def _end_memberships(conn: Connection, person_id: int, today: date) -> None:
+    """End on ``today`` every current membership of the person (as ``/remove`` does)."""
+    theirs = _membership.c.person_id == person_id
+    conn.execute(delete(_membership).where(theirs, _membership.c.joined_on > today))
+    conn.execute(
+        update(_membership).where(theirs, _membership.c.left_on.is_(None)).values(left_on=today)
+    )
+
+
+def _clip_absences(conn: Connection, person_id: int, today: date) -> None:
+    """Keep the person's absences only as far as they still change a figure: up to ``today``,
+    and not cancelled."""
+    theirs = _absence.c.person_id == person_id
+    conn.execute(
+        delete(_absence).where(
+            theirs, or_(_absence.c.deleted_at.is_not(None), _absence.c.starts_on > today)
+        )
+    )
+    conn.execute(update(_absence).where(theirs, _absence.c.ends_on > today).values(ends_on=today))

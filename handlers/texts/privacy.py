@@ -124,7 +124,10 @@ def my_data(data: MyData | None, kinds: KindRegistry) -> str:
         _entries(data, kinds),
         _targets(data, kinds),
         _records(data),
-        ["/diary shows your entries and notes; /forgetme erases all of this."],
+        [
+            "/diary shows your entries and notes; /forgetme erases your name and notes and "
+            "leaves the rest with no name."
+        ],
     ]
     return "\n\n".join("\n".join(s) for s in sections if s)
 
@@ -132,15 +135,26 @@ def my_data(data: MyData | None, kinds: KindRegistry) -> str:
 def forget(outcome: ForgetNeedsConfirm | Forgotten) -> str:
     """The reply to ``/forgetme``: what it would do, or what it did."""
     if isinstance(outcome, Forgotten):
+        n = outcome.entries
+        if n:
+            stay = "stays" if n == 1 else "stay"
+            kept = (
+                f"Your {_plural(n, 'entry', 'entries')} {stay} in your teams' totals as a "
+                "former member's, with no name."
+            )
+        else:
+            kept = "You had no entries in any total."
         return (
-            f"Done: {outcome.entries} entries removed, notes erased, and you've left every team. "
-            "Your absences, nudges and targets are deleted, and your name and Telegram id are "
-            "gone from everything else: /mydata shows nothing held."
+            "Done: your name, username and notes are erased, and you've left every team. "
+            f"{kept} Your nudges and personal targets are deleted, and your Telegram id is gone "
+            "from everything: /mydata shows nothing held."
         )
     return (
-        "This erases your notes, absences and name, removes all your entries from the totals "
-        "and takes you out of every team. Digests already posted keep their counts. It can't be "
-        f"undone. To go ahead: /forgetme {FORGET_CONFIRM}"
+        "This erases your name, username and notes, and takes you out of every team today. "
+        "Your entries, and the days you were away, stay in your teams' totals and targets as a "
+        "former member's, with no name, so the teams' counts don't change; your nudges and "
+        "personal targets are deleted. If you join again, you start as someone new. It can't "
+        f"be undone. To go ahead: /forgetme {FORGET_CONFIRM}"
     )
 
 

@@ -1,5 +1,5 @@
 """A person's own data: ``/mydata`` shows everything the bot holds about them, ``/forgetme``
-erases or anonymises all of it.
+erases or anonymises all of it, leaving their teams' figures as they were.
 
 What is held, and how each table is forgotten, is decided in :mod:`storage.privacy`; the
 refusals particular to these commands are defined here and worded by the adapter.
@@ -33,8 +33,8 @@ class ForgetNeedsConfirm:
 
 @dataclass(frozen=True, slots=True)
 class Forgotten:
-    """Everything held about the person was erased or anonymised; ``entries`` live entries
-    were withdrawn from the totals."""
+    """Everything held about the person was erased or anonymised; their ``entries`` live
+    entries stay in their teams' totals as an anonymous former member's."""
 
     entries: int
 
@@ -63,11 +63,15 @@ def forget_me(
     """``/forgetme``: erase or anonymise everything held about the actor.
 
     Asks first; ``/forgetme confirm`` does it (:func:`storage.privacy.forget_person`): notes
-    erased, live entries withdrawn from every total, memberships, absences, nudges and personal
-    targets deleted, and what they set, created or did kept without their identity. Digests
-    already posted keep the counts they showed. Their person row keeps no name and no Telegram
-    user id, so writing again later makes them someone new to the bot. The audit trail records
-    that a person was forgotten, and how many entries were withdrawn.
+    erased; name, username and Telegram user id replaced, so their person row is an anonymous
+    "former member"; memberships still current end today. Their entries, running totals,
+    ended memberships and absences (up to today) stay under that row, so every team's totals,
+    digests and trend keep the same counts, with them listed as "former member". Nudges and
+    personal targets are deleted: the role's target applies to them instead, the one change to
+    past weeks' targets (and so to the cross-team median). What they set, created or did is
+    kept without their identity. Writing again later makes
+    them someone new to the bot. The audit trail records that a person was forgotten, and how
+    many entries stayed in the totals.
 
     Args:
         args: The command's words; exactly ``confirm`` (any case) goes ahead.
@@ -82,7 +86,7 @@ def forget_me(
         raise NothingHeld()
     if [a.lower() for a in args] != [FORGET_CONFIRM]:
         return ForgetNeedsConfirm()
-    withdrawn = privacy_store.forget_person(conn, actor.person_id, now=moment.now)
+    kept = privacy_store.forget_person(conn, actor.person_id, now=moment.now, today=moment.today)
     audit.record(
         conn,
         at=moment.now,
@@ -90,6 +94,6 @@ def forget_me(
         action="forget",
         entity="person",
         entity_id=actor.person_id,
-        entries=withdrawn,
+        entries=kept,
     )
-    return Forgotten(withdrawn)
+    return Forgotten(kept)

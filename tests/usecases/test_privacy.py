@@ -52,8 +52,9 @@ def _forget(db: Database, *args: str) -> object:
 @pytest.fixture
 def zofia(db: Database) -> int:
     """Zofia (@zofia_k): organiser in North Ward since 2 Nov, in South Side from 1 Oct until
-    she left on 20 Nov; two entries with notes and one without, an absence and a cancelled one,
-    a personal target, a role target she set, a nudge. Returns her person id."""
+    she left on 20 Nov; two entries with notes and one without, an absence over today (Thu 26
+    Nov), one to come and a cancelled one, a personal target, a role target she set, a nudge.
+    Returns her person id."""
     with db.begin() as conn:
         north, south = make_team(conn, "North Ward"), make_team(conn, "South Side")
         mia = make_member(conn, north, MIA, "Mia", Role.MANAGER)
@@ -84,6 +85,13 @@ def zofia(db: Database) -> int:
             person_id=zofia,
             starts_on=date(2026, 12, 1),
             ends_on=date(2026, 12, 3),
+            now=SETUP_AT,
+        )
+        target_store.add_absence(
+            conn,
+            person_id=zofia,
+            starts_on=date(2026, 11, 25),
+            ends_on=date(2026, 11, 27),
             now=SETUP_AT,
         )
         cancelled = target_store.add_absence(
@@ -133,6 +141,7 @@ def test_my_data_lists_everything_held_as_stored(db: Database, zofia: int) -> No
     )
     assert data.absences == (
         HeldAbsence(date(2026, 11, 2), date(2026, 11, 2), cancelled=True),
+        HeldAbsence(date(2026, 11, 25), date(2026, 11, 27), cancelled=False),
         HeldAbsence(date(2026, 12, 1), date(2026, 12, 3), cancelled=False),
     )
     assert data.entries == (HeldKind("one_to_one", 2, 3), HeldKind("resident_contact", 1, 14))
@@ -145,7 +154,7 @@ def test_my_data_lists_everything_held_as_stored(db: Database, zofia: int) -> No
     assert data.nudges_paused is False
 
 
-def test_forget_me_asks_then_withdraws_entries_and_leaves_every_team(
+def test_forget_me_asks_then_keeps_the_entries_and_leaves_every_team(
     db: Database, zofia: int
 ) -> None:
     assert _forget(db) == ForgetNeedsConfirm()
@@ -164,18 +173,26 @@ def test_the_forgotten_row_keeps_no_name_and_no_telegram_id(db: Database, zofia:
     _forget(db, "confirm")
     with db.begin() as conn:
         held = privacy_store.held(conn, zofia)
+        rows = privacy_store.identifying_rows(conn, zofia, ZOFIA)
     assert held is not None
     assert (held.display_name, held.username) == (FORMER_MEMBER, None)
     # Telegram ids have at most 52 significant bits: this one is no one's.
     assert held.telegram_user_id == forgotten_user_id(zofia) < -(2**52)
-    assert held.memberships == held.absences == held.entries == held.targets_for_them == ()
-    assert (held.withdrawn, held.notes, held.day_totals, held.week_totals) == (3, 0, 0, 0)
-    assert (held.targets_set, held.nudges, held.default_team) == (0, (), None)
+    # What her teams' figures are made of stays, under the anonymous row: the North Ward
+    # membership ends today, the absence over today ends today, and the rest are deleted.
+    assert held.memberships == (
+        HeldMembership("North Ward", Role.ORGANISER, date(2026, 11, 2), MOMENT.today, ()),
+        HeldMembership("South Side", Role.ORGANISER, date(2026, 10, 1), date(2026, 11, 20), ()),
+    )
+    assert held.absences == (HeldAbsence(date(2026, 11, 25), MOMENT.today, cancelled=False),)
+    assert held.entries == (HeldKind("one_to_one", 2, 3), HeldKind("resident_contact", 1, 14))
+    assert (held.withdrawn, held.notes, held.day_totals, held.week_totals) == (0, 0, 3, 2)
+    assert held.targets_for_them == held.nudges == ()
+    assert (held.targets_set, held.default_team) == (0, None)
+    assert {ref: n for ref, n in rows.items() if n} == {}
 
 
-def test_absences_are_gone_after_forget_me_and_do_not_return_on_rejoining(
-    db: Database, zofia: int
-) -> None:
+def test_absences_do_not_return_on_rejoining(db: Database, zofia: int) -> None:
     _forget(db, "confirm")
     with db.begin() as conn:
         north = people.find_team(conn, "north-ward")
@@ -183,7 +200,9 @@ def test_absences_are_gone_after_forget_me_and_do_not_return_on_rejoining(
         again = make_member(conn, north.id, ZOFIA, "Zofia", Role.ORGANISER)
         assert again != zofia
         assert target_store.absences(conn, start=date.min, end=date.max, person_ids=[again]) == []
-        assert target_store.absences(conn, start=date.min, end=date.max, person_ids=[zofia]) == []
+        # The former member's span stays, counted in North Ward's past targets only.
+        kept = target_store.absences(conn, start=date.min, end=date.max, person_ids=[zofia])
+        assert [(a.starts_on, a.ends_on) for a in kept] == [(date(2026, 11, 25), MOMENT.today)]
     data = _as(db, ZOFIA, privacy.my_data, name="Zofia")
     assert data is not None
     assert data.absences == data.entries == data.targets_for_them == ()
