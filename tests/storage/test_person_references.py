@@ -179,9 +179,12 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
         assert shown in mine
     assert NOTE not in mine  # notes are counted, and read in /diary
 
+    totals = await bot.say(ADMIN_ID, "/totals north-ward")
+    assert f"• {NAME} (manager" in totals
     assert "/forgetme confirm" in await _zofia(bot, "/forgetme")
     done = await _zofia(bot, "/forgetme confirm")
-    assert done.startswith("Done: 1 entries removed")
+    assert done.startswith("Done: your name, username and notes are erased")
+    assert "Your 1 entry stays in your teams' totals as a former member's" in done
     await stored_replies_written(bot.app.bot_data)
 
     with _db(bot).begin() as conn:
@@ -199,6 +202,13 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
     left = [v for v in _rows_mentioning(bot) if not v.startswith("processed_update.key = ")]
     assert left == []
     assert await _zofia(bot, "/mydata") == NOTHING_HELD
+    # Her entry still counts in North Ward, on a line that names no one.
+    totals_after = await bot.say(ADMIN_ID, "/totals north-ward")
+    assert "Team: one-to-one 3/3" in totals.splitlines()
+    # The same count; the target was hers alone (managers have none), so it went with her.
+    assert "Team: one-to-one 3" in totals_after.splitlines()
+    assert "• former member (manager, joined Thu 26 Nov, left Thu 26 Nov)" in totals_after
+    assert NAME not in totals_after
 
 
 async def test_absences_do_not_return_when_a_forgotten_person_joins_again(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
@@ -10,11 +11,15 @@ import pytest
 from sqlalchemy import Connection
 
 from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.digest import TeamDigest, render_digest_text
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.names import distinct_names
+from organiser_bot.domain.periods import Period
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import TargetRow, person_scope, role_scope
-from organiser_bot.usecases import members, privacy
+from organiser_bot.usecases import members, privacy, reports
+from organiser_bot.usecases.digests import build_week
 from organiser_bot.usecases.privacy import ForgetNeedsConfirm, Forgotten, NothingHeld
 from storage import ledger, people, processed
 from storage import privacy as privacy_store
@@ -29,6 +34,7 @@ from storage.privacy import (
     forgotten_user_id,
 )
 from tests.digest_factories import LONDON, SETUP_AT, log, make_member, make_team
+from tests.usecases.test_digests import KINDS, MONDAY, known_dataset
 
 T = TypeVar("T")
 
@@ -249,3 +255,106 @@ def test_kept_replies_naming_her_are_blanked_and_others_kept(db: Database, zofia
         "cb:7": (),
         "cb:8": (replies["cb:8"],),
     }
+
+
+# Figures for the weeks before /forgetme, computed before and after it, from the digest tests'
+# known dataset: North Ward's Alex (one-to-ones in W45 and W47) and Jo (away Mon-Wed of W47)
+# forget themselves on Thu 26 Nov.
+ALEX, SAM, JO = 11, 12, 14
+#: W45 to W47: Mon 2 Nov to Sun 22 Nov.
+PAST = Period(date(2026, 11, 2), date(2026, 11, 23), "three weeks")
+
+
+def _figures(
+    conn: Connection, north: int
+) -> tuple[list[reports.MemberTotals], list[TeamDigest], list[reports.MemberTotals]]:
+    """North Ward's /totals over :data:`PAST`, every team's W47 digest, and /totals this week."""
+    this_week = Period(MOMENT.this_monday, MOMENT.this_monday + (PAST.end - PAST.start) / 3, "")
+    return (
+        reports.team_totals(conn, north, PAST),
+        build_week(conn, monday=MONDAY, kinds=KINDS),
+        reports.team_totals(conn, north, this_week),
+    )
+
+
+def _renamed(rows: list[reports.MemberTotals], names: dict[int, str]) -> list[object]:
+    return sorted(
+        (replace(r, name=names.get(r.person_id, r.name)) for r in rows), key=lambda r: r.person_id
+    )
+
+
+def _lines(digest: TeamDigest, names: dict[str, str]) -> list[str]:
+    text = render_digest_text(digest, KINDS)
+    for old, new in names.items():
+        text = text.replace(old, new)
+    return sorted(text.splitlines())
+
+
+def test_forget_me_leaves_past_totals_digests_and_the_median_as_they_were(db: Database) -> None:
+    ids = db.call(known_dataset)
+    with db.begin() as conn:
+        totals, digests, this_week = _figures(conn, ids.north)
+        alex = people.load_actor(conn, Identity(ALEX, "Alex"), admin_ids=frozenset()).person_id
+        jo = people.load_actor(conn, Identity(JO, "Jo"), admin_ids=frozenset()).person_id
+    assert alex is not None and jo is not None
+    assert totals[0].totals and digests[0].cross_team_median is not None  # figures to compare
+    for user_id in (ALEX, JO):
+        done = _as(db, user_id, lambda c, a: privacy.forget_me(c, a, ["confirm"], moment=MOMENT))
+        assert isinstance(done, Forgotten) and done.entries > 0
+    labels = distinct_names([(alex, FORMER_MEMBER, None), (jo, FORMER_MEMBER, None)])
+    assert sorted(labels.values()) == [f"{FORMER_MEMBER} (1)", f"{FORMER_MEMBER} (2)"]
+    with db.begin() as conn:
+        totals_after, digests_after, this_week_after = _figures(conn, ids.north)
+        assert [
+            ref
+            for p in (alex, jo)
+            for ref, n in privacy_store.identifying_rows(conn, p, ALEX if p == alex else JO).items()
+            if n
+        ] == []
+
+    # /totals over the past weeks: the same numbers, the two lines with no name.
+    assert _renamed(totals_after, {}) == _renamed(totals, labels)
+    before = reports.TeamTotals("North Ward", PAST, tuple(totals))
+    after = reports.TeamTotals("North Ward", PAST, tuple(totals_after))
+    # The same sums; kinds are listed in the order members are, and members by name.
+    assert sorted(after.summary()) == sorted(before.summary())
+    assert {r.name for r in totals_after if r.person_id in (alex, jo)} == set(labels.values())
+    # The W47 digests of every team: text, team line, trend and cross-team median.
+    by_name = {"Alex Jones": labels[alex], "Jo Brown": labels[jo]}
+    assert [d.team_name for d in digests_after] == [d.team_name for d in digests]
+    for was, now in zip(digests, digests_after, strict=True):
+        assert (now.attainment, now.cross_team_median, now.teams_compared, now.trend) == (
+            was.attainment,
+            was.cross_team_median,
+            was.teams_compared,
+            was.trend,
+        )
+        assert _lines(now, {}) == _lines(was, by_name)
+        assert "Alex" not in render_digest_text(now, KINDS)
+    # This week: every count stays; they are members until today, and measured until then.
+    assert {r.person_id: r.totals for r in this_week_after} == {
+        r.person_id: r.totals for r in this_week
+    }
+    assert {r.left_on for r in this_week_after if r.person_id in (alex, jo)} == {MOMENT.today}
+
+
+def test_a_personal_target_goes_and_the_role_target_applies(db: Database) -> None:
+    ids = db.call(known_dataset)
+    with db.begin() as conn:
+        totals, digests, _ = _figures(conn, ids.north)
+        sam = people.load_actor(conn, Identity(SAM, "Sam"), admin_ids=frozenset()).person_id
+    _as(db, SAM, lambda c, a: privacy.forget_me(c, a, ["confirm"], moment=MOMENT))
+    with db.begin() as conn:
+        totals_after, digests_after, _ = _figures(conn, ids.north)
+    # Sam's 12 a week was his own; organisers' 14 applies to the former member instead.
+    [was] = [r for r in totals if r.person_id == sam]
+    [now] = [r for r in totals_after if r.person_id == sam]
+    assert (now.name, now.totals) == (FORMER_MEMBER, was.totals)
+    assert (was.targets["one_to_one"], now.targets["one_to_one"]) == (3 * 12, 3 * 14)
+    north = next(d for d in digests_after if d.team_name == "North Ward")
+    [former] = [m for m in north.members if m.name == FORMER_MEMBER]
+    assert former.targets["one_to_one"] == 14
+    assert (
+        north.trend[-1].totals
+        == next(d for d in digests if d.team_name == "North Ward").trend[-1].totals
+    )
