@@ -13,9 +13,9 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import digests, entries, groups, onboarding, reports
+from handlers import digests, entries, groups, onboarding, pickers, reports
 from handlers.errors import on_error
-from handlers.keyboards import UNDO_PREFIX
+from handlers.keyboards import REMOVE_PICK_PREFIX, TARGET_PICK_PREFIX, UNDO_PREFIX
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -82,6 +82,9 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # The bot added to, removed from or silenced in a group.
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CallbackQueryHandler(entries.on_undo_button, pattern=f"^{UNDO_PREFIX}"))
+    # Members chosen from a list (/target member, /remove <team>).
+    app.add_handler(CallbackQueryHandler(pickers.on_target_tap, pattern=f"^{TARGET_PICK_PREFIX}"))
+    app.add_handler(CallbackQueryHandler(pickers.on_remove_tap, pattern=f"^{REMOVE_PICK_PREFIX}"))
     # Edits of earlier messages correct their entries; must come before the new-message handler.
     app.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, entries.on_edit)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
-from telegram.constants import ChatType
 
 from charts.rendering import render_digest
 from handlers.common import moment, run_as_actor
+from handlers.groups import place_of
 from handlers.posting import post_digest
 from handlers.replies import reply
 from handlers.texts import digests as texts
 from organiser_bot.context import BotContext
+from organiser_bot.domain.permissions import usable_in
+from organiser_bot.domain.refusals import Action
 from organiser_bot.usecases import digests, ledger_report
 
 
@@ -21,7 +23,7 @@ async def cmd_digest(update: Update, context: BotContext) -> None:
     topic the command was sent in, if any)."""
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
-    if chat.type == ChatType.PRIVATE:
+    if not usable_in(Action.PREVIEW_DIGEST, place_of(chat)):
         await reply(update, context, texts.DIGEST_IN_PRIVATE)
         return
     at = moment(context)

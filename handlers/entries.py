@@ -7,12 +7,14 @@ from datetime import datetime
 from telegram import Message, ReplyKeyboardRemove, Update
 
 from handlers import texts as help_texts
-from handlers.common import load, moment, run_as_actor
+from handlers.common import load, moment, run_as_actor, stored_replies_written
 from handlers.keyboards import one_tap_keyboard, parse_undo, undo_button
 from handlers.replies import answer_tap, edit_tapped, reply
 from handlers.texts import entries as texts
+from handlers.texts import privacy as privacy_texts
 from organiser_bot.context import BotContext
-from organiser_bot.usecases import logbook, members
+from organiser_bot.domain.permissions import Who, who_is
+from organiser_bot.usecases import logbook, members, privacy
 
 
 async def _log(
@@ -149,12 +151,15 @@ async def cmd_resume(update: Update, context: BotContext) -> None:
 async def cmd_forgetme(update: Update, context: BotContext) -> None:
     """Erase the caller's data, after asking them to confirm."""
     if update.effective_message:
+        # Replies still queued for storing (they can quote notes) are written first, so the
+        # forgetting blanks them too.
+        await stored_replies_written(context.bot_data)
         outcome = await run_as_actor(
-            update, context, members.forget_me, list(context.args or []), moment=moment(context)
+            update, context, privacy.forget_me, list(context.args or []), moment=moment(context)
         )
         # Someone who has left every team has no buttons to tap any more.
-        markup = ReplyKeyboardRemove() if isinstance(outcome, members.Forgotten) else None
-        await reply(update, context, texts.forget(outcome), reply_markup=markup)
+        markup = ReplyKeyboardRemove() if isinstance(outcome, privacy.Forgotten) else None
+        await reply(update, context, privacy_texts.forget(outcome), reply_markup=markup)
 
 
 async def on_other_private(update: Update, context: BotContext) -> None:
@@ -162,7 +167,7 @@ async def on_other_private(update: Update, context: BotContext) -> None:
     if not update.effective_message:
         return
     actor = await load(update, context)
-    if not actor.is_member and not actor.is_admin:
+    if who_is(actor) is Who.STRANGER:
         await reply(update, context, help_texts.NOT_A_MEMBER)
         return
     await reply(

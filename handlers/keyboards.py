@@ -11,6 +11,10 @@ from organiser_bot.domain.roles import Role
 
 #: Callback data prefix for the Undo button: ``u:<chat id>:<message id>`` (well under 64 bytes).
 UNDO_PREFIX = "u:"
+#: Callback data prefix for a member tapped in a ``/target`` list (``handlers.pickers``).
+TARGET_PICK_PREFIX = "tp:"
+#: Callback data prefix for a member tapped in a ``/remove`` list, and for its confirmation.
+REMOVE_PICK_PREFIX = "rp:"
 
 
 def one_tap_keyboard(actor: Actor, kinds: KindRegistry) -> ReplyKeyboardMarkup | None:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
 
 from handlers import texts as help_texts
 from handlers.common import load, moment, run_as_actor
-from handlers.groups import tell_privately
+from handlers.groups import place_of, tell_privately
 from handlers.keyboards import one_tap_keyboard
 from handlers.menu import set_manager_menu
 from handlers.replies import reply
 from handlers.texts import onboarding as texts
 from organiser_bot.context import BotContext
+from organiser_bot.domain.permissions import Who, usable_in, who_is
+from organiser_bot.domain.refusals import Action
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases import onboarding
 
@@ -24,7 +25,7 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     kinds = context.bot_data.kinds
     if not context.args:
         actor = await load(update, context)
-        if actor.is_member or actor.is_admin:
+        if who_is(actor) is not Who.STRANGER:
             await reply(
                 update,
                 context,
@@ -102,7 +103,7 @@ async def cmd_bind(update: Update, context: BotContext) -> None:
     """Make this group, or the forum topic it is sent in, the team's chat: ``/bind <team>``."""
     if not (msg := update.effective_message) or not (chat := update.effective_chat):
         return
-    if chat.type == ChatType.PRIVATE:
+    if not usable_in(Action.BIND_CHAT, place_of(chat)):
         await reply(update, context, texts.BIND_IN_PRIVATE)
         return
     bound = await run_as_actor(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
+from handlers import pickers
 from handlers.common import moment, run_as_actor
 from handlers.replies import reply
+from handlers.texts import privacy as privacy_texts
 from handlers.texts import reports as texts
 from organiser_bot.context import BotContext
-from organiser_bot.usecases import members, reports
+from organiser_bot.usecases import exports, members, privacy, reports, targets
 
 
 async def _reply(update: Update, context: BotContext, text: str) -> None:
@@ -51,26 +53,28 @@ async def cmd_export(update: Update, context: BotContext) -> None:
     if not (msg := update.effective_message):
         return
     export = await run_as_actor(
-        update, context, reports.export_csv, list(context.args or []), moment=moment(context)
+        update, context, exports.export_csv, list(context.args or []), moment=moment(context)
     )
-    await msg.reply_document(
-        InputFile(export.content, filename=texts.export_filename(export.period)),
-        caption=texts.export_caption(export),
-    )
+    with export.file:
+        # Streamed from the temporary file as it is uploaded, not read into memory first.
+        document = InputFile(
+            export.file, filename=texts.export_filename(export.period), read_file_handle=False
+        )
+        await msg.reply_document(document, caption=texts.export_caption(export))
 
 
 async def cmd_target(update: Update, context: BotContext) -> None:
-    """Set a weekly target for a role or a person."""
-    target = await run_as_actor(
-        update, context, reports.set_target, list(context.args or []), moment=moment(context)
+    """Set, clear or reset a weekly target for a role or a member (or list members to choose)."""
+    outcome = await run_as_actor(
+        update, context, targets.set_target, list(context.args or []), moment=moment(context)
     )
-    await _reply(update, context, texts.target_set(target))
+    await pickers.answer_target(update, context, outcome)
 
 
 async def cmd_mydata(update: Update, context: BotContext) -> None:
     """Tell the caller what the bot holds about them."""
-    data = await run_as_actor(update, context, reports.my_data)
-    await _reply(update, context, texts.my_data(data))
+    data = await run_as_actor(update, context, privacy.my_data)
+    await _reply(update, context, privacy_texts.my_data(data, moment(context).kinds))
 
 
 async def cmd_remove(update: Update, context: BotContext) -> None:
@@ -78,4 +82,4 @@ async def cmd_remove(update: Update, context: BotContext) -> None:
     outcome = await run_as_actor(
         update, context, members.remove_member, list(context.args or []), moment=moment(context)
     )
-    await _reply(update, context, texts.remove_member(outcome))
+    await pickers.answer_remove(update, context, outcome)

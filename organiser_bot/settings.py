@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     digest_schedule: str = "mon 09:00"
     nudge_schedule: str = "thu 17:00"
     log_level: str = "INFO"
+    #: Days a note is kept: notes of entries dated longer ago are erased by a daily job.
+    notes_retention_days: int = Field(default=365, ge=1)
 
     @field_validator("timezone")
     @classmethod

@@ -14,6 +14,7 @@ from organiser_bot.domain.access import Actor, Identity, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Tenure
+from organiser_bot.domain.teams import match_slug
 from storage.models import (
     ActivityKind,
     Invite,
@@ -182,15 +183,15 @@ def set_nudges_paused(conn: Connection, person_id: int, paused: bool) -> None:
     conn.execute(update(_person).where(_person.c.id == person_id).values(nudges_paused=paused))
 
 
-def find_person_by_username(conn: Connection, username: str) -> Person | None:
-    """The person with a Telegram @username (case-insensitive, ``@`` optional), or None."""
-    found = fetch_all(
+def people_with_username(conn: Connection, username: str) -> list[Person]:
+    """Everyone stored with a Telegram @username (case-insensitive, ``@`` optional): usually
+    one person, more when someone gave the name up and has not written since."""
+    return fetch_all(
         conn,
-        select_model(Person).where(
-            func.lower(col(Person.username)) == username.lower().lstrip("@")
-        ),
+        select_model(Person)
+        .where(func.lower(col(Person.username)) == username.lower().lstrip("@"))
+        .order_by(col(Person.id)),
     )
-    return found[0] if found else None
 
 
 # Team reads run in most commands: like the actor's, their statements are built once.
@@ -200,9 +201,15 @@ _TEAMS_BY_NAME = _LIVE_TEAMS.order_by(col(Team.name))
 
 
 def find_team(conn: Connection, slug: str) -> Team | None:
-    """The live team with ``slug``, or None."""
+    """The live team with ``slug``, or None. A short name typed without its accents finds the
+    one team it can only mean (:func:`organiser_bot.domain.teams.match_slug`: ``lodz-polnoc``
+    finds ``łódź-północ``)."""
     found = fetch_all(conn, _TEAM_BY_SLUG, {"slug": slug})
-    return found[0] if found else None
+    if found:
+        return found[0]
+    teams = list_teams(conn)
+    matched = match_slug(slug, (t.slug for t in teams))
+    return next((t for t in teams if t.slug == matched), None)
 
 
 def list_teams(conn: Connection) -> list[Team]:

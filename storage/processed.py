@@ -10,9 +10,10 @@ of every update a unit of work ran for is written in that unit's transaction
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, or_, select, update
 
 from storage.models import ProcessedUpdate
 from storage.query import table_of
@@ -79,3 +80,28 @@ def forget_chat(conn: Connection, chat_id: int) -> int:
         .values(reply=None)
     )
     return result.rowcount
+
+
+def forget_replies(
+    conn: Connection, *, before: datetime, sources: Iterable[tuple[int, int]] = ()
+) -> int:
+    """Blank the replies kept for updates carried out before ``before`` (aware UTC), and for
+    the messages ``sources`` ((chat id, message id): the message and each of its edits), since
+    replies can quote notes. The keys stay, so a redelivery still changes nothing. Returns how
+    many replies were blanked."""
+    kept = _processed.c.reply.is_not(None)
+    blanked = conn.execute(
+        update(_processed).where(kept, _processed.c.processed_at < before).values(reply=None)
+    ).rowcount
+    pairs = list(sources)
+    for i in range(0, len(pairs), 100):
+        keys = [f"m:{chat}:{message}" for chat, message in pairs[i : i + 100]]
+        edits = [
+            _processed.c.key.like(f"e:{chat}:{message}:%") for chat, message in pairs[i : i + 100]
+        ]
+        blanked += conn.execute(
+            update(_processed)
+            .where(kept, or_(_processed.c.key.in_(keys), *edits))
+            .values(reply=None)
+        ).rowcount
+    return blanked

@@ -444,6 +444,17 @@ class Updates:
         # Each message's last edit date: successive edits of a message are dated apart, as
         # Telegram's are when a person edits it again.
         self._edit_dates: dict[tuple[int, int], int] = {}
+        # Each sender's name and @username as last sent: a person keeps them from one update
+        # to the next, as on Telegram, unless a test gives a name again.
+        self._senders: dict[int, tuple[str, str | None]] = {}
+
+    def _sender(self, user_id: int, first_name: str | None, username: str | None) -> JSON:
+        # No name given: the name (and, unless given, the username) the person last sent.
+        if first_name is None:
+            first_name, last_username = self._senders.get(user_id, ("Test", None))
+            username = username or last_username
+        self._senders[user_id] = (first_name, username)
+        return self.user(user_id, first_name, username)
 
     def _update(self, **payload: JSON) -> JSON:
         return {"update_id": next(self._update_ids), **payload}
@@ -478,7 +489,7 @@ class Updates:
         user_id: int,
         text: str,
         *,
-        first_name: str = "Test",
+        first_name: str | None = None,
         username: str | None = None,
         date: int | None = None,
         entities: list[JSON] | None = None,
@@ -488,15 +499,16 @@ class Updates:
         Args:
             user_id: The sender's Telegram id (also the chat's id).
             text: The message text; a leading ``/command`` gets a ``bot_command`` entity.
-            first_name: The sender's first name.
-            username: The sender's @username, if any.
+            first_name: The sender's first name (default: as they last sent it, else "Test").
+            username: The sender's @username, if any (default with no ``first_name``: as
+                they last sent it).
             date: When Telegram stamped it, in Unix seconds (default: ``now``).
             entities: Entities instead of the automatic ``bot_command`` one.
         """
-        chat: JSON = {"id": user_id, "type": "private", "first_name": first_name}
-        if username:
-            chat["username"] = username
-        user = self.user(user_id, first_name, username)
+        user = self._sender(user_id, first_name, username)
+        chat: JSON = {"id": user_id, "type": "private", "first_name": user["first_name"]}
+        if "username" in user:
+            chat["username"] = user["username"]
         return self._update(message=self._message(user, chat, text, date, entities))
 
     def group(
@@ -506,14 +518,14 @@ class Updates:
         text: str,
         *,
         chat_type: str = "supergroup",
-        first_name: str = "Test",
+        first_name: str | None = None,
         username: str | None = None,
         date: int | None = None,
         entities: list[JSON] | None = None,
     ) -> JSON:
         """A text message from a person in a group chat (``chat_type`` "group" or "supergroup")."""
         chat: JSON = {"id": chat_id, "type": chat_type, "title": f"Test {chat_type}"}
-        user = self.user(user_id, first_name, username)
+        user = self._sender(user_id, first_name, username)
         return self._update(message=self._message(user, chat, text, date, entities))
 
     def edited(self, original: JSON, new_text: str) -> JSON:
@@ -535,13 +547,13 @@ class Updates:
         return self._update(edited_message=message)
 
     def callback_query(
-        self, user_id: int, data: str, *, message: JSON, first_name: str = "Test"
+        self, user_id: int, data: str, *, message: JSON, first_name: str | None = None
     ) -> JSON:
         """A tap on an inline button carrying ``data`` under the bot's ``message`` (a dict)."""
         chat_id = int(message["chat"]["id"])
         query: JSON = {
             "id": str(10**15 + next(self._query_ids)),
-            "from": self.user(user_id, first_name),
+            "from": self._sender(user_id, first_name, None),
             "message": copy.deepcopy(message),
             "chat_instance": str(abs(chat_id) * 7919 % 10**18),
             "data": data,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import singledispatch
 
 from organiser_bot.domain.access import Actor
+from organiser_bot.domain.permissions import Who, permits, who_is
 from organiser_bot.domain.refusals import (
     Action,
     NoManagedTeam,
@@ -62,10 +63,10 @@ Managing teams:
 /invite <team> <role> [uses] [days] — invite link
   (roles: organiser, councillor, caseworker, manager)
 /revoke <code> — withdraw an invite
-/target <role|@user> <kind> <n> [team] — set a weekly target
+/target <role|@user|member> <kind> <n|none|reset> [team] — set, clear or reset a weekly target
 /totals [team|all|@user] [period] — totals against targets
 /team [team] — members and their roles
-/remove <team> @user — end someone's membership (asks first)
+/remove <team> [@user] — end someone's membership (asks first; no @user: choose from a list)
 /export [period] — entries as CSV
 /ledger — when each team's digest went out
 In a team's group chat: /bind <team> (make it, or the topic you send it in, the team's chat),
@@ -79,12 +80,13 @@ ADMIN_HELP = (
 
 def help_text(actor: Actor) -> str:
     """The help a person sees, according to their role."""
-    if not actor.is_member and not actor.is_admin:
+    if who_is(actor) is Who.STRANGER:
         return NOT_A_MEMBER
     text = MEMBER_HELP if actor.is_member else "You're an admin but not in a team yet."
-    if actor.is_manager:
+    # The managers' requests that name no team (/newteam, /totals, ...) and the admins' /newkind.
+    if permits(actor, Action.CREATE_TEAM, team_id=None):
         text += MANAGER_HELP
-    if actor.is_admin:
+    if permits(actor, Action.ADD_KIND, team_id=None):
         text += ADMIN_HELP
     return text
 
@@ -139,7 +141,7 @@ def _(refusal: NotAMember) -> str:
 def _(refusal: NotPermitted) -> str:
     if refusal.team_name is not None and refusal.action in _ONLY_TEAM_MANAGERS:
         return _ONLY_TEAM_MANAGERS[refusal.action].format(team=refusal.team_name)
-    return _ONLY_MANAGERS[refusal.action]
+    return _ONLY_MANAGERS.get(refusal.action, "You can't do that.")
 
 
 @refusal_text.register

@@ -1,4 +1,4 @@
-"""What the bot says about logging: confirmations, undo, edits, absences, nudges and /forgetme."""
+"""What the bot says about logging: confirmations, undo, edits, absences and nudges."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from organiser_bot.usecases.logbook import (
 )
 from organiser_bot.usecases.members import (
     ABSENCE_BACKDATE_WEEKS,
-    FORGET_CONFIRM,
     AbsenceBackwards,
     AbsenceCancelled,
     AbsenceRecorded,
@@ -32,10 +31,7 @@ from organiser_bot.usecases.members import (
     AbsenceTooLong,
     AbsenceTooOld,
     AwayUsage,
-    ForgetNeedsConfirm,
-    Forgotten,
     NoAbsenceToCancel,
-    NothingHeld,
     NudgesSet,
 )
 
@@ -277,16 +273,6 @@ def nudges(outcome: NudgesSet) -> str:
     return "✓ Nudges back on: one private reminder midweek if you're behind pace."
 
 
-def forget(outcome: ForgetNeedsConfirm | Forgotten) -> str:
-    """The reply to ``/forgetme``: what it would do, or what it did."""
-    if isinstance(outcome, Forgotten):
-        return f"Done: {outcome.entries} entries removed, notes erased, and you've left every team."
-    return (
-        "This erases your notes, removes all your entries from the totals and takes you out "
-        f"of every team. It can't be undone. To go ahead: /forgetme {FORGET_CONFIRM}"
-    )
-
-
 def _sentence(message: str) -> str:
     """``message`` ended as a sentence: a reason that leads into its example (``Try 18:30:``)
     is read here before another sentence, so its colon becomes a full stop."""
@@ -359,8 +345,3 @@ def _(refusal: AbsenceTooOld) -> str:
 @refusal_text.register
 def _(refusal: NoAbsenceToCancel) -> str:
     return "No absence to cancel."
-
-
-@refusal_text.register
-def _(refusal: NothingHeld) -> str:
-    return "The bot holds nothing about you."

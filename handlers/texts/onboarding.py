@@ -173,12 +173,21 @@ def kind_added(kind: Kind) -> str:
 
 @refusal_text.register
 def _(refusal: TeamNameInvalid) -> str:
-    return f"Give the team a name of up to {MAX_TEAM_NAME} characters, e.g. /newteam North Ward"
+    return (
+        f"Give the team a name of up to {MAX_TEAM_NAME} characters with a letter or digit in it "
+        "(letters of any script count; emoji and punctuation alone don't), "
+        "e.g. /newteam North Ward"
+    )
 
 
 @refusal_text.register
 def _(refusal: TeamExists) -> str:
-    return f"A team called {refusal.slug} already exists."
+    if refusal.suggestion is None:
+        return f"A team called {refusal.slug} already exists. Give yours a name of its own."
+    return (
+        f"A team called {refusal.slug} already exists. Give yours a name of its own, "
+        f"e.g. /newteam {refusal.suggestion}"
+    )
 
 
 @refusal_text.register

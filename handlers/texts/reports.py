@@ -1,5 +1,5 @@
-"""What the bot says when people read: their week and diary, team totals and members, exports,
-targets, and what it holds about them."""
+"""What the bot says when people read: their week and diary, team totals and members, exports
+and targets (what it holds about them is :mod:`handlers.texts.privacy`)."""
 
 from __future__ import annotations
 
@@ -8,38 +8,24 @@ from datetime import timedelta
 from handlers.texts import refusal_text
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.periods import Period
-from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Pace
+from organiser_bot.usecases.exports import CsvExport
 from organiser_bot.usecases.members import (
     MemberRemoved,
     NotInTeam,
     RemoveNeedsConfirm,
     RemoveNotPermitted,
     RemoveSelf,
-    RemoveUnknownMember,
     RemoveUsage,
 )
 from organiser_bot.usecases.reports import (
     DIARY_LIMIT,
     BadPeriod,
-    CsvExport,
     Diary,
     KindWeek,
-    MyData,
     MyWeek,
-    NotInManagedTeams,
-    NotRoleOrMember,
-    TargetOutOfRange,
-    TargetSet,
-    TargetUsage,
     TeamListing,
     TeamTotals,
-    UnknownKind,
-    UnknownMember,
-)
-
-TARGET_USAGE = (
-    "Usage: /target <role|@user> <kind> <n> [team], e.g. /target organiser 121 12 north-ward"
 )
 
 
@@ -77,7 +63,8 @@ def my_week(week: MyWeek, kinds: KindRegistry) -> str:
 
 
 def diary(diary: Diary, kinds: KindRegistry) -> str:
-    """The reply to ``/diary``: entries grouped by day, with time, count, kind and note."""
+    """The reply to ``/diary``: entries grouped by day, with count, kind and note, and the time
+    of day when the person gave one."""
     if not diary.entries:
         return f"No entries in {diary.period.label}."
     lines = [f"Your diary · {diary.period.label}"]
@@ -89,7 +76,8 @@ def diary(diary: Diary, kinds: KindRegistry) -> str:
         count = f"{entry.count} × " if entry.count != 1 else ""
         team = f" #{entry.team_slug}" if entry.team_slug else ""
         note = f" — {entry.note}" if entry.note else ""
-        lines.append(f"  {entry.at:%H:%M} {count}{kinds.get(entry.kind).label}{team}{note}")
+        at = f"{entry.at:%H:%M} " if entry.at is not None else ""
+        lines.append(f"  {at}{count}{kinds.get(entry.kind).label}{team}{note}")
     if diary.truncated:
         lines.append(f"(first {DIARY_LIMIT} shown; use a shorter period)")
     return "\n".join(lines)
@@ -132,7 +120,10 @@ def team_listing(teams: tuple[TeamListing, ...]) -> str:
         chat = "has a chat" if team.has_chat else f"no chat yet: /bind {team.slug} in its group"
         lines = [f"{team.name} ({team.slug}) · {len(team.members)} members · {chat}"]
         lines += [
-            f"• {m.name}" + (f" @{m.username}" if m.username else "") + f" — {m.role.value}"
+            f"• {m.name}"
+            # A name shared in the team already ends with its ``(@username)``.
+            + (f" @{m.username}" if m.username and f"(@{m.username})" not in m.name else "")
+            + f" — {m.role.value}"
             for m in team.members
         ]
         blocks.append("\n".join(lines))
@@ -152,65 +143,17 @@ def export_caption(export: CsvExport) -> str:
     )
 
 
-def target_set(outcome: TargetSet) -> str:
-    """The reply to ``/target``, with the target it replaced."""
-    whose = f"{outcome.whose.value}s" if isinstance(outcome.whose, Role) else outcome.whose
-    team = outcome.team_name or "every team"
-    was = f" (was {outcome.previous})" if outcome.previous is not None else ""
-    return f"✓ Weekly {outcome.kind.label} target for {whose} in {team}: {outcome.weekly}{was}."
-
-
-def my_data(data: MyData | None) -> str:
-    """The reply to ``/mydata``."""
-    if data is None:
-        return "The bot holds nothing about you."
-    teams = ", ".join(f"{tr.name} ({tr.role.value})" for tr in data.teams) or "none"
-    return (
-        f"Name: {data.name}\nTeams: {teams}\n"
-        f"Entries: {data.entries} ({data.with_notes} with notes)\nNudges: "
-        f"{'paused' if data.nudges_paused else 'on'}\n"
-        "/diary shows your entries; /undo removes the latest; /forgetme erases everything."
-    )
-
-
 @refusal_text.register
 def _(refusal: BadPeriod) -> str:
     return str(refusal.error)
 
 
-@refusal_text.register
-def _(refusal: UnknownMember) -> str:
-    return f"No member {refusal.username}."
-
-
-@refusal_text.register
-def _(refusal: NotInManagedTeams) -> str:
-    return f"{refusal.username} isn't in a team you manage."
-
-
-@refusal_text.register
-def _(refusal: TargetUsage) -> str:
-    return TARGET_USAGE
-
-
-@refusal_text.register
-def _(refusal: UnknownKind) -> str:
-    return f"Unknown kind {refusal.word!r}. " + TARGET_USAGE
-
-
-@refusal_text.register
-def _(refusal: TargetOutOfRange) -> str:
-    return f"The target must be a whole number from 0 to {refusal.maximum}."
-
-
-@refusal_text.register
-def _(refusal: NotRoleOrMember) -> str:
-    return f"{refusal.word!r} is neither a role nor an @user. " + TARGET_USAGE
-
-
 # --- /remove -------------------------------------------------------------------------------------
 
-REMOVE_USAGE = "Usage: /remove <team> @username — ends their membership of the team today."
+REMOVE_USAGE = (
+    "Usage: /remove <team> [@username] — ends their membership of the team today; without an "
+    "@username, choose from the team's members."
+)
 
 
 def remove_member(outcome: RemoveNeedsConfirm | MemberRemoved) -> str:
@@ -240,13 +183,11 @@ def _(refusal: RemoveNotPermitted) -> str:
 
 
 @refusal_text.register
-def _(refusal: RemoveUnknownMember) -> str:
-    return f"No member {refusal.username}."
-
-
-@refusal_text.register
 def _(refusal: NotInTeam) -> str:
-    return f"{refusal.username} isn't a member of {refusal.team_name}."
+    return (
+        f"{refusal.username} isn't a member of {refusal.team_name}. Check the spelling, or leave "
+        "out the @username to choose from the team's members."
+    )
 
 
 @refusal_text.register

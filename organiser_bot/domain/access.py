@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from organiser_bot.domain.roles import Role
+from organiser_bot.domain.teams import match_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +53,10 @@ class Actor:
         return next((tr.role for tr in self.teams if tr.team_id == team_id), None)
 
     def team_by_slug(self, slug: str) -> TeamRole | None:
-        """The membership whose team slug is ``slug``."""
-        return next((tr for tr in self.teams if tr.slug == slug), None)
+        """The membership whose team slug is ``slug``, or that ``slug`` typed without its
+        accents can only mean (:func:`organiser_bot.domain.teams.match_slug`)."""
+        matched = match_slug(slug, (tr.slug for tr in self.teams))
+        return next((tr for tr in self.teams if tr.slug == matched), None)
 
     @property
     def default_team(self) -> TeamRole | None:

@@ -40,7 +40,8 @@ def as_actor(
     """
 
     def unit(conn: Connection) -> T:
-        actor = load_actor(conn, identity, admin_ids=admin_ids)
+        # Every update carries the sender's current name and @username: the stored ones follow.
+        actor = load_actor(conn, identity, admin_ids=admin_ids, refresh=True)
         return fn(conn, actor, *args, **kwargs)
 
     return unit

@@ -18,7 +18,8 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.digest import TeamDigest
 from organiser_bot.domain.moment import Moment
-from organiser_bot.domain.refusals import Refusal
+from organiser_bot.domain.permissions import Place, permits
+from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.digests import ChatNotBound, build_week
@@ -150,7 +151,9 @@ def group_week(conn: Connection, actor: Actor, chat_id: int, *, moment: Moment) 
     team = chats.team_for_chat(conn, chat_id)
     if team is None:
         raise ChatNotBound()
-    if actor.role_in(team.id) is None and not actor.is_admin:
+    if not permits(actor, Action.GROUP_TOTALS, team_id=team.id, place=Place.GROUP):
+        # The group is the team's chat, where its digest is posted under its name: naming the
+        # team there tells no one in the group anything new.
         raise NotInChatTeam(team.name)
     [digest] = build_week(
         conn, monday=moment.this_monday, kinds=moment.kinds, team_ids=[team.id], preview=True

@@ -31,8 +31,10 @@ from organiser_bot.domain.digest import (
 )
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
-from organiser_bot.domain.refusals import Action, Refusal
+from organiser_bot.domain.permissions import Place, permits
+from organiser_bot.domain.refusals import Action, NotPermitted, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import (
     AbsenceRow,
@@ -45,7 +47,6 @@ from organiser_bot.domain.targets import (
     prorated_week,
 )
 from organiser_bot.usecases.actors import read_only
-from organiser_bot.usecases.guards import require_manages
 from storage import activities, chats, ledger, people
 from storage import targets as target_store
 from storage.models import Team
@@ -154,7 +155,10 @@ def _member_targets(
 
 def _member_weeks(data: _Loaded, team_id: int, monday: date) -> list[MemberWeek]:
     out = []
-    for m in data.members.get(team_id, []):
+    members = data.members.get(team_id, [])
+    # Labels from everyone who has been a member, so they stay the same from week to week.
+    names = distinct_names([(m.person_id, m.display_name, m.username) for m in members])
+    for m in members:
         targets, away = _member_targets(data, team_id, m, monday)
         daily = {k: tuple(v) for k, v in sorted(data.daily.get((team_id, m.person_id), {}).items())}
         logged = any(sum(v) for v in daily.values())
@@ -166,7 +170,7 @@ def _member_weeks(data: _Loaded, team_id: int, monday: date) -> list[MemberWeek]
             continue
         if m.role is Role.MANAGER and not targets and not logged:
             continue
-        out.append(MemberWeek(m.display_name, m.role.value, daily, targets, away, member_days))
+        out.append(MemberWeek(names[m.person_id], m.role.value, daily, targets, away, member_days))
     return out
 
 
@@ -358,7 +362,10 @@ def preview_for_chat(conn: Connection, actor: Actor, chat_id: int, *, moment: Mo
     team = chats.team_for_chat(conn, chat_id)
     if team is None:
         raise ChatNotBound()
-    require_manages(actor, Action.PREVIEW_DIGEST, team_id=team.id, team_name=team.name)
+    if not permits(actor, Action.PREVIEW_DIGEST, team_id=team.id, place=Place.GROUP):
+        # The chat is the team's own, where its digest is posted under its name: naming the
+        # team there tells no one in the group anything new.
+        raise NotPermitted(Action.PREVIEW_DIGEST, team.name)
     [digest] = build_week(
         conn,
         monday=moment.this_monday,

@@ -26,7 +26,7 @@ from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import Period, PeriodError, as_utc, parse_period
 from organiser_bot.domain.refusals import Action
 from organiser_bot.usecases.actors import read_only
-from organiser_bot.usecases.guards import require_manager
+from organiser_bot.usecases.guards import permitted_teams, require_manager
 from organiser_bot.usecases.reports import BadPeriod
 from storage import activities, audit, people
 from storage.activities import ExportedEntry
@@ -167,7 +167,7 @@ def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
         period = parse_period(" ".join(args) or None, today=moment.today)
     except PeriodError as exc:
         raise BadPeriod(exc) from None
-    team_ids = [t.id for t in people.list_teams(conn) if actor.manages(t.id)]
+    team_ids = [t.id for t in permitted_teams(actor, Action.EXPORT, people.list_teams(conn))]
     # Handed to the caller open (it sends the document, then closes it): no ``with`` here.
     file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")  # noqa: SIM115
     try:

@@ -23,7 +23,7 @@ from organiser_bot.domain.periods import iso_week_label
 from organiser_bot.domain.refusals import Action, NoManagedTeam
 from organiser_bot.domain.schedule import WeeklySchedule, digest_due_for_chat, week_slot
 from organiser_bot.usecases.actors import read_only
-from organiser_bot.usecases.guards import require_manager
+from organiser_bot.usecases.guards import permitted_teams, require_manager
 from storage import chats, ledger, people
 from storage.models import DigestLedger, Team
 
@@ -146,7 +146,7 @@ def ledger_report(
         NoManagedTeam: A manager or admin with no team to show.
     """
     require_manager(actor, Action.SEE_LEDGER)
-    visible = [t for t in people.list_teams(conn) if actor.manages(t.id)]
+    visible = permitted_teams(actor, Action.SEE_LEDGER, people.list_teams(conn))
     if not visible:
         raise NoManagedTeam()
     now, tz = moment.now, moment.tz

@@ -16,6 +16,7 @@ from organiser_bot.domain.access import Actor, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import as_utc, iso_week_label, local_date, week_monday
+from organiser_bot.domain.permissions import permits
 from organiser_bot.domain.quicklog import (
     LineError,
     ParsedEntry,
@@ -24,11 +25,11 @@ from organiser_bot.domain.quicklog import (
     is_chatter,
     parse_quick_log,
 )
-from organiser_bot.domain.refusals import NotAMember, Refusal
+from organiser_bot.domain.refusals import Action, NotAMember, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import week_targets
 from organiser_bot.domain.teams import slugify
-from organiser_bot.usecases.guards import require_member
+from organiser_bot.usecases.guards import permits_member, require_member
 from storage import activities, audit, corrections
 from storage.activities import NewEntry
 from storage.models import Activity
@@ -393,6 +394,7 @@ def _resolve(
                 source_chat_id=chat_id,
                 source_message_id=message_id,
                 source_line=i,
+                time_given=entry.timed,
             )
         )
     return out
@@ -501,7 +503,7 @@ def undo_source(
         NotYourEntries: they are someone else's.
         AlreadyUndone: they were undone before.
     """
-    if actor.person_id is None:
+    if actor.person_id is None or not permits(actor, Action.UNDO_BUTTON, team_id=None):
         raise NotAMember()
     rows = activities.entries_from_source(conn, chat_id, message_id)
     if not rows:
@@ -534,7 +536,7 @@ def undo_last(conn: Connection, actor: Actor, *, moment: Moment) -> Undone:
         NotAMember: the actor is in no team.
         NothingToUndo: the actor has no live entry.
     """
-    person_id = require_member(actor)
+    person_id = require_member(actor, Action.UNDO)
     source = activities.last_live_source(conn, person_id)
     if source is None:
         raise NothingToUndo()
@@ -584,7 +586,7 @@ def edit_text(
         UnreadableLine: a line of the edit could not be read; the entries are unchanged.
         UnknownTeamTag: a ``#team`` is not one of the actor's teams; the entries are unchanged.
     """
-    if not actor.is_member or actor.person_id is None:
+    if not permits_member(actor, Action.EDIT_ENTRY) or actor.person_id is None:
         return None
     rows = activities.entries_from_source(conn, chat_id, message_id)
     if not rows:
@@ -639,13 +641,14 @@ def edit_text(
         old = by_line.pop(new.source_line, None)
         if old is None:
             activities.record(conn, [new], now=now)
-        elif not old.deleted and (old.team_id, old.kind, old.count, old.occurred_at, old.note) == (
-            new.team_id,
-            new.kind,
-            new.count,
-            new.occurred_at,
-            new.note,
-        ):
+        elif not old.deleted and (
+            old.team_id,
+            old.kind,
+            old.count,
+            old.occurred_at,
+            old.note,
+            old.time_given,
+        ) == (new.team_id, new.kind, new.count, new.occurred_at, new.note, new.time_given):
             continue
         else:
             activities.replace(conn, old, new, now=now)

@@ -1,4 +1,4 @@
-"""Use cases a member runs on their own account (absences, nudges, their data), and a manager's
+"""Use cases a member runs on their own account (absences, nudges), and a manager's
 ending of someone's membership (``/remove``).
 
 Each returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`; the
@@ -15,19 +15,30 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import parse_day
-from organiser_bot.domain.refusals import Refusal, UnknownTeam
+from organiser_bot.domain.permissions import permits
+from organiser_bot.domain.refusals import Action, Refusal, UnknownTeam
 from organiser_bot.domain.targets import AbsenceRow
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import require_member
-from storage import audit, inbox, people, processed
+from organiser_bot.usecases.identities import (
+    MemberChoice,
+    NoOneToChoose,
+    StaleChoice,
+    StaleReason,
+    UnknownMember,
+    choice_of,
+    current_member,
+    members_named,
+    narrowed,
+)
+from storage import audit, people
 from storage import targets as target_store
+from storage.people import CurrentMember
 
 #: Longest absence, in days (both ends included).
 MAX_ABSENCE_DAYS = 366
 #: How far back a member may record an absence themselves, and how far back ``/away`` lists.
 ABSENCE_BACKDATE_WEEKS = 8
-#: The one argument that makes ``/forgetme`` go ahead.
-FORGET_CONFIRM = "confirm"
 #: The last argument that makes ``/remove <team> @username`` go ahead.
 REMOVE_CONFIRM = "confirm"
 #: The ``/away`` argument that withdraws the latest absence.
@@ -67,18 +78,6 @@ class NudgesSet:
     paused: bool
 
 
-@dataclass(frozen=True, slots=True)
-class ForgetNeedsConfirm:
-    """``/forgetme`` without ``confirm``: nothing was done; the person is told what it would do."""
-
-
-@dataclass(frozen=True, slots=True)
-class Forgotten:
-    """The person's notes were erased, ``entries`` entries withdrawn and every team left."""
-
-    entries: int
-
-
 # Refusals particular to these commands. Each leaves the database as it was.
 
 
@@ -102,10 +101,6 @@ class NoAbsenceToCancel(Refusal):
     """``/away cancel`` with no absence from ``ABSENCE_BACKDATE_WEEKS`` ago onwards."""
 
 
-class NothingHeld(Refusal):
-    """``/forgetme`` from someone the bot holds nothing about."""
-
-
 def away(
     conn: Connection, actor: Actor, args: list[str], *, moment: Moment
 ) -> Absences | AbsenceCancelled | AbsenceRecorded:
@@ -125,7 +120,7 @@ def away(
         AwayUsage: the days cannot be read.
         AbsenceBackwards, AbsenceTooLong, AbsenceTooOld: the days make no acceptable absence.
     """
-    person_id = require_member(actor)
+    person_id = require_member(actor, Action.RECORD_ABSENCE)
     today = moment.today
     earliest = today - timedelta(weeks=ABSENCE_BACKDATE_WEEKS)
     if not args or args[0].lower() == AWAY_CANCEL:
@@ -178,46 +173,9 @@ def set_paused(conn: Connection, actor: Actor, paused: bool) -> NudgesSet:
     Raises:
         NotAMember: the actor is in no team.
     """
-    person_id = require_member(actor)
+    person_id = require_member(actor, Action.PAUSE_NUDGES if paused else Action.RESUME_NUDGES)
     people.set_nudges_paused(conn, person_id, paused)
     return NudgesSet(paused)
-
-
-def forget_me(
-    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
-) -> ForgetNeedsConfirm | Forgotten:
-    """``/forgetme``: erase the actor's notes, withdraw their entries and leave every team.
-
-    Asks first; ``/forgetme confirm`` does it. Digests already sent keep their counts.
-
-    Args:
-        args: The command's words; exactly ``confirm`` (any case) goes ahead.
-
-    Returns:
-        :class:`ForgetNeedsConfirm` without the confirmation, else :class:`Forgotten`.
-
-    Raises:
-        NothingHeld: the bot holds nothing about the actor.
-    """
-    if actor.person_id is None:
-        raise NothingHeld()
-    if [a.lower() for a in args] != [FORGET_CONFIRM]:
-        return ForgetNeedsConfirm()
-    erased = people.forget_person(conn, actor.person_id, now=moment.now)
-    # What they typed is also kept, briefly, to carry updates out exactly once: the replies
-    # kept for redelivery (which quote notes) and the inbox's finished updates.
-    processed.forget_chat(conn, actor.identity.user_id)
-    inbox.forget_user(conn, actor.identity.user_id)
-    audit.record(
-        conn,
-        at=moment.now,
-        actor=None,
-        action="forget",
-        entity="person",
-        entity_id=actor.person_id,
-        entries=erased,
-    )
-    return Forgotten(erased)
 
 
 # --- /remove -------------------------------------------------------------------------------------
@@ -253,13 +211,6 @@ class RemoveNotPermitted(Refusal):
 
 
 @dataclass
-class RemoveUnknownMember(Refusal):
-    """No one has the Telegram ``@username``."""
-
-    username: str
-
-
-@dataclass
 class NotInTeam(Refusal):
     """``username`` is not a current member of ``team_name``."""
 
@@ -271,50 +222,128 @@ class RemoveSelf(Refusal):
     """A manager tried to remove themselves (an admin can)."""
 
 
+@dataclass(frozen=True, slots=True)
+class RemovePick:
+    """``/remove <team>`` without an ``@username``, or one several members hold: nothing was
+    done; the manager chooses the member from ``choice``."""
+
+    team_name: str
+    choice: MemberChoice
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveTap:
+    """A member tapped in a :class:`RemovePick` (``confirm`` False) or on the confirmation that
+    follows (``confirm`` True): who asked (Telegram user id), the team and the person."""
+
+    asker: int
+    team_id: int
+    person_id: int
+    confirm: bool = False
+
+
 def remove_member(
     conn: Connection, actor: Actor, args: list[str], *, moment: Moment
-) -> RemoveNeedsConfirm | MemberRemoved:
-    """``/remove <team> @username [confirm]``: end someone's membership of a team today.
+) -> RemoveNeedsConfirm | MemberRemoved | RemovePick:
+    """``/remove <team> [@username|name] [confirm]``: end someone's membership of a team today.
 
     Today is their last day as a member (``membership.left_on``, inclusive): their targets stop
     counting after it, past weeks still count the days they were a member, and the team no
     longer lists them. Their entries stay. Asks first; with ``confirm`` it is done and audited.
+    Without an ``@username`` (optionally with part of a name), the team's current members are
+    offered to choose from (:class:`RemovePick`).
 
     Raises:
         RemoveNotPermitted: the actor manages no team and is not an admin.
-        RemoveUsage: no team or no ``@username`` given.
+        RemoveUsage: no team given.
         UnknownTeam: the actor manages no team of that name.
-        RemoveUnknownMember: no one has that ``@username``.
-        NotInTeam: they are not a current member of the team.
+        NotInTeam: no current member of the team has that ``@username`` (the same whether or
+            not someone elsewhere has it).
+        NoOneToChoose: no current member of the team matches the name.
         RemoveSelf: a manager (not an admin) named themselves.
     """
-    if not actor.is_manager:
+    if not permits(actor, Action.REMOVE_MEMBER, team_id=None):
         raise RemoveNotPermitted()
-    if len(args) < 2 or not args[1].startswith("@") or len(args[1]) < 2:
+    if not args or (args[1:] and args[1].startswith("@") and len(args[1]) < 2):
         raise RemoveUsage()
     team = people.find_team(conn, slugify(args[0]))
-    if team is None or not actor.manages(team.id):
+    if team is None or not permits(actor, Action.REMOVE_MEMBER, team_id=team.id):
         raise UnknownTeam(args[0])
-    found = people.find_person_by_username(conn, args[1])
-    if found is None:
-        raise RemoveUnknownMember(args[1])
-    current = {m.person_id for m in people.team_members(conn, team.id, current=True)}
-    if found.id not in current:
-        raise NotInTeam(args[1], team.name)
-    if found.id == actor.person_id and not actor.is_admin:
+    if not args[1:] or not args[1].startswith("@"):
+        name = " ".join(args[1:]) or None
+        members = [
+            m
+            for m in narrowed(people.current_members(conn, team_ids=[team.id]), name)
+            if m.person_id != actor.person_id
+            or permits(actor, Action.REMOVE_ONESELF, team_id=team.id)
+        ]
+        if not members:
+            raise NoOneToChoose(team.name, name)
+        return RemovePick(team.name, choice_of(members, name=name))
+    try:
+        found = members_named(conn, actor, args[1], Action.REMOVE_MEMBER, team_id=team.id)
+    except UnknownMember:
+        raise NotInTeam(args[1], team.name) from None
+    if len(found) > 1:
+        return RemovePick(team.name, choice_of(found, username=args[1]))
+    [member] = found
+    if [a.lower() for a in args[2:]] != [REMOVE_CONFIRM]:
+        if _removing_oneself(actor, member):
+            raise RemoveSelf()
+        return RemoveNeedsConfirm(member.display_name, team.name, team.slug, args[1], moment.today)
+    return _end_membership(conn, actor, member, moment=moment)
+
+
+def remove_chosen(
+    conn: Connection, actor: Actor, tap: RemoveTap, *, moment: Moment
+) -> RemoveNeedsConfirm | MemberRemoved:
+    """A member tapped in a :class:`RemovePick`: ask to confirm; the confirmation tapped: end
+    their membership today, as :func:`remove_member` does.
+
+    Raises:
+        StaleChoice: the tap is not the asker's, or the person is no longer a current member of
+            a team the actor may remove members from.
+        RemoveSelf: a manager (not an admin) chose themselves.
+    """
+    if tap.asker != actor.identity.user_id:
+        raise StaleChoice(StaleReason.NOT_YOURS)
+    member = current_member(
+        conn, actor, Action.REMOVE_MEMBER, team_id=tap.team_id, person_id=tap.person_id
+    )
+    if member is None:
+        raise StaleChoice(StaleReason.GONE)
+    if not tap.confirm:
+        if _removing_oneself(actor, member):
+            raise RemoveSelf()
+        handle = f"@{member.username}" if member.username else ""
+        return RemoveNeedsConfirm(
+            member.display_name, member.team_name, member.team_slug, handle, moment.today
+        )
+    return _end_membership(conn, actor, member, moment=moment)
+
+
+def _removing_oneself(actor: Actor, member: CurrentMember) -> bool:
+    """True when the actor would end their own membership and the table does not allow it."""
+    return member.person_id == actor.person_id and not permits(
+        actor, Action.REMOVE_ONESELF, team_id=member.team_id
+    )
+
+
+def _end_membership(
+    conn: Connection, actor: Actor, member: CurrentMember, *, moment: Moment
+) -> MemberRemoved:
+    if _removing_oneself(actor, member):
         raise RemoveSelf()
     today = moment.today
-    if [a.lower() for a in args[2:]] != [REMOVE_CONFIRM]:
-        return RemoveNeedsConfirm(found.display_name, team.name, team.slug, args[1], today)
-    people.end_membership(conn, person_id=found.id, team_id=team.id, left_on=today)
+    people.end_membership(conn, person_id=member.person_id, team_id=member.team_id, left_on=today)
     audit.record(
         conn,
         at=moment.now,
         actor=actor.person_id,
         action="remove",
         entity="membership",
-        entity_id=team.id,
-        person_id=found.id,
+        entity_id=member.team_id,
+        person_id=member.person_id,
         left_on=today.isoformat(),
     )
-    return MemberRemoved(found.display_name, team.name, today)
+    return MemberRemoved(member.display_name, member.team_name, today)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor, TeamRole
 from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.permissions import Place, permits, permits_every_team
 from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
@@ -44,9 +45,12 @@ class TeamNameInvalid(Refusal):
 
 @dataclass
 class TeamExists(Refusal):
-    """A team with the short name ``slug`` exists already."""
+    """A team with the short name ``slug`` exists already; ``suggestion`` is a name whose short
+    name is free (the name asked for with a number after it), or None when none of the first
+    few is."""
 
     slug: str
+    suggestion: str | None = None
 
 
 @dataclass
@@ -278,10 +282,10 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
     if not slug or len(name) > MAX_TEAM_NAME:
         raise TeamNameInvalid()
     if people.find_team(conn, slug):
-        raise TeamExists(slug)
+        raise TeamExists(slug, _free_team_name(conn, name))
     person_id = people.ensure_person(conn, actor.identity, now=now)
     team_id = people.create_team(conn, name=name, slug=slug, now=now)
-    if not actor.is_admin:
+    if not permits_every_team(actor, Action.INVITE):
         # Admins manage every team already; a manager who creates a team becomes its manager.
         people.add_membership(
             conn,
@@ -296,6 +300,17 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
         conn, at=now, actor=person_id, action="create", entity="team", entity_id=team_id, name=name
     )
     return TeamCreated(name, slug)
+
+
+def _free_team_name(conn: Connection, name: str) -> str | None:
+    """``name`` with the first of 2..9 after it whose short name no team has, cut to fit
+    ``MAX_TEAM_NAME``; None when all are taken. Short names stay distinct: a team is never
+    given a short name it did not ask for."""
+    for n in range(2, 10):
+        candidate = f"{name[: MAX_TEAM_NAME - 2].rstrip()} {n}"
+        if people.find_team(conn, slugify(candidate)) is None:
+            return candidate
+    return None
 
 
 def create_invite(
@@ -482,10 +497,14 @@ def bind_chat(
     team = people.find_team(conn, slugify(slug))
     if team is None:
         raise NoTeamCalled(slug)
-    require_manages(actor, Action.BIND_CHAT, team_id=team.id, team_name=team.name)
+    require_manages(
+        actor, Action.BIND_CHAT, team_id=team.id, team_name=team.name, place=Place.GROUP
+    )
     current = chats.team_for_chat(conn, chat_id)
     taken = current if current is not None and current.id != team.id else None
-    if taken is not None and not actor.manages(taken.id):
+    if taken is not None and not permits(
+        actor, Action.BIND_CHAT, team_id=taken.id, place=Place.GROUP
+    ):
         raise ChatTaken(taken.name, team.name)
     before = chats.team_chat(conn, team.id)
     left = before if before is not None and before.chat_id != chat_id else None

@@ -1,4 +1,5 @@
-"""Use cases that read: my week, my diary, team totals, members, CSV export, targets, my data.
+"""Use cases that read: my week, my diary, team totals, members, targets (the CSV export is
+:mod:`organiser_bot.usecases.exports`, my data :mod:`organiser_bot.usecases.privacy`).
 
 Each returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`; the
 refusals particular to these commands are defined here and worded by the adapter.
@@ -6,18 +7,17 @@ refusals particular to these commands are defined here and worded by the adapter
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection
 
-from organiser_bot.domain.access import Actor, TeamRole
-from organiser_bot.domain.kinds import Kind
+from organiser_bot.domain.access import Actor
 from organiser_bot.domain.moment import Moment
-from organiser_bot.domain.periods import Period, PeriodError, parse_period
+from organiser_bot.domain.names import distinct_names
+from organiser_bot.domain.periods import Period, PeriodError, as_utc, parse_period
+from organiser_bot.domain.permissions import permits
 from organiser_bot.domain.refusals import Action, NoManagedTeam, Refusal, UnknownTeam
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import (
@@ -25,19 +25,15 @@ from organiser_bot.domain.targets import (
     expected_by,
     pace,
     period_targets,
-    person_scope,
-    role_scope,
 )
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases import logbook
 from organiser_bot.usecases.actors import read_only
-from organiser_bot.usecases.guards import require_manager, require_manages, require_member
-from organiser_bot.usecases.onboarding import NoTeamCalled
-from storage import activities, audit, chats, people
+from organiser_bot.usecases.guards import permitted_teams, require_manager, require_member
+from organiser_bot.usecases.identities import UnknownMember
+from storage import activities, chats, people
 from storage import targets as target_store
 
-#: Largest weekly target ``/target`` accepts.
-MAX_TARGET = 1000
 #: Most entries ``/diary`` lists at once.
 DIARY_LIMIT = 200
 
@@ -50,45 +46,6 @@ class BadPeriod(Refusal):
     """The period text could not be read; ``error`` says why."""
 
     error: PeriodError
-
-
-@dataclass
-class UnknownMember(Refusal):
-    """No one has the Telegram ``@username``."""
-
-    username: str
-
-
-@dataclass
-class NotInManagedTeams(Refusal):
-    """``@username`` is in none of the teams the person manages."""
-
-    username: str
-
-
-class TargetUsage(Refusal):
-    """``/target`` with too few words, or without a team where one is needed."""
-
-
-@dataclass
-class UnknownKind(Refusal):
-    """``word`` names no kind of activity."""
-
-    word: str
-
-
-@dataclass
-class TargetOutOfRange(Refusal):
-    """The target is not a whole number from 0 to ``maximum``."""
-
-    maximum: int
-
-
-@dataclass
-class NotRoleOrMember(Refusal):
-    """``word`` is neither a role nor an ``@username``."""
-
-    word: str
 
 
 # Outcomes.
@@ -140,7 +97,8 @@ class DiaryEntry:
 
     Attributes:
         on: The local day it counts for.
-        at: When it happened, in the configured zone.
+        at: When it happened, in the configured zone, when the person gave a time of day;
+            None otherwise (the day alone is known).
         count: How many.
         kind: The kind's key.
         team_slug: The team's short name when the person is in more than one team, else None.
@@ -148,7 +106,7 @@ class DiaryEntry:
     """
 
     on: date
-    at: datetime
+    at: datetime | None
     count: int
     kind: str
     team_slug: str | None
@@ -170,6 +128,8 @@ class MemberTotals:
     """One member's totals and targets over a period.
 
     Attributes:
+        name: Display name, with ``(@username)`` or ``(n)`` when another member of the team
+            shares it (:func:`~organiser_bot.domain.names.distinct_names`).
         totals: Count per kind key.
         targets: Target per kind key, summed over the period's weeks (zeros left out).
         weeks_away: Weeks of absence over the period.
@@ -213,7 +173,12 @@ class TeamTotals:
 
 @dataclass(frozen=True, slots=True)
 class ListedMember:
-    """A member as ``/team`` lists them."""
+    """A member as ``/team`` lists them.
+
+    Attributes:
+        name: Display name, with ``(@username)`` or ``(n)`` when another member shares it
+            (:func:`~organiser_bot.domain.names.distinct_names`).
+    """
 
     name: str
     username: str | None
@@ -230,45 +195,6 @@ class TeamListing:
     members: tuple[ListedMember, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CsvExport:
-    """A CSV document (UTF-8) of ``rows`` entries over ``period``, notes included."""
-
-    period: Period
-    rows: int
-    content: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class TargetSet:
-    """A weekly target set.
-
-    Attributes:
-        kind: The kind the target is for.
-        whose: A role (its target for everyone in it), or the display name of one person.
-        team_name: The team it applies in; None for every team.
-        weekly: The new weekly target.
-        previous: The target it replaced, if one was set at the same scope.
-    """
-
-    kind: Kind
-    whose: Role | str
-    team_name: str | None
-    weekly: int
-    previous: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class MyData:
-    """What the bot holds about a person: name, teams, entries and whether nudges are paused."""
-
-    name: str
-    teams: tuple[TeamRole, ...]
-    entries: int
-    with_notes: int
-    nudges_paused: bool
-
-
 def _period(text: str | None, *, today: date) -> Period:
     try:
         return parse_period(text, today=today)
@@ -283,7 +209,7 @@ def my_week(conn: Connection, actor: Actor, *, moment: Moment) -> MyWeek:
     Raises:
         NotAMember: the person is in no team.
     """
-    require_member(actor)
+    require_member(actor, Action.SEE_WEEK)
     monday = moment.this_monday
     elapsed = moment.days_elapsed
     teams = []
@@ -318,7 +244,7 @@ def my_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Moment)
         NotAMember: the person is in no team.
         BadPeriod: the period could not be read.
     """
-    person_id = require_member(actor)
+    person_id = require_member(actor, Action.SEE_DIARY)
     period = _period(" ".join(args) or None, today=moment.today)
     rows = activities.diary(
         conn, person_id=person_id, start=period.start, end=period.end, limit=DIARY_LIMIT
@@ -328,7 +254,7 @@ def my_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Moment)
     entries = tuple(
         DiaryEntry(
             r.occurred_on,
-            r.occurred_at.astimezone(moment.tz),
+            as_utc(r.occurred_at).astimezone(moment.tz) if r.time_given else None,
             r.count,
             r.kind,
             slugs.get(r.team_id) if several else None,
@@ -343,8 +269,10 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
     """Totals per member and kind over ``period``, with targets summed over its weeks (each
     pro-rated for absence, for the days outside the member's membership period and for weeks
     the period covers only in part). Someone who was not a member at any time in the period is
-    left out unless they logged something in it (then with counts only)."""
+    left out unless they logged something in it (then with counts only). Members who share a
+    display name are told apart (:func:`~organiser_bot.domain.names.distinct_names`)."""
     members = people.team_members(conn, team_id)
+    names = distinct_names([(m.person_id, m.display_name, m.username) for m in members])
     ids = [m.person_id for m in members]
     totals = activities.totals_by_member(conn, team_id=team_id, start=period.start, end=period.end)
     overrides = target_store.overrides(conn, team_ids=[team_id])
@@ -368,7 +296,7 @@ def team_totals(conn: Connection, team_id: int, period: Period) -> list[MemberTo
         out.append(
             MemberTotals(
                 m.person_id,
-                m.display_name,
+                names[m.person_id],
                 m.role,
                 counts,
                 targets,
@@ -399,8 +327,8 @@ def totals(
     Raises:
         NotPermitted: the person is neither a manager nor an admin.
         BadPeriod: the period could not be read.
-        UnknownMember: no one has that ``@username``.
-        NotInManagedTeams: that person is in none of the teams the person manages.
+        UnknownMember: no one in the teams the person may see has that ``@username`` (also
+            when someone in another team has it: the reply reveals nothing about that team).
         UnknownTeam: the person manages no team of that name.
         NoManagedTeam: the person manages no team at all.
     """
@@ -416,27 +344,25 @@ def totals(
         # Not a team: perhaps a period, e.g. "/totals 4w".
         period_text, who = " ".join(args), None
     period = _period(period_text, today=moment.today)
-    managed = [t for t in people.list_teams(conn) if actor.manages(t.id)]
+    managed = permitted_teams(actor, Action.SEE_TOTALS, people.list_teams(conn))
     if who is None:
         chosen = actor.default_team
         teams = [t for t in managed if chosen and t.id == chosen.team_id] or managed[:1]
     elif who.lower() == "all":
         teams = managed
     elif who.startswith("@"):
-        found = people.find_person_by_username(conn, who)
-        if found is None:
-            raise UnknownMember(who)
+        holders = {p.id for p in people.people_with_username(conn, who)}
         blocks = []
-        for team in managed:
-            rows = [m for m in team_totals(conn, team.id, period) if m.person_id == found.id]
+        for team in managed if holders else ():
+            rows = [m for m in team_totals(conn, team.id, period) if m.person_id in holders]
             if rows:
                 blocks.append(TeamTotals(team.name, period, tuple(rows)))
         if not blocks:
-            raise NotInManagedTeams(who)
+            raise UnknownMember(who)
         return tuple(blocks)
     else:
         named = people.find_team(conn, slugify(who))
-        if named is None or not actor.manages(named.id):
+        if named is None or not permits(actor, Action.SEE_TOTALS, team_id=named.id):
             raise UnknownTeam(who)
         teams = [named]
     if not teams:
@@ -459,164 +385,18 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamL
     require_manager(actor, Action.LIST_MEMBERS)
     if args:
         team = people.find_team(conn, slugify(args[0]))
-        if team is None or not actor.manages(team.id):
+        if team is None or not permits(actor, Action.LIST_MEMBERS, team_id=team.id):
             raise UnknownTeam(args[0])
         teams = [team]
     else:
-        teams = [t for t in people.list_teams(conn) if actor.manages(t.id)]
+        teams = permitted_teams(actor, Action.LIST_MEMBERS, people.list_teams(conn))
     bound = {team.id for team, _ in chats.bound_chats(conn)}
-    return tuple(
-        TeamListing(
-            team.name,
-            team.slug,
-            team.id in bound,
-            tuple(
-                ListedMember(m.display_name, m.username, m.role)
-                for m in people.team_members(conn, team.id, current=True)
-            ),
-        )
-        for team in teams
-    )
-
-
-#: The CSV columns of ``/export``, in order.
-CSV_COLUMNS = ("date", "time", "team", "person", "kind", "count", "note", "recorded_at")
-
-
-@read_only
-def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> CsvExport:
-    """``/export [period]``: entries of the teams the caller manages, notes included (only
-    managers of the team and admins ever receive notes).
-
-    Returns:
-        The CSV: one row per live entry, local date and time, kinds by label.
-
-    Raises:
-        NotPermitted: the person is neither a manager nor an admin.
-        BadPeriod: the period could not be read.
-    """
-    require_manager(actor, Action.EXPORT)
-    period = _period(" ".join(args) or None, today=moment.today)
-    team_ids = [t.id for t in people.list_teams(conn) if actor.manages(t.id)]
-    rows = activities.export_rows(conn, team_ids=team_ids, start=period.start, end=period.end)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        at = row.occurred_at.astimezone(moment.tz)
-        writer.writerow(
-            [
-                f"{row.occurred_on}",
-                f"{at:%H:%M}",
-                row.team_slug,
-                row.person_name,
-                moment.kinds.get(row.kind).label,
-                row.count,
-                row.note or "",
-                "",
-            ]
-        )
-    audit.record(
-        conn,
-        at=moment.now,
-        actor=actor.person_id,
-        action="export",
-        entity="activity",
-        entity_id=None,
-        rows=len(rows),
-        period=period.label,
-    )
-    return CsvExport(period, len(rows), buf.getvalue().encode("utf-8"))
-
-
-def set_target(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> TargetSet:
-    """``/target <role|@user> <kind> <n> [team]``: override a weekly target.
-
-    Without a team, an admin sets the target for every team, and a manager for their default
-    team if they manage it, else the first team they manage.
-
-    Raises:
-        NotPermitted: the person is neither a manager nor an admin, or does not manage the team.
-        TargetUsage: fewer than three words, or no team to set it in.
-        UnknownKind: the second word names no kind.
-        TargetOutOfRange: the number is not a whole number from 0 to ``MAX_TARGET``.
-        NoTeamCalled: no team has that short name.
-        UnknownMember: no one has that ``@username``.
-        NotRoleOrMember: the first word is neither a role nor an ``@username``.
-    """
-    require_manager(actor, Action.SET_TARGET)
-    if len(args) < 3:
-        raise TargetUsage()
-    who, kind_word, n_text = args[0], args[1], args[2]
-    kind = moment.kinds.lookup(kind_word)
-    if kind is None:
-        raise UnknownKind(kind_word)
-    if not n_text.isdigit() or int(n_text) > MAX_TARGET:
-        raise TargetOutOfRange(MAX_TARGET)
-    team_id: int | None = None
-    team_name: str | None = None
-    if len(args) > 3:
-        team = people.find_team(conn, slugify(args[3]))
-        if team is None:
-            raise NoTeamCalled(args[3])
-        team_id, team_name = team.id, team.name
-    if team_id is None and not actor.is_admin:
-        default = actor.default_team
-        managed = [tr for tr in actor.teams if tr.role is Role.MANAGER]
-        pick = default if default and default.role is Role.MANAGER else next(iter(managed), None)
-        if pick is None:
-            raise TargetUsage()
-        team_id, team_name = pick.team_id, pick.name
-    if team_id is not None and team_name is not None:
-        require_manages(actor, Action.SET_TARGET, team_id=team_id, team_name=team_name)
-    whose: Role | str
-    if who.startswith("@"):
-        found = people.find_person_by_username(conn, who)
-        if found is None:
-            raise UnknownMember(who)
-        scope, whose = person_scope(found.id), found.display_name
-    else:
-        role = Role.parse(who)
-        if role is None:
-            raise NotRoleOrMember(who)
-        scope, whose = role_scope(role), role
-    now = moment.now
-    person_id = people.ensure_person(conn, actor.identity, now=now)
-    weekly = int(n_text)
-    previous = target_store.set_target(
-        conn, team_id=team_id, scope=scope, kind=kind.key, weekly=weekly, by=person_id, now=now
-    )
-    audit.record(
-        conn,
-        at=now,
-        actor=person_id,
-        action="set",
-        entity="target",
-        entity_id=team_id,
-        scope=scope,
-        kind=kind.key,
-        weekly=weekly,
-        previous=previous,
-    )
-    return TargetSet(kind, whose, team_name, weekly, previous)
-
-
-@read_only
-def my_data(conn: Connection, actor: Actor) -> MyData | None:
-    """``/mydata``: what the bot holds about the caller.
-
-    Returns:
-        None when the bot holds nothing about them (no person stored).
-    """
-    if actor.person_id is None:
-        return None
-    rows = activities.diary(
-        conn, person_id=actor.person_id, start=date.min, end=date.max, limit=100_000
-    )
-    return MyData(
-        actor.identity.display_name,
-        actor.teams,
-        len(rows),
-        sum(1 for r in rows if r.note),
-        actor.nudges_paused,
-    )
+    listings = []
+    for team in teams:
+        # Told apart as in /totals and the digest: labels from everyone who has been a member.
+        everyone = people.team_members(conn, team.id)
+        names = distinct_names([(m.person_id, m.display_name, m.username) for m in everyone])
+        current = people.team_members(conn, team.id, current=True)
+        listed = tuple(ListedMember(names[m.person_id], m.username, m.role) for m in current)
+        listings.append(TeamListing(team.name, team.slug, team.id in bound, listed))
+    return tuple(listings)

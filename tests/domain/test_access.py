@@ -73,3 +73,11 @@ def test_default_team_is_the_chosen_one_else_the_first_membership() -> None:
     assert actor(SOUTH, NORTH, default_team_id=EAST_ID).default_team == SOUTH
     # No memberships: no default team, whatever is stored.
     assert actor(default_team_id=1).default_team is None
+
+
+def test_team_by_slug_finds_a_short_name_typed_without_its_accents() -> None:
+    lodz = TeamRole(7, "łódź-północ", "Łódź Północ", Role.ORGANISER)
+    sam = actor(NORTH, lodz)
+    assert sam.team_by_slug("lodz-polnoc") == lodz
+    assert sam.team_by_slug("łódź-północ") == lodz
+    assert sam.team_by_slug("lodz") is None

@@ -396,3 +396,17 @@ def test_migration_backfills_weekly_totals_from_daily_totals(tmp_path: Path) -> 
     engine.dispose()
     weeks = {(week, n) for week, kinds in series.items() for n in kinds.values()}
     assert weeks == {(date(2026, 11, 23), 5), (date(2026, 11, 30), 4)}
+
+
+def test_find_team_takes_a_short_name_without_accents_only_when_it_means_one_team(
+    db: Database,
+) -> None:
+    with db.begin() as conn:
+        lodz = people.create_team(conn, name="Łódź Północ", slug="łódź-północ", now=NOW)
+        people.create_team(conn, name="Café", slug="café", now=NOW)
+        people.create_team(conn, name="Cafe", slug="cafe", now=NOW)
+        found = people.find_team(conn, "lodz-polnoc")
+        assert found is not None and found.id == lodz
+        exact = people.find_team(conn, "cafe")  # the exact short name wins over a folded one
+        assert exact is not None and exact.slug == "cafe"
+        assert people.find_team(conn, "lodz") is None

@@ -1,4 +1,4 @@
-"""A member's own account: absences, nudges and /forgetme as typed outcomes and refusals."""
+"""A member's own account: absences and nudges as typed outcomes and refusals."""
 
 from __future__ import annotations
 
@@ -22,15 +22,12 @@ from organiser_bot.usecases.members import (
     AbsenceTooLong,
     AbsenceTooOld,
     AwayUsage,
-    ForgetNeedsConfirm,
-    Forgotten,
     NoAbsenceToCancel,
-    NothingHeld,
     NudgesSet,
 )
 from storage import people
 from storage.engine import Database
-from tests.digest_factories import LONDON, log, make_member, make_team
+from tests.digest_factories import LONDON, make_member, make_team
 
 #: Thursday 26 Nov 2026.
 MOMENT = Moment(now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tz=LONDON, kinds=KindRegistry())
@@ -109,21 +106,3 @@ def test_someone_in_no_team_is_refused(db: Database) -> None:
         _away(db, user_id=STRANGER)
     with pytest.raises(NotAMember):
         _as(STRANGER, lambda conn, a: members.set_paused(conn, a, True), db)
-    with pytest.raises(NothingHeld):
-        _as(STRANGER, lambda conn, a: members.forget_me(conn, a, [], moment=MOMENT), db)
-
-
-def test_forget_me_asks_then_withdraws_entries_and_memberships(db: Database, sam: int) -> None:
-    with db.begin() as conn:
-        [team] = people.load_actor(conn, Identity(SAM, "Sam"), admin_ids=frozenset()).teams
-        log(conn, sam, team.team_id, "one_to_one", 2, date(2026, 11, 24), note="tenants")
-        log(conn, sam, team.team_id, "casework", 1, date(2026, 11, 25))
-
-    def forget(*args: str) -> object:
-        return _as(SAM, lambda conn, a: members.forget_me(conn, a, list(args), moment=MOMENT), db)
-
-    assert forget() == ForgetNeedsConfirm()
-    assert forget("confirm", "now") == ForgetNeedsConfirm()
-    assert forget("Confirm") == Forgotten(entries=2)
-    with db.begin() as conn:
-        assert not people.load_actor(conn, Identity(SAM, "Sam"), admin_ids=frozenset()).teams
