@@ -470,3 +470,45 @@ async def test_export_tells_two_people_of_one_name_apart(offline_bot: OfflineBot
         for r in rows
     }
     assert len(people) == 2, rows
+
+
+# --- right-to-left names in the text replies ----------------------------------------------------
+
+
+def _first_strong(line: str) -> str:
+    """The direction a Telegram client gives a line (Unicode bidi rules P2-P3): that of its
+    first letter with a strong direction, skipping isolates; "L" when it has none."""
+    depth = 0
+    for ch in line:
+        if ch in "\u2066\u2067\u2068":
+            depth += 1
+        elif ch == "\u2069":
+            depth = max(0, depth - 1)
+        elif depth == 0 and unicodedata.bidirectional(ch) in {"L", "R", "AL"}:
+            return "L" if unicodedata.bidirectional(ch) == "L" else "R"
+    return "L"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a /totals or digest line that starts with an Arabic name is laid out right to left",
+)
+async def test_english_lines_about_a_right_to_left_name_stay_left_to_right(
+    offline_bot: OfflineBot,
+) -> None:
+    # "• علي حسن (organiser, joined Thu 26 Nov): one-to-one 2/9": its first strong letter is
+    # Arabic, so the English line is set right to left, right-aligned among left-aligned ones.
+    bot = offline_bot
+    slug = await _newteam(bot, "North Ward")
+    assert "Welcome" in await _invite(bot, slug, 7701, "علي حسن")
+    assert "Welcome" in await _invite(bot, slug, 7702, "Jo")
+    group = -100770
+    await bot.say(ADMIN_ID, f"/bind {slug}", chat_id=group, chat_type="group")
+    for text in (
+        await bot.say(ADMIN_ID, f"/totals {slug}"),
+        await bot.say(ADMIN_ID, f"/team {slug}"),
+        await bot.say(ADMIN_ID, "/digest", chat_id=group, chat_type="group"),
+    ):
+        lines = _member_lines(text)
+        assert any("علي حسن" in x for x in lines), text
+        assert all(_first_strong(x) == "L" for x in lines), lines
