@@ -247,8 +247,9 @@ def _named(person_id: int, user_id: int) -> ColumnElement[bool]:
 def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], ColumnElement[bool]]:
     """For each of :data:`REFERENCES`, which of its table's rows identify the person.
 
-    Entries (without notes), running totals, memberships and absences that point to a forgotten
-    person's anonymous row name no one: they identify the person only while that row does.
+    Entries (without notes), running totals, memberships, absences and targets set for them
+    alone that point to a forgotten person's anonymous row name no one: they identify the
+    person only while that row does.
     """
     mine = person_id  # short, to keep one reference a line
     named = exists(select(_person.c.id).where(_named(mine, user_id)))
@@ -270,7 +271,7 @@ def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], Colum
         ("absence", "person_id"): theirs(_absence),
         ("audit", "actor_person_id"): _audit.c.actor_person_id == mine,
         ("nudge_log", "person_id"): _nudge_log.c.person_id == mine,
-        ("target", "scope"): _target.c.scope == person_scope(mine),
+        ("target", "scope"): and_(_target.c.scope == person_scope(mine), named),
         ("audit", "detail"): _audit_mentions(mine, user_id),
         ("activity", "source_chat_id"): _activity.c.source_chat_id == user_id,
         ("processed_update", "reply"): and_(
@@ -487,12 +488,12 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime, today: dat
     keeps only :data:`FORMER_MEMBER` and :func:`forgotten_user_id`. Memberships still current
     end on ``today`` (joined and gap days kept; one not yet begun is deleted). Absences stay as
     spans of days, clipped to end by ``today``; cancelled ones and ones after ``today`` are
-    deleted. Nudges and personal targets are deleted (their role's target applies to them from
-    then on). Targets, invites and chat bindings they made, and audit entries by or about them,
-    stay without their identity; the replies and finished updates kept for redelivery that are
-    theirs, or that name them or quote their notes, are blanked or deleted. The keys of updates
-    carried out (chat and message ids) stay until pruned, so a redelivery is still not carried
-    out again.
+    deleted. Nudges are deleted. Targets set for them alone stay on the anonymous row, so the
+    weeks they counted in are measured as before. Targets, invites and chat bindings they made,
+    and audit entries by or about them, stay without their identity; the replies and finished
+    updates kept for redelivery that are theirs, or that name them or quote their notes, are
+    blanked or deleted. The keys of updates carried out (chat and message ids) stay until
+    pruned, so a redelivery is still not carried out again.
 
     Args:
         now: When (aware UTC).
@@ -525,7 +526,6 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime, today: dat
     _end_memberships(conn, person_id, today)
     _clip_absences(conn, person_id, today)
     conn.execute(delete(_nudge_log).where(_nudge_log.c.person_id == person_id))
-    conn.execute(delete(_target).where(_target.c.scope == person_scope(person_id)))
     conn.execute(update(_target).where(_target.c.set_by == person_id).values(set_by=None))
     conn.execute(update(_invite).where(_invite.c.created_by == person_id).values(created_by=None))
     conn.execute(update(_team_chat).where(_team_chat.c.bound_by == person_id).values(bound_by=None))

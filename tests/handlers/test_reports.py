@@ -68,10 +68,12 @@ async def test_a_bad_period_gets_a_helpful_reply(org: OfflineBot) -> None:
 
 async def test_targets_follow_person_over_team_role_over_default(org: OfflineBot) -> None:
     reply = await org.say(MANAGER, "/target organiser 121 10 north-ward")
-    assert reply == "✓ Weekly one-to-one target for organisers in North Ward: 10."
+    assert (
+        reply == "✓ The one-to-one target for organisers in North Ward is now 10 a week (was 15)."
+    )
     assert "one-to-one: 5/10" in await org.say(ORGANISER, "/week")
     reply = await org.say(MANAGER, "/target @sam 121 6 north-ward")
-    assert "Sam" in reply and ": 6." in reply
+    assert reply == "✓ Sam's one-to-one target in North Ward is now 6 a week (was 10)."
     assert "one-to-one: 5/6" in await org.say(ORGANISER, "/week")
     assert "(was 6)" in await org.say(MANAGER, "/target @sam 121 7 north-ward")
     assert "Only managers" in await org.say(ORGANISER, "/target organiser 121 1")
@@ -113,7 +115,7 @@ async def test_team_listing_and_use_for_a_single_team(org: OfflineBot) -> None:
     assert "You log to North Ward" in await org.say(ORGANISER, "/use")
 
 
-async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: OfflineBot) -> None:
+async def test_forgetme_erases_name_and_notes_and_keeps_the_counts(org: OfflineBot) -> None:
     from sqlalchemy import select
 
     from storage.engine import make_engine
@@ -122,8 +124,10 @@ async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: Offl
 
     assert "/forgetme confirm" in await org.say(ORGANISER, "/forgetme")
     assert "one-to-one: 5/15" in await org.say(ORGANISER, "/week")  # nothing changed yet
+    last = await org.say(MANAGER, "/totals last")
     done = await org.say(ORGANISER, "/forgetme confirm")
-    assert done.startswith("Done: 2 entries removed")
+    assert done.startswith("Done: your name, username and notes are erased")
+    assert "Your 2 entries stay in your teams' totals" in done
     assert "invite" in await org.say(ORGANISER, "/week")  # no longer a member
     engine = make_engine(org.db_url)
     activity = table_of(Activity)
@@ -135,7 +139,15 @@ async def test_forgetme_asks_then_erases_notes_entries_and_memberships(org: Offl
         )
     engine.dispose()
     assert notes == ["damp flat"]  # only the councillor's note is left
-    assert "Sam" not in await org.say(MANAGER, "/totals")
+    totals = await org.say(MANAGER, "/totals")
+    # Sam's 5 still count, on a line with no name; this week measures Monday to today: 15 x 4/7.
+    assert "• former member (organiser, left Thu 26 Nov): one-to-one 5/9" in totals
+    assert "Team: resident contact 12/20, casework 2/5, one-to-one 5/9" in totals
+    assert "Sam" not in totals
+    # Last week is as it was, but for the name (members are listed by name).
+    after = await org.say(MANAGER, "/totals last")
+    assert sorted(after.splitlines()) == sorted(last.replace("Sam", "former member").splitlines())
+    assert "former member (organiser)" in after
 
 
 NEWCOMER = 2003
@@ -203,4 +215,5 @@ async def test_remove_asks_then_ends_a_membership(org: OfflineBot) -> None:
     # This week still counts Monday to Thursday for Sam: 15 x 4/7 -> 9.
     assert "• Sam (organiser, left Thu 26 Nov): one-to-one 5/9" in await org.say(MANAGER, "/totals")
     assert "Only a team's managers" in await org.say(COUNCILLOR, "/remove north-ward @sam")
-    assert "Usage: /remove" in await org.say(MANAGER, "/remove north-ward")
+    assert "Usage: /remove" in await org.say(MANAGER, "/remove")
+    assert "Tap the member" in await org.say(MANAGER, "/remove north-ward")

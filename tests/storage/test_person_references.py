@@ -205,8 +205,8 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
     # Her entry still counts in North Ward, on a line that names no one.
     totals_after = await bot.say(ADMIN_ID, "/totals north-ward")
     assert "Team: one-to-one 3/3" in totals.splitlines()
-    # The same count; the target was hers alone (managers have none), so it went with her.
-    assert "Team: one-to-one 3" in totals_after.splitlines()
+    # The same count; her own target stays on the anonymous row, counted to her last day.
+    assert "Team: one-to-one 3/1" in totals_after.splitlines()
     assert "• former member (manager, joined Thu 26 Nov, left Thu 26 Nov)" in totals_after
     assert NAME not in totals_after
 

@@ -193,7 +193,8 @@ def test_the_forgotten_row_keeps_no_name_and_no_telegram_id(db: Database, zofia:
     assert held.absences == (HeldAbsence(date(2026, 11, 25), MOMENT.today, cancelled=False),)
     assert held.entries == (HeldKind("one_to_one", 2, 3), HeldKind("resident_contact", 1, 14))
     assert (held.withdrawn, held.notes, held.day_totals, held.week_totals) == (0, 0, 3, 2)
-    assert held.targets_for_them == held.nudges == ()
+    assert held.targets_for_them == (HeldTarget("North Ward", "one_to_one", 5),)
+    assert held.nudges == ()
     assert (held.targets_set, held.default_team) == (0, None)
     assert {ref: n for ref, n in rows.items() if n} == {}
 
@@ -220,7 +221,9 @@ def test_absences_do_not_return_on_rejoining(db: Database, zofia: int) -> None:
     )
 
 
-def test_a_target_she_set_for_a_role_stays_and_hers_is_removed(db: Database, zofia: int) -> None:
+def test_a_target_she_set_for_a_role_stays_and_hers_stays_anonymous(
+    db: Database, zofia: int
+) -> None:
     with db.begin() as conn:
         north = people.find_team(conn, "north-ward")
         assert north is not None
@@ -230,7 +233,10 @@ def test_a_target_she_set_for_a_role_stays_and_hers_is_removed(db: Database, zof
     _forget(db, "confirm")
     with db.begin() as conn:
         after = target_store.overrides(conn)
-    assert after == [TargetRow(north.id, role_scope(Role.COUNCILLOR), "casework", 4)]
+    assert set(after) == {
+        TargetRow(north.id, person_scope(zofia), "one_to_one", 5),
+        TargetRow(north.id, role_scope(Role.COUNCILLOR), "casework", 4),
+    }
 
 
 def test_kept_replies_naming_her_are_blanked_and_others_kept(db: Database, zofia: int) -> None:
@@ -338,7 +344,7 @@ def test_forget_me_leaves_past_totals_digests_and_the_median_as_they_were(db: Da
     assert {r.left_on for r in this_week_after if r.person_id in (alex, jo)} == {MOMENT.today}
 
 
-def test_a_personal_target_goes_and_the_role_target_applies(db: Database) -> None:
+def test_a_personal_target_stays_on_the_anonymous_row(db: Database) -> None:
     ids = db.call(known_dataset)
     with db.begin() as conn:
         totals, digests, _ = _figures(conn, ids.north)
@@ -346,14 +352,14 @@ def test_a_personal_target_goes_and_the_role_target_applies(db: Database) -> Non
     _as(db, SAM, lambda c, a: privacy.forget_me(c, a, ["confirm"], moment=MOMENT))
     with db.begin() as conn:
         totals_after, digests_after, _ = _figures(conn, ids.north)
-    # Sam's 12 a week was his own; organisers' 14 applies to the former member instead.
+    # Sam's own 12 a week still measures the weeks he counted in, under no name.
     [was] = [r for r in totals if r.person_id == sam]
     [now] = [r for r in totals_after if r.person_id == sam]
     assert (now.name, now.totals) == (FORMER_MEMBER, was.totals)
-    assert (was.targets["one_to_one"], now.targets["one_to_one"]) == (3 * 12, 3 * 14)
+    assert (was.targets["one_to_one"], now.targets["one_to_one"]) == (3 * 12, 3 * 12)
     north = next(d for d in digests_after if d.team_name == "North Ward")
     [former] = [m for m in north.members if m.name == FORMER_MEMBER]
-    assert former.targets["one_to_one"] == 14
+    assert former.targets["one_to_one"] == 12
     assert (
         north.trend[-1].totals
         == next(d for d in digests if d.team_name == "North Ward").trend[-1].totals
