@@ -76,6 +76,12 @@ class Membership(SQLModel, table=True):
     # Spans inside [joined_on, left_on] when the person was not a member (they left and joined
     # again): "YYYY-MM-DD..YYYY-MM-DD" separated by ";", inclusive. Empty for one unbroken period.
     gaps: str = Field(default="", sa_type=Text)
+    # How the current role was granted (``/access``): the invite used (whose ``created_by`` is
+    # who granted it) and when. ``granted_at`` set without an invite: the person created the
+    # team. Both NULL: not recorded (memberships made before they were kept, and not in the
+    # audit trail).
+    invite_id: int | None = Field(default=None, foreign_key="invite.id")
+    granted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Invite(SQLModel, table=True):
@@ -348,3 +354,37 @@ class InboxUpdate(SQLModel, table=True):
     payload: str = Field(sa_type=Text)  # the update as Telegram sent it (JSON)
     received_at: datetime = Field(sa_column=_utc_column())
     done_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Heartbeat(SQLModel, table=True):
+    """One stretch of the bot running: from ``started_at`` to its latest beat (every minute).
+
+    A start opens a stretch; a beat moves ``beat_at`` on, or opens a new stretch when the last
+    beat is too long ago (the process stalled); a clean stop sets ``stopped_at``. So 30 days
+    hold one row per start or stall, not one per minute. ``polled_at`` is the last time
+    ``getUpdates`` answered, as of the latest beat.
+    """
+
+    __tablename__ = "heartbeat"
+    __table_args__ = (Index("ix_heartbeat_beat_at", "beat_at"),)
+
+    id: int = Field(primary_key=True)
+    started_at: datetime = Field(sa_column=_utc_column())
+    beat_at: datetime = Field(sa_column=_utc_column())
+    stopped_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    polled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class StatusChat(SQLModel, table=True):
+    """The one chat (and forum topic) told when the bot starts, stops, or a digest run fails.
+
+    At most one row, ``id`` 1; who set it is in the audit trail.
+    """
+
+    __tablename__ = "status_chat"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    chat_id: int = Field(sa_type=BigInteger)
+    thread_id: int | None = Field(default=None)
+    title: str | None = Field(default=None, max_length=128)
+    set_at: datetime = Field(sa_column=_utc_column())
