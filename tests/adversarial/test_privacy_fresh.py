@@ -26,7 +26,7 @@ from organiser_bot.domain.digest import render_digest_text
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.usecases.digests import build_week
 from storage.engine import Database
-from storage.models import Absence, Activity, InboxUpdate, Person
+from storage.models import Absence, Activity, InboxUpdate, Person, Target
 from storage.query import table_of
 from tests.conftest import ADMIN_ID, BotHarness, OfflineBot
 
@@ -414,3 +414,26 @@ async def test_forgetme_leaves_no_raw_update_with_her_name(bot: BotHarness) -> N
         database.close()
     assert payloads  # the intake keeps raw updates: there is something to look at
     assert [p for p in payloads if any(s in p for s in IDENTIFYING)] == []
+
+
+async def test_a_managers_stale_member_button_for_her_sets_nothing_after_forgetting(
+    offline_bot: OfflineBot,
+) -> None:
+    """A member list sent before she was forgotten: tapping her button afterwards must not set
+    a target on the anonymous row, nor name her."""
+    bot = offline_bot
+    await _world(bot)
+    listing = bot.message(ADMIN_ID, "/target member 121 7 north-ward")
+    [sent] = await bot.replies(listing)
+    buttons = [b for row in sent.params["reply_markup"]["inline_keyboard"] for b in row]
+    [hers] = [b for b in buttons if NAME in b["text"]]
+    await _zofia(bot, "/forgetme confirm")
+    with _db(bot).begin() as conn:
+        targets_before = conn.execute(select(func.count()).select_from(table_of(Target))).scalar()
+    tap = bot.updates.callback_query(ADMIN_ID, hers["callback_data"], message=sent.result)
+    calls = await bot.process(tap)
+    said = " ".join(str(c.params.get("text", "")) for c in calls)
+    assert NAME not in said
+    with _db(bot).begin() as conn:
+        targets_after = conn.execute(select(func.count()).select_from(table_of(Target))).scalar()
+    assert targets_after == targets_before, said
