@@ -39,7 +39,7 @@ PERSON, ACTIVITY, ABSENCE = table_of(Person), table_of(Activity), table_of(Absen
 INBOX = table_of(InboxUpdate)
 #: Monday of the week the entries are logged in (Thu 26 Nov 2026 is the clock's start).
 W48 = date(2026, 11, 23)
-IDENTIFYING = (NAME, "Kowalczyk", USERNAME, NEW_NAME, "Nowakowska", NEW_USERNAME)
+IDENTIFYING: tuple[str, ...] = (NAME, "Kowalczyk", USERNAME, NEW_NAME, "Nowakowska", NEW_USERNAME)
 IDENTIFYING += (NOTE_N, "Elm Court", NOTE_S, "Birchwood", str(ZOFIA))
 
 
