@@ -9,9 +9,12 @@ so a stall shows as a gap. Uptime is worked out from the stretches by
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import perf_counter
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, literal, select, update
 from sqlmodel import col
 from sqlmodel import select as select_model
 
@@ -148,3 +151,43 @@ def clear_status_chat(conn: Connection, *, chat_id: int | None = None) -> bool:
     if chat_id is not None:
         stmt = stmt.where(_status_chat.c.chat_id == chat_id)
     return conn.execute(stmt).rowcount > 0
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseHealth:
+    """How the database answers: never its address or credentials.
+
+    Attributes:
+        backend: The product and its version, e.g. ``PostgreSQL 16.4`` or ``SQLite 3.45``.
+        round_trip: The time ``SELECT 1`` took on the connection.
+        size_bytes: The database's size on disk (SQLite: the file and its write-ahead log),
+            or None when it cannot be read.
+    """
+
+    backend: str
+    round_trip: timedelta
+    size_bytes: int | None
+
+
+def database_health(conn: Connection) -> DatabaseHealth:
+    """Time one round trip, and read the backend's name, version and size."""
+    began = perf_counter()
+    conn.execute(select(literal(1))).scalar_one()
+    round_trip = timedelta(seconds=perf_counter() - began)
+    dialect = conn.dialect
+    version = ".".join(str(p) for p in (dialect.server_version_info or ())[:2])
+    size: int | None = None
+    if dialect.name == "sqlite":
+        name = "SQLite"
+        path = conn.engine.url.database
+        if path and path != ":memory:":
+            files = [path, f"{path}-wal"]
+            size = sum(os.path.getsize(f) for f in files if os.path.exists(f)) or None
+    else:
+        name = "PostgreSQL" if dialect.name == "postgresql" else dialect.name
+        if dialect.name == "postgresql":
+            found = conn.execute(
+                select(func.pg_database_size(func.current_database()))
+            ).scalar_one_or_none()
+            size = int(found) if found is not None else None
+    return DatabaseHealth(f"{name} {version}".strip(), round_trip, size)
