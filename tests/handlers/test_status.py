@@ -3,19 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
 
+from handlers import jobs
 from handlers import status as status_handlers
 from organiser_bot.domain.digest import message_length
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.digest_run import DigestRunReport, TeamFailure
+from storage import ledger
 from storage.engine import Database
 from storage.models import AuditEntry, Heartbeat
 from storage.query import table_of
-from tests.conftest import ADMIN_ID, OfflineBot
+from tests.conftest import ADMIN_ID, BotHarness, OfflineBot
 from tests.digest_factories import make_member, make_team
 
 MANAGER, ORGANISER, STRANGER = 2001, 2002, 2999
@@ -196,3 +199,104 @@ async def test_the_last_poll_is_kept_in_memory_and_stored_with_the_next_beat(
     with _db(offline_bot).begin() as conn:
         stored = conn.execute(select(func.max(table_of(Heartbeat).c.polled_at))).scalar_one()
     assert stored is not None
+
+
+async def test_the_last_digest_run_shows_its_first_to_last_spread_and_failures(
+    offline_bot: OfflineBot,
+) -> None:
+    # The clock is Thursday 26 Nov 2026 (week 48): the last completed week is 2026-W47.
+    first = offline_bot.clock.now - timedelta(days=3, hours=3)
+    with _db(offline_bot).begin() as conn:
+        teams = [make_team(conn, name, chat_id=-100 - i) for i, name in enumerate("ABC")]
+        for i, team in enumerate(teams[:2]):
+            sent_at = first + timedelta(seconds=47 * i)
+            ledger.claim(
+                conn,
+                team_id=team,
+                iso_week="2026-W47",
+                template_version="v",
+                chat_id=-100 - i,
+                now=sent_at,
+                stale_after=timedelta(hours=1),
+            )
+            ledger.mark_sent(
+                conn,
+                team_id=team,
+                iso_week="2026-W47",
+                template_version="v",
+                content_hash="h",
+                now=sent_at,
+            )
+        ledger.claim(
+            conn,
+            team_id=teams[2],
+            iso_week="2026-W47",
+            template_version="v",
+            chat_id=-102,
+            now=first,
+            stale_after=timedelta(hours=1),
+        )
+        ledger.mark_failed(conn, team_id=teams[2], iso_week="2026-W47", error="gone", give_up=True)
+        # An older week is not the last run.
+        ledger.claim(
+            conn,
+            team_id=teams[0],
+            iso_week="2026-W46",
+            template_version="v",
+            chat_id=-100,
+            now=first - timedelta(days=7),
+            stale_after=timedelta(hours=1),
+        )
+    text = await offline_bot.say(ADMIN_ID, "/status")
+    local = first.astimezone(offline_bot.app.bot_data.settings.tz)
+    expected = f"2026-W47 · 2 sent within 47 s, first {local.day} {local:%b %H:%M} · 1 failed"
+    assert f"Last digest run: {expected} (/ledger)" in text
+
+
+async def test_the_menus_offer_status_to_managers_and_statuschat_to_group_admins(
+    offline_bot: OfflineBot,
+) -> None:
+    menus = {
+        c["scope"]["type"] + str(c["scope"].get("chat_id", "")): {
+            x["command"] for x in c["commands"]
+        }
+        for c in offline_bot.calls("setMyCommands")
+    }
+    assert "status" in menus[f"chat{ADMIN_ID}"]
+    assert "status" not in menus["all_private_chats"]
+    assert "statuschat" in menus["all_chat_administrators"]
+    assert "statuschat" not in menus["all_group_chats"]
+
+
+async def test_help_lists_status_for_managers_and_statuschat_for_admins(
+    offline_bot: OfflineBot,
+) -> None:
+    _team(offline_bot)
+    admin = await offline_bot.say(ADMIN_ID, "/help")
+    manager = await offline_bot.say(MANAGER, "/help")
+    member = await offline_bot.say(ORGANISER, "/help")
+    assert "/status " in admin and "/statuschat" in admin
+    assert "/status " in manager and "/statuschat" not in manager
+    assert "/status" not in member
+
+
+async def test_the_heartbeat_is_scheduled_every_minute(offline_bot: OfflineBot) -> None:
+    jobs.schedule(offline_bot.app)
+    jq = offline_bot.app.job_queue
+    try:
+        [job] = jq.get_jobs_by_name(status_handlers.HEARTBEAT_JOB)
+        assert job.trigger.interval == timedelta(minutes=1)
+    finally:
+        for job in jq.jobs():
+            job.schedule_removal()
+
+
+async def test_a_polling_bot_shows_its_last_poll_and_records_a_clean_stop(
+    bot: BotHarness,
+) -> None:
+    text = await bot.say(ADMIN_ID, "/status")
+    assert "Last poll: " in text and " ago)" in text
+    await bot.app.post_stop(bot.app)
+    with bot.app.bot_data.db.begin() as conn:
+        stopped = conn.execute(select(table_of(Heartbeat).c.stopped_at)).scalars().all()
+    assert len(stopped) == 1 and stopped[0] is not None
