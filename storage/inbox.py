@@ -11,8 +11,11 @@ A row's life::
 
     store --> (done_at NULL) --finish--> (done_at set) --prune, a day later--> (deleted)
 
-Done rows are kept for :data:`KEEP_DONE` (Telegram's own retention of unconfirmed updates), so
-the table shows what the bot received in the last day, then pruned in the same write that marks
+A done row is never processed again (:func:`unfinished` reads only rows not done; a copy
+Telegram delivers again is stored afresh), so marking it done also blanks its payload: a done
+row keeps only its ``update_id`` and times, nothing anyone wrote. Done rows are kept for
+:data:`KEEP_DONE` (Telegram's own retention of unconfirmed updates), so the table shows how
+many updates the bot carried out in the last day, then pruned in the same write that marks
 later rows done.
 """
 
@@ -30,6 +33,8 @@ from storage.query import table_of
 
 #: How long a done row is kept before it is pruned.
 KEEP_DONE = timedelta(hours=24)
+#: The payload a done row keeps: none.
+DONE_PAYLOAD = ""
 
 _inbox = table_of(InboxUpdate)
 
@@ -84,13 +89,14 @@ def store(
 
 
 def finish(conn: Connection, update_ids: Collection[int], *, at: datetime) -> None:
-    """Mark ``update_ids`` done at ``at`` and prune rows done more than :data:`KEEP_DONE`
-    before it. Unknown ids are ignored."""
+    """Mark ``update_ids`` done at ``at``, blanking their payloads (a done row is never read
+    again), and prune rows done more than :data:`KEEP_DONE` before it. Unknown ids are
+    ignored."""
     if update_ids:
         conn.execute(
             update(_inbox)
             .where(_inbox.c.update_id.in_(sorted(update_ids)), _inbox.c.done_at.is_(None))
-            .values(done_at=at)
+            .values(done_at=at, payload=DONE_PAYLOAD)
         )
     conn.execute(delete(_inbox).where(_inbox.c.done_at < at - KEEP_DONE))
 
@@ -115,18 +121,13 @@ def count(conn: Connection, *, done: bool | None = None) -> int:
     return int(conn.execute(stmt).scalar_one())
 
 
-def forget_user(conn: Connection, user_id: int) -> int:
-    """Delete the updates already carried out that mention Telegram user ``user_id`` (a person
-    who asked to be forgotten: the raw update holds what they typed). Rows not yet done stay,
-    to be carried out. A row of someone else that happens to contain the same number is deleted
-    too, which only means Telegram's copy of it, if any, is skipped by the processed key.
-    Returns how many."""
+def blank_done(conn: Connection) -> int:
+    """Blank the payloads still held by done rows (rows marked done before :func:`finish`
+    blanked them), so no done row keeps what a person who asked to be forgotten wrote. Rows not
+    yet done stay, to be carried out, and are blanked when they are. Returns how many."""
     result = conn.execute(
-        delete(_inbox)
-        .where(_inbox.c.done_at.is_not(None))
-        .where(
-            _inbox.c.payload.like(f'%"id": {int(user_id)},%')
-            | _inbox.c.payload.like(f'%"id": {int(user_id)}}}%')
-        )
+        update(_inbox)
+        .where(_inbox.c.done_at.is_not(None), _inbox.c.payload != DONE_PAYLOAD)
+        .values(payload=DONE_PAYLOAD)
     )
     return result.rowcount

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, or_, select, update
 from sqlmodel import col
 from sqlmodel import select as select_model
 
@@ -15,6 +15,7 @@ from organiser_bot.domain.kinds import Kind
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Tenure
 from organiser_bot.domain.teams import match_slug
+from storage import privacy
 from storage.models import (
     ActivityKind,
     Invite,
@@ -77,11 +78,15 @@ def load_actor(
 
     With ``refresh`` (every update a person sends), a stored person whose display name or
     @username differs from ``identity`` is brought up to date in the same transaction
-    (:func:`refresh_identity`); when nothing changed, the load stays one statement.
+    (:func:`refresh_identity`); when nothing changed, the load stays one statement. Someone
+    not stored (a stranger) who sends an @username takes it from any stored person holding it
+    (:func:`_take_username`: one more lookup, only for them).
     """
     rows = conn.execute(_LOAD_ACTOR, {"user_id": identity.user_id}).all()
     is_admin = identity.user_id in admin_ids
     if not rows:
+        if refresh and identity.username:
+            _take_username(conn, identity.username)
         return Actor(identity=identity, person_id=None, is_admin=is_admin)
     first = rows[0]
     stored = (first.stored_name, first.stored_username)
@@ -102,6 +107,23 @@ def load_actor(
     )
 
 
+_USERNAME_HOLDERS = func.lower(_person.c.username) == bindparam("taken_username")
+_USERNAME_HELD = select(_person.c.username).where(_USERNAME_HOLDERS)
+
+
+def _take_username(conn: Connection, username: str) -> None:
+    """Clear ``username`` (any case) from the stored people holding it: someone the bot does
+    not store sent it, so they gave it up. A read first; a write only when someone holds it,
+    and then the name given up is blanked from the replies kept for redelivery, as
+    :func:`refresh_identity` does."""
+    key = {"taken_username": username.lower()}
+    held = conn.execute(_USERNAME_HELD, key).scalars().all()
+    if not held:
+        return
+    conn.execute(update(_person).where(_USERNAME_HOLDERS).values(username=None), key)
+    privacy.forget_mentions(conn, {f"@{u}" for u in held})
+
+
 def _stored_identity(identity: Identity) -> tuple[str, str | None]:
     # What the person row holds for ``identity``: the name cut to its column, the username as
     # Telegram spells it (compared case-insensitively only when taken from someone else).
@@ -116,20 +138,40 @@ def refresh_identity(
     Telegram lets a user give up a username and another take it, and the bot hears of it only
     when one of them writes: so a username new to this row is taken from whoever held it
     before (cleared on any other row holding it, case-insensitively). ``taken`` False says the
-    row held the username already (only the name changed): one statement then.
+    row held the username already (only the name changed).
+
+    A name or @username given up (this row's old ones, and the @username taken from another
+    row) is blanked from the replies kept for redelivery (``storage.privacy.forget_mentions``),
+    which ``/forgetme`` finds only by the names stored then. Runs only when something changed.
     """
     name, username = _stored_identity(identity)
-    if username is not None and taken:
-        conn.execute(
-            update(_person)
-            .where(func.lower(_person.c.username) == username.lower(), _person.c.id != person_id)
-            .values(username=None)
+    this_row = _person.c.id == person_id
+    holders = and_(
+        func.lower(_person.c.username) == (username or "").lower(), _person.c.id != person_id
+    )
+    take = username is not None and taken
+    # This row's name and @username, and the rows the @username is taken from, in one read.
+    given_up: set[str] = set()
+    for row in conn.execute(
+        select(_person.c.id, _person.c.display_name, _person.c.username).where(
+            or_(this_row, holders) if take else this_row
         )
+    ):
+        if row.id != person_id:
+            given_up.add(f"@{row.username}")
+            continue
+        if row.display_name != name:
+            given_up.add(row.display_name)
+        if row.username and row.username != username:
+            given_up.add(f"@{row.username}")
+    if take:
+        conn.execute(update(_person).where(holders).values(username=None))
     conn.execute(
         update(_person)
         .where(_person.c.id == person_id)
         .values(display_name=name, username=username)
     )
+    privacy.forget_mentions(conn, given_up)
 
 
 def ensure_person(conn: Connection, identity: Identity, *, now: datetime) -> int:

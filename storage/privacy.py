@@ -3,9 +3,10 @@
 
 :data:`REFERENCES` names every place a person is referenced: each column with a foreign key to
 ``person.id`` and the columns that refer to a person without one (a target's ``scope``, the
-audit trail's ``detail``, the private chat id an entry came from, the replies and raw updates
-kept for redelivery). ``tests/storage/test_person_references.py`` walks the tables and fails
-when a reference is missing from it, so a table added later cannot be left out.
+audit trail's ``detail``, the private chat id an entry came from, the replies kept for
+redelivery, the raw updates kept until carried out). ``tests/storage/test_person_references.py``
+walks the tables and fails when a reference is missing from it, so a table added later cannot
+be left out.
 
 After :func:`forget_person` the person's row stays, as the anonymous "former member" that their
 entries, running totals, ended memberships and absences point to, so every team figure they
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -147,7 +148,8 @@ class PersonData:
         audit_by: Audit entries of changes they made; ``audit_about`` entries naming them.
         nudges: ISO weeks (``2026-W48``) they were sent a mid-week nudge.
         replies_kept: Replies to their private messages kept for redelivery (up to 7 days).
-        updates_kept: Updates they sent, stored as Telegram sent them and carried out (a day).
+        updates_kept: Updates they sent, stored as Telegram sent them and not yet carried out
+            (``storage.inbox`` blanks an update's payload once it is).
     """
 
     telegram_user_id: int
@@ -226,7 +228,7 @@ def _private_keys(user_id: int) -> ColumnElement[bool]:
 
 
 def _inbox_mentions(user_id: int) -> ColumnElement[bool]:
-    # As storage.inbox.forget_user finds them: an object whose "id" is the user's.
+    # An object whose "id" is the user's: only rows not yet done hold a payload.
     payload = _inbox.c.payload
     return or_(payload.like(f'%"id": {user_id},%'), payload.like(f'%"id": {user_id}}}%'))
 
@@ -277,7 +279,7 @@ def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], Colum
         ("processed_update", "reply"): and_(
             _private_keys(user_id), _processed.c.reply.is_not(None)
         ),
-        ("inbox_update", "payload"): and_(_inbox.c.done_at.is_not(None), _inbox_mentions(user_id)),
+        ("inbox_update", "payload"): _inbox_mentions(user_id),
     }
 
 
@@ -449,33 +451,42 @@ def _forget_audit(conn: Connection, person_id: int, user_id: int) -> None:
 
 
 def _naming(terms: set[str]) -> Callable[[str], bool]:
-    """Whether a text holds one of ``terms`` as written or escaped in JSON, not inside a word
-    (``Sam`` is not found in ``Samira``)."""
-    forms = {form for t in terms if t for form in (t, json.dumps(t)[1:-1])}
-    if not forms:
-        return lambda _text: False
-    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    """Whether a text holds one of ``terms`` not inside a word (``Sam`` is not found in
+    ``Samira``)."""
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
     pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
     return lambda text: pattern.search(text) is not None
 
 
-def _forget_mentions(conn: Connection, terms: set[str]) -> None:
-    """Blank the replies kept for redelivery, and delete the finished updates, that hold one of
-    ``terms`` (the person's name, ``@username`` and notes): replies to others can name them
-    (``Zofia's target is now 5``), taps' replies can quote a note, and others' messages can
-    name them (``/target @zofia 121 5``). A redelivery of a blanked reply's update is answered
-    that the work was already done."""
-    names = _naming(terms)
+def forget_mentions(conn: Connection, terms: Iterable[str]) -> int:
+    """Blank the replies kept for redelivery that hold one of ``terms`` (a name, an
+    ``@username``, a note) as a whole word: replies to others can name a person (``Zofia's
+    target is now 5``) and taps' replies can quote a note. A redelivery of a blanked reply's
+    update is answered that the work was already done.
+
+    Run by :func:`forget_person`, and when a person's stored name or ``@username`` changes
+    (``storage.people.refresh_identity``), with the ones they held before, so a reply naming
+    them by an old name does not outlast ``/forgetme``.
+
+    Returns:
+        How many replies were blanked.
+    """
+    wanted = {t for t in terms if t}
+    if not wanted:
+        return 0
+    names = _naming(wanted)
+    # A LIKE narrows the replies read to those holding a term anywhere (on SQLite, in any
+    # case); the whole-word match then decides.
+    anywhere = or_(*(_processed.c.reply.contains(t, autoescape=True) for t in sorted(wanted)))
     replies = conn.execute(
-        select(_processed.c.key, _processed.c.reply).where(_processed.c.reply.is_not(None))
+        select(_processed.c.key, _processed.c.reply).where(
+            _processed.c.reply.is_not(None), anywhere
+        )
     ).all()
-    if keys := [r.key for r in replies if names(r.reply)]:
+    keys = [r.key for r in replies if names(r.reply)]
+    if keys:
         conn.execute(update(_processed).where(_processed.c.key.in_(keys)).values(reply=None))
-    updates = conn.execute(
-        select(_inbox.c.update_id, _inbox.c.payload).where(_inbox.c.done_at.is_not(None))
-    ).all()
-    if ids := [u.update_id for u in updates if names(u.payload)]:
-        conn.execute(delete(_inbox).where(_inbox.c.update_id.in_(ids)))
+    return len(keys)
 
 
 def forget_person(conn: Connection, person_id: int, *, now: datetime, today: date) -> int:
@@ -490,10 +501,13 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime, today: dat
     spans of days, clipped to end by ``today``; cancelled ones and ones after ``today`` are
     deleted. Nudges are deleted. Targets set for them alone stay on the anonymous row, so the
     weeks they counted in are measured as before. Targets, invites and chat bindings they made,
-    and audit entries by or about them, stay without their identity; the replies and finished
-    updates kept for redelivery that are theirs, or that name them or quote their notes, are
-    blanked or deleted. The keys of updates carried out (chat and message ids) stay until
-    pruned, so a redelivery is still not carried out again.
+    and audit entries by or about them, stay without their identity; the replies kept for
+    redelivery that are theirs, or that name them or quote their notes, are blanked
+    (:func:`forget_mentions`). The keys of their updates carried out move to
+    :func:`forgotten_user_id` as the chat id (``storage.processed.forget_chat``): no key holds
+    their Telegram id, and a redelivery of an old update of theirs is handled as one from
+    someone new. Finished updates keep no payload (``storage.inbox.finish``); updates not yet
+    carried out, this one among them, are blanked once they are.
 
     Args:
         now: When (aware UTC).
@@ -530,9 +544,9 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime, today: dat
     conn.execute(update(_invite).where(_invite.c.created_by == person_id).values(created_by=None))
     conn.execute(update(_team_chat).where(_team_chat.c.bound_by == person_id).values(bound_by=None))
     _forget_audit(conn, person_id, user_id)
-    processed.forget_chat(conn, user_id)
-    inbox.forget_user(conn, user_id)
-    _forget_mentions(conn, terms)
+    processed.forget_chat(conn, user_id, as_chat=forgotten_user_id(person_id))
+    inbox.blank_done(conn)
+    forget_mentions(conn, terms)
     conn.execute(
         update(_person)
         .where(_person.c.id == person_id)

@@ -5,7 +5,8 @@ of every update a unit of work ran for is written in that unit's transaction
 (:func:`claim`); a second delivery finds it and gets the replies stored with it
 (:func:`replies`) instead of running again. Keys (``storage.models.ProcessedUpdate``):
 ``m:<chat id>:<message id>``, ``e:<chat id>:<message id>:<edit date>:<text hash>``,
-``cb:<query id>``.
+``cb:<query id>``. A forgotten person's keys name a chat id no Telegram chat has instead of
+theirs (:func:`forget_chat`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, or_, select, update
+from sqlalchemy import Connection, String, delete, func, literal, or_, select, update
 
 from storage.models import ProcessedUpdate
 from storage.query import table_of
@@ -68,18 +69,31 @@ def prune(conn: Connection, *, before: datetime) -> int:
     return result.rowcount
 
 
-def forget_chat(conn: Connection, chat_id: int) -> int:
-    """Blank the replies kept for updates from the private chat ``chat_id`` (a person who asked
-    to be forgotten: replies can quote their notes). The keys stay, so a redelivery still
-    changes nothing; it is answered that the work was already done. Returns how many."""
-    prefixes = (f"m:{chat_id}:%", f"e:{chat_id}:%")
-    result = conn.execute(
-        update(_processed)
-        .where(_processed.c.key.like(prefixes[0]) | _processed.c.key.like(prefixes[1]))
-        .where(_processed.c.reply.is_not(None))
-        .values(reply=None)
-    )
-    return result.rowcount
+def forget_chat(conn: Connection, chat_id: int, *, as_chat: int) -> int:
+    """Move the keys of updates from the private chat ``chat_id`` (a person who asked to be
+    forgotten) to the chat id ``as_chat`` (one no Telegram chat has), blanking their replies
+    (replies can quote notes), so no key holds the person's id.
+
+    The message and edit ids stay under ``as_chat`` until pruned. A redelivery of one of the
+    person's old updates no longer finds its key: it is handled as an update sent now by
+    someone new to the bot (refused, unless it is a ``/start`` with an invite still open or
+    they joined again).
+
+    Returns:
+        How many keys were moved.
+    """
+    moved = 0
+    for kind in ("m", "e"):
+        old, new = f"{kind}:{int(chat_id)}:", f"{kind}:{int(as_chat)}:"
+        moved += conn.execute(
+            update(_processed)
+            .where(_processed.c.key.like(f"{old}%"))
+            .values(
+                key=literal(new, String).concat(func.substr(_processed.c.key, len(old) + 1)),
+                reply=None,
+            )
+        ).rowcount
+    return moved
 
 
 def forget_replies(

@@ -72,6 +72,41 @@ def test_done_rows_are_pruned_a_day_after_they_were_done(db: Database, clock: Fa
     assert db.call(inbox.count) == 2
 
 
+def _payloads(db: Database) -> dict[int, str]:
+    inbox_table = table_of(InboxUpdate)
+    with db.begin() as conn:
+        rows = conn.execute(select(inbox_table.c.update_id, inbox_table.c.payload)).all()
+    return {int(r.update_id): str(r.payload) for r in rows}
+
+
+def test_a_done_update_keeps_no_payload(db: Database, clock: FakeClock) -> None:
+    """A done row is never read again: what the update held (who sent it, what they wrote)
+    goes when it is marked done; rows not done keep theirs, to be processed."""
+    sent = {"update_id": 7, "message": {"from": {"id": 42, "first_name": "Zofia"}, "text": "hi"}}
+    db.call(inbox.store, [inbox.Received(7, json.dumps(sent)), *_received(8)], at=clock.now)
+    db.call(inbox.store, _received(9), at=clock.now, finished={7})
+    assert _payloads(db) == {
+        7: "",
+        8: json.dumps({"update_id": 8}),
+        9: json.dumps({"update_id": 9}),
+    }
+    assert db.call(inbox.count, done=True) == 1
+
+
+def test_done_rows_stored_with_a_payload_are_blanked(db: Database, clock: FakeClock) -> None:
+    """Rows marked done before done rows were blanked: :func:`inbox.blank_done` clears them
+    and leaves rows not done as they are."""
+    db.call(inbox.store, _received(1, 2), at=clock.now)
+    inbox_table = table_of(InboxUpdate)
+    with db.begin() as conn:
+        conn.execute(
+            inbox_table.update().where(inbox_table.c.update_id == 1).values(done_at=clock.now)
+        )
+    assert db.call(inbox.blank_done) == 1
+    assert _payloads(db) == {1: "", 2: json.dumps({"update_id": 2})}
+    assert db.call(inbox.blank_done) == 0
+
+
 # ---------------------------------------------------------------- the bot, polling the fake API
 
 

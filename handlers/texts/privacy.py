@@ -15,8 +15,8 @@ from organiser_bot.usecases.privacy import (
 )
 
 NOTHING_HELD = (
-    "The bot holds nothing about you. Like everyone's, the messages you send are kept for a day "
-    "and the ids of those carried out for a week, so that none is lost or carried out twice."
+    "The bot holds nothing about you. Like everyone's, the messages you send are kept until "
+    "they are carried out, and their ids for a week, so that none is lost or carried out twice."
 )
 
 
@@ -108,7 +108,7 @@ def _records(data: MyData) -> list[str]:
     if data.replies_kept or data.updates_kept:
         lines.append(
             f"Kept to carry updates out once: {_plural(data.replies_kept, 'reply', 'replies')} "
-            f"(7 days), {_plural(data.updates_kept, 'message')} as sent (a day)"
+            f"(7 days), {_plural(data.updates_kept, 'message')} as sent (until carried out)"
         )
     return ["Other records", *lines] if lines else []
 
@@ -146,15 +146,16 @@ def forget(outcome: ForgetNeedsConfirm | Forgotten) -> str:
             kept = "You had no entries in any total."
         return (
             "Done: your name, username and notes are erased, and you've left every team. "
-            f"{kept} Your nudges and personal targets are deleted, and your Telegram id is gone "
-            "from everything: /mydata shows nothing held."
+            f"{kept} Any targets set for you alone stay on the former member's line, for the weeks "
+            "you were in; your nudges are deleted, and your Telegram id is gone from everything: "
+            "/mydata shows nothing held."
         )
     return (
         "This erases your name, username and notes, and takes you out of every team today. "
-        "Your entries, and the days you were away, stay in your teams' totals and targets as a "
-        "former member's, with no name, so the teams' counts don't change; your nudges and "
-        "personal targets are deleted. If you join again, you start as someone new. It can't "
-        f"be undone. To go ahead: /forgetme {FORGET_CONFIRM}"
+        "Your entries, the days you were away and the targets set for you alone stay in your "
+        "teams' totals as a former member's, with no name, so the teams' counts don't change; "
+        "your nudges are deleted. If you join again, you start as someone new. It can't be "
+        f"undone. To go ahead: /forgetme {FORGET_CONFIRM}"
     )
 
 

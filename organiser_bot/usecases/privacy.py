@@ -66,12 +66,12 @@ def forget_me(
     erased; name, username and Telegram user id replaced, so their person row is an anonymous
     "former member"; memberships still current end today. Their entries, running totals,
     ended memberships and absences (up to today) stay under that row, so every team's totals,
-    digests and trend keep the same counts, with them listed as "former member". Nudges and
-    personal targets are deleted: the role's target applies to them instead, the one change to
-    past weeks' targets (and so to the cross-team median). What they set, created or did is
-    kept without their identity. Writing again later makes
-    them someone new to the bot. The audit trail records that a person was forgotten, and how
-    many entries stayed in the totals.
+    digests and trend keep the same counts, with them listed as "former member". Targets set
+    for them alone stay on that row too, so past weeks' targets (and the cross-team median)
+    are as before; nudges are deleted. What they set, created or did is kept without their
+    identity. Writing again later makes them someone new to the bot, and so does a redelivery
+    of an update they sent before. The audit trail records that a person was forgotten, and
+    how many entries stayed in the totals.
 
     Args:
         args: The command's words; exactly ``confirm`` (any case) goes ahead.

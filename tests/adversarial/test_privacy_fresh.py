@@ -16,7 +16,6 @@ import re
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
@@ -236,11 +235,6 @@ async def test_forgetme_leaves_no_trace_of_a_manager_in_two_teams(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/forgetme blanks stored replies naming her current name only: a manager's stored "
-    "reply with the name she had before renaming in Telegram is kept",
-)
 async def test_forgetme_after_a_rename_leaves_neither_the_old_nor_the_new_name(
     offline_bot: OfflineBot,
 ) -> None:
@@ -371,11 +365,6 @@ async def test_someone_who_never_joined_is_held_nothing_about(offline_bot: Offli
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="processed_update keys m:<user id>:<message id> keep her Telegram id for 7 days "
-    "after /forgetme (documented in the README; a keyed hash would do for redelivery)",
-)
 async def test_no_telegram_id_is_left_in_processed_update_keys(offline_bot: OfflineBot) -> None:
     """The brief's strictest reading: no value anywhere holds her Telegram id."""
     bot = offline_bot
@@ -388,11 +377,6 @@ async def test_no_telegram_id_is_left_in_processed_update_keys(offline_bot: Offl
 # --- End to end, polling the loopback Bot API: the raw updates kept in inbox_update -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the '/forgetme confirm' update itself is not yet done when /forgetme runs, so its raw "
-    "payload (first name, @username, user id) stays in inbox_update for a day afterwards",
-)
 async def test_forgetme_leaves_no_raw_update_with_her_name(bot: BotHarness) -> None:
     """README: after /forgetme 'the only trace left is the ids of messages carried out (chat
     and message id, no content)'."""
@@ -439,11 +423,6 @@ async def test_a_managers_stale_member_button_for_her_sets_nothing_after_forgett
     assert targets_after == targets_before, said
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the /forgetme reply says personal targets are deleted, but the target set for her "
-    "stays on the anonymous row (as the README says)",
-)
 async def test_the_forgetme_reply_claims_only_what_happened(offline_bot: OfflineBot) -> None:
     bot = offline_bot
     await _world(bot)  # the admin set her a personal target of 5

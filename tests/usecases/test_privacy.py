@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.digest import TeamDigest, render_digest_text
@@ -25,6 +25,7 @@ from storage import ledger, people, processed
 from storage import privacy as privacy_store
 from storage import targets as target_store
 from storage.engine import Database
+from storage.models import ProcessedUpdate
 from storage.privacy import (
     FORMER_MEMBER,
     HeldAbsence,
@@ -33,6 +34,7 @@ from storage.privacy import (
     HeldTarget,
     forgotten_user_id,
 )
+from storage.query import table_of
 from tests.digest_factories import LONDON, SETUP_AT, log, make_member, make_team
 from tests.usecases.test_digests import KINDS, MONDAY, known_dataset
 
@@ -261,6 +263,83 @@ def test_kept_replies_naming_her_are_blanked_and_others_kept(db: Database, zofia
         "cb:7": (),
         "cb:8": (replies["cb:8"],),
     }
+
+
+def _keep(db: Database, replies: dict[str, str]) -> None:
+    with db.begin() as conn:
+        for key, text in replies.items():
+            processed.claim(conn, key, at=SETUP_AT)
+            processed.add_reply(conn, key, text)
+
+
+def _kept(db: Database, keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    with db.begin() as conn:
+        return {key: processed.replies(conn, key) for key in keys}
+
+
+def test_her_processed_keys_move_off_her_telegram_id(db: Database, zofia: int) -> None:
+    replies = {
+        f"m:{ZOFIA}:1": "✓ one-to-one “Priya”",
+        f"e:{ZOFIA}:1:1764151200:0a1b2c3d4e5f": "✓ one-to-one ×2 “Priya”",
+        f"m:{ZOFIA}5:1": "✓ a reply in chat 115",  # a chat id that starts with hers
+        f"m:{MIA}:1": "✓ a reply to Mia",
+    }
+    _keep(db, replies)
+    _forget(db, "confirm")
+    moved = forgotten_user_id(zofia)
+    with db.begin() as conn:
+        keys = set(conn.execute(select(table_of(ProcessedUpdate).c.key)).scalars())
+    assert keys == {
+        f"m:{moved}:1",
+        f"e:{moved}:1:1764151200:0a1b2c3d4e5f",
+        f"m:{ZOFIA}5:1",
+        f"m:{MIA}:1",
+    }
+    assert _kept(db, keys) == {
+        f"m:{moved}:1": (),
+        f"e:{moved}:1:1764151200:0a1b2c3d4e5f": (),
+        f"m:{ZOFIA}5:1": (replies[f"m:{ZOFIA}5:1"],),
+        f"m:{MIA}:1": (replies[f"m:{MIA}:1"],),
+    }
+    # A redelivery of her old message finds no key: it is someone new's, claimed afresh.
+    assert db.call(processed.claim, f"m:{ZOFIA}:1", at=SETUP_AT)
+
+
+def test_a_rename_blanks_kept_replies_naming_the_old_name_or_username(
+    db: Database, zofia: int
+) -> None:
+    replies = {
+        "m:15:1": "✓ Zofia's one-to-one target in North Ward is now 5 a week.",
+        "m:15:2": "• @zofia_k — organiser",
+        "m:15:3": "✓ Zofiana's one-to-one target in North Ward is now 5 a week.",
+        "m:15:4": "• Zosia @zosia_n — organiser",
+    }
+    _keep(db, replies)
+    renamed = Identity(ZOFIA, "Zosia", "zosia_n")
+    for _ in range(2):  # the second load changes nothing, and blanks nothing more
+        with db.begin() as conn:
+            people.load_actor(conn, renamed, admin_ids=frozenset(), refresh=True)
+        assert _kept(db, replies) == {
+            "m:15:1": (),
+            "m:15:2": (),
+            "m:15:3": (replies["m:15:3"],),
+            "m:15:4": (replies["m:15:4"],),
+        }
+    _forget(db, "confirm")
+    assert _kept(db, replies)["m:15:4"] == ()
+
+
+def test_a_username_taken_by_someone_else_is_blanked_from_kept_replies(
+    db: Database, zofia: int
+) -> None:
+    """Mia takes @zofia_k in Telegram: Zofia's row loses it, and so do replies naming it."""
+    replies = {"m:15:1": "• Zofia @zofia_k — organiser", "m:15:2": "• Zofia — organiser"}
+    _keep(db, replies)
+    with db.begin() as conn:
+        people.load_actor(
+            conn, Identity(MIA, "Mia", "zofia_k"), admin_ids=frozenset(), refresh=True
+        )
+    assert _kept(db, replies) == {"m:15:1": (), "m:15:2": (replies["m:15:2"],)}
 
 
 # Figures for the weeks before /forgetme, computed before and after it, from the digest tests'
