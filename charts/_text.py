@@ -47,6 +47,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -533,6 +534,50 @@ def fit(
         room = max_w - text_width(suffix, size, bold)
         return _fit(match["head"], room, size, bold, initial) + suffix
     return _fit(text, max_w, size, bold, initial)
+
+
+def fit_apart(
+    names: Sequence[str], fallbacks: Sequence[str], max_w: float, size: float = FONT_SIZE
+) -> list[str]:
+    """Labels for ``names`` drawn side by side in one chart, each at most ``max_w`` inches wide,
+    no two alike.
+
+    Each name is made drawable (:func:`drawable`) and fitted (:func:`fit`). Names whose labels
+    come out equal (two long names cut to one ``"First L."``, or two names transliterated alike
+    on a host without their script's font: ``张伟`` and ``章伟`` both ``ZhangWei``) are cut as a
+    prefix instead of to initials, and if they are still alike each gets an ordinal suffix as
+    the text replies use: ``ZhangWei (1)``, ``ZhangWei (2)``, numbered by the names as given
+    (code point order, so the same two names are numbered alike in every chart), never a
+    label someone else already has.
+
+    Args:
+        names: The names as given (already told apart as the text tells them apart).
+        fallbacks: One per name, drawn when a name has nothing drawable in it.
+        max_w: The room, in inches.
+        size: Type size in points.
+
+    Returns:
+        One label per name, in order.
+    """
+    shown = [drawable(n, f) for n, f in zip(names, fallbacks, strict=True)]
+    labels = [fit(s, max_w, size) for s in shown]
+    for label in {x for x in labels if labels.count(x) > 1}:
+        alike = [i for i, x in enumerate(labels) if x == label]
+        cut = [fit(shown[i], max_w, size, initial=False) for i in alike]
+        others = {x for i, x in enumerate(labels) if i not in alike}
+        if len(set(cut)) == len(cut) and not others & set(cut):
+            for i, x in zip(alike, cut, strict=True):
+                labels[i] = x
+            continue
+        taken = set(labels)
+        n = 0
+        for i in sorted(alike, key=lambda i: (names[i], i)):
+            n += 1
+            while (numbered := fit(f"{shown[i]} ({n})", max_w, size)) in taken:
+                n += 1
+            labels[i] = numbered
+            taken.add(numbered)
+    return labels
 
 
 class TextLayer:

@@ -77,7 +77,7 @@ from charts._palette import (
     rgb,
 )
 from charts._png import figure_png
-from charts._text import TextLayer, drawable, fit, isolate, text_width
+from charts._text import TextLayer, drawable, fit, fit_apart, isolate, text_width
 from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint
 
 __all__ = ["render_diarised_chart", "render_trend_chart"]
@@ -490,7 +490,9 @@ def render_diarised_chart(digest: TeamDigest) -> bytes:
 
     panels = [_kind_panel(digest, kind) for kind in kinds]
     quiet = all(int(p.totals.sum()) == 0 for p in panels)
-    names = [fit(drawable(m.name, f"member {i + 1}"), NAME_MAX_W) for i, m in enumerate(members)]
+    names = fit_apart(
+        [m.name for m in members], [f"member {i + 1}" for i in range(len(members))], NAME_MAX_W
+    )
     header_h = 1.12 + (0.26 if quiet else 0.0)
     partly_away = any(0 < m.away_days < 7 for m in members)
     partly_member = any(any(m.member_days) and not all(m.member_days) for m in members)

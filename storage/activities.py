@@ -304,7 +304,8 @@ def diary(
 class ExportedEntry:
     """One live entry as ``/export`` writes it: an ``activity`` row joined to its person's name,
     its team's slug and name, and the person's role in that team (None when no membership row
-    is left). ``occurred_at`` and ``recorded_at`` are UTC (naive on SQLite)."""
+    is left); ``person_id`` and ``team_id`` tell apart people who share a name.
+    ``occurred_at`` and ``recorded_at`` are UTC (naive on SQLite)."""
 
     occurred_at: datetime
     occurred_on: date
@@ -317,6 +318,8 @@ class ExportedEntry:
     team_slug: str
     team_name: str
     role: Role | None
+    person_id: int = 0
+    team_id: int = 0
 
 
 #: Rows fetched per round trip while an export streams (PostgreSQL: a server-side cursor).
@@ -346,6 +349,8 @@ def export_rows(
             team.c.slug.label("team_slug"),
             team.c.name.label("team_name"),
             member.c.role,
+            _activity.c.person_id,
+            _activity.c.team_id,
         )
         .join(person, person.c.id == _activity.c.person_id)
         .join(team, team.c.id == _activity.c.team_id)

@@ -23,6 +23,7 @@ from charts import render_diarised_chart, render_trend_chart
 from handlers.texts.targets import BUTTON_LABEL, member_labels
 from organiser_bot.domain.digest import TeamDigest
 from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.names import isolated
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.digests import build_week_by_slug
@@ -124,7 +125,8 @@ async def test_a_taken_short_name_is_refused_with_a_free_one(world: OfflineBot) 
     reply = await world.say(ADMIN_ID, "/newteam 北区")
     assert (
         reply
-        == "A team called 北区 already exists. Give yours a name of its own, e.g. /newteam 北区 2"
+        == "A team called 北区 with the short name 北区 already exists. Give yours a name of its "
+        "own, e.g. /newteam 北区 2"
     )
     assert (await world.say(ADMIN_ID, "/newteam 北区 2")).startswith("✓ Team 北区 2 created")
     reply = await world.say(ADMIN_ID, "/newteam ŁÓDŹ  północ!")
@@ -184,7 +186,7 @@ async def test_team_lists_every_name_and_tells_the_two_sams_apart(world: Offline
         assert text.startswith(f"{name} ({slug})"), text
         for m in MEMBERS:
             if m.team == name and m.name != "Sam Murphy":
-                assert f"• {m.name} — organiser" in text, (m, text)
+                assert f"• {isolated(m.name)} — organiser" in text, (m, text)
     polish = (await world.say(ADMIN_ID, "/team łódź-północ")).splitlines()
     assert "• Sam Murphy (@sam_m) — organiser" in polish
     assert "• Sam Murphy (2) — organiser" in polish
@@ -200,7 +202,11 @@ async def test_export_keeps_every_name_and_note_intact(world: OfflineBot) -> Non
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     found = {(r["team_name"], r["person"], r["note"]) for r in rows}
     for m in MEMBERS:
-        assert (m.team, m.name, m.note) in found, (m, sorted(found))
+        if m.name != "Sam Murphy":
+            assert (m.team, m.name, m.note) in found, (m, sorted(found))
+    # The two Sam Murphys are told apart as /team tells them apart.
+    sams = {r["person"] for r in rows if r["person"].startswith("Sam Murphy")}
+    assert sams == {"Sam Murphy (@sam_m)", "Sam Murphy (2)"}, sams
     assert ("北区", ALI.name, "家访") in found
     # Short names too: what a member types is what the file says.
     assert {r["team"] for r in rows} == {slug for _, slug in TEAMS}
@@ -221,7 +227,9 @@ async def test_the_digest_text_names_everyone_and_tells_the_two_sams_apart(
         assert lines[0] == f"{name} · 2026-W48 · preview", text
         for m in MEMBERS:
             if m.team == name and m.name != "Sam Murphy":
-                assert any(x.startswith(f"• {m.name}: one-to-one {m.count}/") for x in lines), (
+                assert any(
+                    x.startswith(f"• {isolated(m.name)}: one-to-one {m.count}/") for x in lines
+                ), (
                     m,
                     text,
                 )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from handlers.texts import refusal_text
 from organiser_bot.domain.kinds import Kind
+from organiser_bot.domain.names import isolated
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.onboarding import (
     MAX_KIND_WORD,
@@ -182,22 +183,21 @@ def _(refusal: TeamNameInvalid) -> str:
 
 @refusal_text.register
 def _(refusal: TeamExists) -> str:
+    named = f" {isolated(refusal.name)} with the short name" if refusal.name else ""
+    text = f"A team called{named} {refusal.slug} already exists. Give yours a name of its own"
     if refusal.suggestion is None:
-        return f"A team called {refusal.slug} already exists. Give yours a name of its own."
-    return (
-        f"A team called {refusal.slug} already exists. Give yours a name of its own, "
-        f"e.g. /newteam {refusal.suggestion}"
-    )
+        return text + "."
+    return f"{text}, e.g. /newteam {refusal.suggestion}"
 
 
 @refusal_text.register
 def _(refusal: NoTeamCalled) -> str:
-    return f"No team called {refusal.name}."
+    return f"No team called {refusal.name} that you can see."
 
 
 @refusal_text.register
 def _(refusal: NoTeamToInvite) -> str:
-    return f"No team called {refusal.name}. {INVITE_USAGE}"
+    return f"No team called {refusal.name} that you can see. {INVITE_USAGE}"
 
 
 @refusal_text.register

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.texts import refusal_text
+from handlers.texts.onboarding import echoed, team_list
 from organiser_bot.domain.kinds import KindRegistry
-from organiser_bot.domain.periods import Period
+from organiser_bot.domain.names import isolated
+from organiser_bot.domain.periods import PERIOD_HELP, Period
 from organiser_bot.domain.targets import Pace
 from organiser_bot.usecases.exports import CsvExport
 from organiser_bot.usecases.members import (
@@ -24,6 +26,7 @@ from organiser_bot.usecases.reports import (
     Diary,
     KindWeek,
     MyWeek,
+    NoTeamOrPeriod,
     TeamListing,
     TeamTotals,
 )
@@ -95,7 +98,7 @@ def _team_totals(block: TeamTotals, kinds: KindRegistry) -> str:
             notes.append(f"joined {m.joined_on:%a} {m.joined_on.day} {m.joined_on:%b}")
         if m.left_on is not None:
             notes.append(f"left {m.left_on:%a} {m.left_on.day} {m.left_on:%b}")
-        lines.append(f"• {m.name} ({', '.join(notes)}): " + (", ".join(parts) or "—"))
+        lines.append(f"• {isolated(m.name)} ({', '.join(notes)}): " + (", ".join(parts) or "—"))
     if block.members:
         summary = ", ".join(
             _count(kinds.get(kind).label, done, target) for kind, done, target in block.summary()
@@ -120,7 +123,7 @@ def team_listing(teams: tuple[TeamListing, ...]) -> str:
         chat = "has a chat" if team.has_chat else f"no chat yet: /bind {team.slug} in its group"
         lines = [f"{team.name} ({team.slug}) · {len(team.members)} members · {chat}"]
         lines += [
-            f"• {m.name}"
+            f"• {isolated(m.name)}"
             # A name shared in the team already ends with its ``(@username)``.
             + (f" @{m.username}" if m.username and f"(@{m.username})" not in m.name else "")
             + f" — {m.role.value}"
@@ -146,6 +149,18 @@ def export_caption(export: CsvExport) -> str:
 @refusal_text.register
 def _(refusal: BadPeriod) -> str:
     return str(refusal.error)
+
+
+@refusal_text.register
+def _(refusal: NoTeamOrPeriod) -> str:
+    typed = isolated(echoed(refusal.typed))
+    if not refusal.slugs:
+        return f"No team called {typed} that you can see. /newteam <name> creates one."
+    return (
+        f"No team called {typed} that you can see (yours: {team_list(refusal.slugs)}). "
+        f"To say when, put it after the team or on its own, e.g. /totals {refusal.slugs[0]} 4w. "
+        f"{PERIOD_HELP}"
+    )
 
 
 # --- /remove -------------------------------------------------------------------------------------

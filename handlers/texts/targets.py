@@ -4,11 +4,12 @@ list (``/target member …``, ``/remove <team>``, an @username several members h
 from __future__ import annotations
 
 from handlers.texts import refusal_text
-from organiser_bot.domain.names import distinct_names
+from organiser_bot.domain.names import distinct_names, isolated
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.identities import (
     MemberChoice,
     NoOneToChoose,
+    SeveralHold,
     StaleChoice,
     StaleReason,
     UnknownMember,
@@ -61,14 +62,19 @@ def target_set(outcome: TargetSet) -> str:
             source = f"the target for {role}s in every team"
         else:
             source = "the built-in default"
-        now = f"{source}, {outcome.weekly}" if outcome.weekly else f"{source}: none"
+        now = f"{source}, {outcome.weekly if outcome.weekly else 'none'}"
         if not outcome.changed:
             return f"{subject} is already {now}: nothing to reset."
         return f"✓ {subject} is now {now} ({_was(outcome.was)})."
+    if not outcome.changed:
+        return f"{subject} is already {_target(outcome.weekly)}: nothing changed."
     if outcome.change is TargetChange.CLEAR:
         back = f"the {role} target" if not isinstance(outcome.whose, Role) else "the default"
+        # Already none through the role (or the default): stored now, so it stays none.
+        now = "none" if outcome.was else "none, as it was already"
+        was = f" ({_was(outcome.was)})" if outcome.was else ""
         return (
-            f"✓ {subject} is now none ({_was(outcome.was)}). "
+            f"✓ {subject} is now {now}{was}. "
             f"(0 and none both mean no target; reset goes back to {back}.)"
         )
     return f"✓ {subject} is now {_target(outcome.weekly)} ({_was(outcome.was)})."
@@ -84,9 +90,10 @@ def member_labels(choice: MemberChoice) -> list[str]:
         # The name is cut, never what tells it apart: ``A very long na… (@sam)``.
         told_apart = names[m.person_id][len(m.display_name) :]
         tail = told_apart + (f" · {m.team_name}" if several_teams else "")
-        room = max(BUTTON_LABEL - len(tail), 2)
+        marks = len(isolated(m.display_name)) - len(m.display_name)  # FSI and PDI, if any
+        room = max(BUTTON_LABEL - len(tail) - marks, 2)
         name = m.display_name if len(m.display_name) <= room else m.display_name[: room - 1] + "…"
-        label = name + tail
+        label = isolated(name) + tail
         labels.append(label if len(label) <= BUTTON_LABEL else label[: BUTTON_LABEL - 1] + "…")
     return labels
 
@@ -172,6 +179,17 @@ def _(refusal: UnknownMember) -> str:
         f"No member {refusal.username} in a team you manage. Check the spelling; a member with "
         "no @username (or a new one) can be chosen from a list: /target member <kind> <n> "
         "[team], or /remove <team>."
+    )
+
+
+@refusal_text.register
+def _(refusal: SeveralHold) -> str:
+    slugs = refusal.team_slugs
+    where = slugs[0] if len(slugs) == 1 else "<team>"
+    yours = f" ({', '.join(slugs)})" if len(slugs) > 1 else ""
+    return (
+        f"Several members hold {refusal.username}, so their figures are not shown as one. "
+        f"/totals {where}{yours} shows each member by name."
     )
 
 

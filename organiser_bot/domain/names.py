@@ -6,14 +6,35 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 
-__all__ = ["distinct_names", "name_key"]
+__all__ = ["distinct_names", "isolated", "name_key"]
+
+#: FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE (Unicode Bidirectional Algorithm, UAX #9,
+#: section 2.7, https://www.unicode.org/reports/tr9/).
+FSI, PDI = "\u2068", "\u2069"
 
 
 def name_key(name: str) -> str:
-    """What two display names are compared by: NFKC-normalised, case-folded, every run of
-    whitespace one space, none at the ends (``"SAM  Murphy "`` and ``"sam murphy"`` are equal).
+    """What two display names are compared by, as a reader sees them: invisible format
+    characters (Unicode category ``Cf``: zero-width space, direction marks, soft hyphen,
+    joiners) left out, NFKC-normalised, case-folded, every run of whitespace one space, none at
+    the ends (``"SAM  Murphy "``, ``"sam murphy"`` and ``"Sam\u200b Murphy"`` are equal).
     """
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    visible = "".join(ch for ch in name if unicodedata.category(ch) != "Cf")
+    return " ".join(unicodedata.normalize("NFKC", visible).casefold().split())
+
+
+def isolated(name: str) -> str:
+    """``name`` ready to sit inside a left-to-right line: wrapped in :data:`FSI` ... :data:`PDI`
+    when it has a right-to-left letter (bidi class ``R`` or ``AL``), else unchanged.
+
+    Inside the isolate the name keeps its own direction; outside it the line is laid out as
+    though the name were one neutral character, so ``• علي حسن (organiser): one-to-one 2/9``
+    stays a left-to-right line whose first strong letter is the ``o`` of ``organiser``
+    (UAX #9, rules P2-P3 and X5c).
+    """
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in name):
+        return f"{FSI}{name}{PDI}"
+    return name
 
 
 def distinct_names(people: Sequence[tuple[int, str, str | None]]) -> dict[int, str]:

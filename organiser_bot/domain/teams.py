@@ -81,20 +81,50 @@ _LATIN_FOLDS = str.maketrans(
 )
 
 
+#: One letter typed as two code points on two keyboards of the Arabic script, folded to the form
+#: Persian and Urdu use. Sources: ISIRI 6219:2002 ("Persian Information Interchange and Display
+#: Mechanism, using Unicode"), which requires KEHEH ``ک`` (U+06A9) and FARSI YEH ``ی`` (U+06CC)
+#: where Arabic keyboards type KAF ``ك`` (U+0643) and YEH ``ي`` (U+064A), the same letters
+#: drawn alike in the middle of a word (R. Pournader, unicode@unicode.org, 22 Dec 2002,
+#: https://unicode.org/mail-arch/unicode-ml/y2002-m12/0203.html); J. Kew, "Notes on some
+#: Unicode Arabic characters: recommendations for usage" (draft 2, 2005), sections 2 and 4.
+#: The ARABIC-INDIC digits (U+0660-0669) and the EXTENDED ARABIC-INDIC ones Persian and Urdu
+#: keyboards type (U+06F0-06F9) are folded to ASCII digits. Letters a language tells apart are
+#: left alone (Kew, sections 3 and 4): HEH ``ه`` (U+0647), HEH GOAL ``ہ`` (U+06C1) and HEH
+#: DOACHASHMEE ``ھ`` (U+06BE), distinct in Urdu; YEH BARREE ``ے`` (U+06D2); ALEF MAKSURA ``ى``
+#: (U+0649), distinct from YEH in Arabic.
+_ARABIC_FOLDS = str.maketrans(
+    {
+        "\u064a": "\u06cc",
+        "\u0643": "\u06a9",
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+
+#: Scripts whose accents a keyboard may leave out: marks following their letters are dropped.
+_ACCENTED_SCRIPTS = ("LATIN", "GREEK")
+
+
 def fold_accents(slug: str) -> str:
-    """``slug`` with the accents of Latin letters taken off, as typed on a keyboard without
-    them: ``łódź-północ`` -> ``lodz-polnoc``, ``café-crew`` -> ``cafe-crew``. Letters of other
-    scripts, and the marks that belong to them (Bengali vowel signs, Arabic vowels), are left
-    as they are.
+    """``slug`` as typed on a keyboard without accents or another keyboard of its script, for
+    matching only (a stored short name never changes).
+
+    Accents of Latin letters are taken off (``łódź-północ`` -> ``lodz-polnoc``, ``café-crew``
+    -> ``cafe-crew``), and so are the tonos and dialytika of Greek ones (``οδός-πατησίων`` ->
+    ``οδος-πατησιων``; Greek keyboards leave the tonos off capitals). Arabic-script letters that
+    Arabic and Persian/Urdu keyboards type as different code points are made one
+    (:data:`_ARABIC_FOLDS`: ``شمالي`` -> ``شمالی``). Letters of other scripts, and the marks
+    that belong to them (Bengali vowel signs, Arabic vowels), are left as they are.
     """
     out: list[str] = []
-    latin = False
-    for ch in unicodedata.normalize("NFKD", slug.translate(_LATIN_FOLDS)):
+    accented = False
+    for ch in unicodedata.normalize("NFKD", slug.translate(_LATIN_FOLDS).translate(_ARABIC_FOLDS)):
         if _is_mark(ch):
-            if not latin:
+            if not accented:
                 out.append(ch)
             continue
-        latin = "LATIN" in unicodedata.name(ch, "")
+        accented = any(script in unicodedata.name(ch, "") for script in _ACCENTED_SCRIPTS)
         out.append(ch)
     return unicodedata.normalize("NFC", "".join(out))
 
@@ -102,8 +132,8 @@ def fold_accents(slug: str) -> str:
 def match_slug(typed: str, slugs: Iterable[str]) -> str | None:
     """The team short name that ``typed`` (a name or short name, as a member types it) addresses
     among ``slugs``: the one equal to ``slugify(typed)``; failing that, the only one equal to it
-    once both lose their accents (:func:`fold_accents`: ``/use lodz-polnoc`` finds
-    ``łódź-północ``). None when none is, or when several are.
+    once both are folded (:func:`fold_accents`: ``/use lodz-polnoc`` finds ``łódź-północ``,
+    ``οδος`` finds ``οδός``, ``كيان`` finds ``کیان``). None when none is, or when several are.
     """
     wanted = slugify(typed)
     if not wanted:

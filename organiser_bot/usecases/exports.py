@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from organiser_bot.domain.access import Actor
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.periods import Period, PeriodError, as_utc, parse_period
 from organiser_bot.domain.refusals import Action
 from organiser_bot.usecases.actors import read_only
@@ -36,7 +37,10 @@ from storage.activities import ExportedEntry
 #: * ``date``: the local day the entry counts for (``YYYY-MM-DD``).
 #: * ``time``: the local time of day (``HH:MM``) when the person gave one, else blank.
 #: * ``team``, ``team_name``: the team's short name and its name.
-#: * ``person``, ``role``: the person's name and their role in that team (blank if none is held).
+#: * ``person``, ``role``: the person's name and their role in that team (blank if none is held);
+#:   people of one team who share a name are told apart as ``/team`` tells them apart
+#:   (``Sam Murphy (@sam_m)``, ``Sam Murphy (2)``:
+#:   :func:`~organiser_bot.domain.names.distinct_names`).
 #: * ``kind``, ``count``, ``note``: what was logged; ``count`` is a number.
 #: * ``occurred_at``: when it happened, UTC, ISO 8601 with ``Z`` (``2026-11-26T14:00:00Z``),
 #:   only when a time was given, else blank.
@@ -102,7 +106,29 @@ def _utc(at: datetime) -> str:
     return at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _row(entry: ExportedEntry, tz: ZoneInfo, kinds: KindRegistry) -> list[str | int]:
+#: Person labels by (team id, person id).
+Labels = Mapping[tuple[int, int], str]
+
+
+def person_labels(conn: Connection, team_ids: Iterable[int]) -> dict[tuple[int, int], str]:
+    """Each team's people as ``/team`` names them: everyone who has been a member of the team,
+    those who share a name told apart (:func:`~organiser_bot.domain.names.distinct_names`).
+    One small query per team, before the entries stream.
+
+    Returns:
+        (team id, person id) -> label.
+    """
+    labels: dict[tuple[int, int], str] = {}
+    for team_id in team_ids:
+        members = people.team_members(conn, team_id)
+        names = distinct_names([(m.person_id, m.display_name, m.username) for m in members])
+        labels.update(((team_id, person_id), name) for person_id, name in names.items())
+    return labels
+
+
+def _row(
+    entry: ExportedEntry, tz: ZoneInfo, kinds: KindRegistry, labels: Labels
+) -> list[str | int]:
     occurred = as_utc(entry.occurred_at)
     recorded = as_utc(entry.recorded_at)
     timed = entry.time_given
@@ -111,7 +137,7 @@ def _row(entry: ExportedEntry, tz: ZoneInfo, kinds: KindRegistry) -> list[str | 
         f"{occurred.astimezone(tz):%H:%M}" if timed else "",
         neutralise(entry.team_slug),
         neutralise(entry.team_name),
-        neutralise(entry.person_name),
+        neutralise(labels.get((entry.team_id, entry.person_id), entry.person_name)),
         entry.role.value if entry.role is not None else "",
         neutralise(kinds.get(entry.kind).label),
         entry.count,
@@ -133,9 +159,18 @@ class _Utf8:
 
 
 def write_csv(
-    file: IO[bytes], entries: Iterable[ExportedEntry], *, tz: ZoneInfo, kinds: KindRegistry
+    file: IO[bytes],
+    entries: Iterable[ExportedEntry],
+    *,
+    tz: ZoneInfo,
+    kinds: KindRegistry,
+    labels: Labels | None = None,
 ) -> int:
     """Write the byte-order mark, the header and one row per entry to ``file``.
+
+    Args:
+        labels: The ``person`` cell by (team id, person id) (:func:`person_labels`); a person
+            not in it is written by their display name.
 
     Returns:
         How many entry rows were written (the header not counted).
@@ -145,7 +180,7 @@ def write_csv(
     writer.writerow(CSV_COLUMNS)
     rows = 0
     for entry in entries:
-        writer.writerow(_row(entry, tz, kinds))
+        writer.writerow(_row(entry, tz, kinds, labels or {}))
         rows += 1
     return rows
 
@@ -168,6 +203,7 @@ def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
     except PeriodError as exc:
         raise BadPeriod(exc) from None
     team_ids = [t.id for t in permitted_teams(actor, Action.EXPORT, people.list_teams(conn))]
+    labels = person_labels(conn, team_ids)  # before the entries stream: one cursor at a time
     # Handed to the caller open (it sends the document, then closes it): no ``with`` here.
     file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, mode="w+b")  # noqa: SIM115
     try:
@@ -176,6 +212,7 @@ def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
             activities.export_rows(conn, team_ids=team_ids, start=period.start, end=period.end),
             tz=moment.tz,
             kinds=moment.kinds,
+            labels=labels,
         )
         audit.record(
             conn,

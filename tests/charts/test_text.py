@@ -8,7 +8,8 @@ from __future__ import annotations
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
-from charts._text import TextLayer, drawable, fit, text_width
+from charts import _text
+from charts._text import TextLayer, drawable, fit, fit_apart, text_width
 
 LONG_NAME = "Maximilian Alexander Featherstonehaugh-Cholmondeley"
 
@@ -63,3 +64,27 @@ def test_empty_layer_adds_nothing() -> None:
     fig = Figure()
     TextLayer().draw(fig)
     assert fig.get_children() == [fig.patch]
+
+
+def test_labels_cut_alike_keep_more_of_each_name() -> None:
+    names = [
+        "Muhammad Abdullah Abdul-Rahman Al-Hashimi Khan",
+        "Muhammad Ibrahim Abdul-Rahman Al-Hashimi Khan",
+        "Jo",
+    ]
+    labels = fit_apart(names, ["a", "b", "c"], 1.45)
+    assert len(set(labels)) == 3 and labels[2] == "Jo", labels
+    assert all(text_width(x) <= 1.45 for x in labels), labels
+
+
+def test_labels_drawn_alike_get_ordinals_by_name_in_any_order() -> None:
+    saved = _text.FONT_FAMILIES
+    _text.FONT_FAMILIES = ("DejaVu Sans",)
+    try:
+        one = fit_apart(["张伟", "章伟"], ["a", "b"], 1.45)
+        two = fit_apart(["章伟", "张伟"], ["a", "b"], 1.45)
+        tones = fit_apart(["Bo 👍🏽 and friends", "Bo 👍🏾 and friends"], ["a", "b"], 1.45)
+    finally:
+        _text.FONT_FAMILIES = saved
+    assert len(set(one)) == 2 and one == two[::-1], (one, two)
+    assert len(set(tones)) == 2, tones

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from organiser_bot.domain.names import distinct_names, name_key
+from organiser_bot.domain.names import distinct_names, isolated, name_key
 
 Person = tuple[int, str, str | None]
 
@@ -87,3 +88,22 @@ def test_labels_are_stable_when_unrelated_people_are_added(
     after = distinct_names([*people, (extra_id, extra, None)])
     assert after[extra_id] == extra
     assert {pid: after[pid] for pid in before} == before
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\u200f", "\u200e", "\u00ad", "\u2060", "\ufeff", "\u2068"]
+)
+def test_names_differing_by_an_invisible_character_are_told_apart(invisible: str) -> None:
+    plain, marked = "Sam Murphy", f"Sam{invisible} Murphy"
+    assert name_key(plain) == name_key(marked)
+    labels = distinct_names([(1, plain, None), (2, marked, None)])
+    assert name_key(labels[1]) != name_key(labels[2]), labels
+
+
+@pytest.mark.parametrize(
+    ("name", "wrapped"),
+    [("علي حسن", True), ("שרה כהן", True), ("Zoë 王", False), ("Sam (@sam_m)", False)],
+)
+def test_right_to_left_names_are_isolated_and_others_left_alone(name: str, wrapped: bool) -> None:
+    shown = isolated(name)
+    assert shown == (f"\u2068{name}\u2069" if wrapped else name)

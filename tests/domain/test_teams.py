@@ -151,7 +151,12 @@ def test_tags_in_any_script(line: str, team: str, note: str) -> None:
         ("straße", "strasse"),
         ("ñandú", "nandu"),
         ("শ্যামবাজার-দল", "শ্যামবাজার-দল"),  # marks of other scripts stay
-        ("فريق-الشمال", "فريق-الشمال"),
+        ("فريق-الشمال", "فریق-الشمال"),  # Arabic yeh as Persian and Urdu keyboards type it
+        ("كيان-٤", "کیان-4"),  # Arabic kaf and digit
+        ("شمالی-ٹیم", "شمالی-ٹیم"),
+        ("ہ-ھ-ه-ے-ى", "ہ-ھ-ه-ے-ى"),  # letters Urdu or Arabic tell apart stay apart
+        ("οδός-πατησίων", "οδος-πατησιων"),  # Greek tonos
+        ("προϊόν", "προιον"),  # dialytika
         ("ਪੰਜਾਬ-ਟੀਮ", "ਪੰਜਾਬ-ਟੀਮ"),
         ("северный-район", "северный-район"),
         ("北区", "北区"),
