@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from handlers.common import moment, run_as_actor
+from handlers.common import load, moment, run_as_actor
 from handlers.keyboards import REMOVE_PICK_PREFIX, TARGET_PICK_PREFIX
 from handlers.replies import answer_tap, edit_tapped, reply
 from handlers.texts import reports as report_texts
@@ -159,6 +159,15 @@ async def answer_remove(
     await reply(update, context, texts.remove_pick(outcome, team_slug=slug), reply_markup=keyboard)
 
 
+async def _expired(update: Update, context: BotContext) -> None:
+    """A tap on a button that no longer reads (expired or malformed): nothing is done, but the
+    sender's name and @username are kept current as for every update (:func:`load`)."""
+    query = update.callback_query
+    assert query is not None
+    await load(update, context)
+    await answer_tap(query, BUTTON_EXPIRED)
+
+
 async def on_target_tap(update: Update, context: BotContext) -> None:
     """Set the target of the member tapped in a ``/target`` list."""
     if not (query := update.callback_query):
@@ -166,7 +175,7 @@ async def on_target_tap(update: Update, context: BotContext) -> None:
     when = moment(context)
     tap = parse_target_data(query.data or "", when.kinds)
     if tap is None:
-        await answer_tap(query, BUTTON_EXPIRED)
+        await _expired(update, context)
         return
     outcome = await run_as_actor(update, context, set_chosen_target, tap, moment=when)
     text = texts.target_set(outcome)
@@ -182,7 +191,7 @@ async def on_remove_tap(update: Update, context: BotContext) -> None:
         return
     tap = parse_remove_data(query.data or "")
     if tap is None:
-        await answer_tap(query, BUTTON_EXPIRED)
+        await _expired(update, context)
         return
     outcome = await run_as_actor(update, context, remove_chosen, tap, moment=moment(context))
     if isinstance(outcome, RemoveNeedsConfirm):

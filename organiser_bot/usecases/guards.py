@@ -2,17 +2,24 @@
 (:mod:`organiser_bot.domain.permissions`) and returns what the use case needs or raises a refusal.
 
 A refusal names a team (its display name) only to someone the table lets see that team's name
-(``Action.SEE_TEAM_NAME``): its members and admins. Anyone else is told only what they typed.
+(``Action.SEE_TEAM_NAME``): its members and admins. Anyone else is told only what they typed,
+and a short name typed for a team they may not see is refused exactly as one no team has
+(:func:`team_to_act_on`), so a reply never confirms that another team exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
+
+from sqlalchemy import Connection
 
 from organiser_bot.domain.access import Actor, TeamRole
 from organiser_bot.domain.permissions import Place, permits
-from organiser_bot.domain.refusals import Action, NotAMember, NotPermitted
+from organiser_bot.domain.refusals import Action, NotAMember, NotPermitted, Refusal, UnknownTeam
+from organiser_bot.domain.teams import slugify
+from storage import people
+from storage.models import Team
 
 
 class _HasId(Protocol):
@@ -109,3 +116,45 @@ def permitted_teams(
     """The teams (anything with an ``id``) among ``teams`` the table allows ``action`` on, in
     the order given."""
     return [t for t in teams if permits(actor, action, team_id=t.id, place=place)]
+
+
+def seen_team(
+    conn: Connection, actor: Actor, typed: str, *, place: Place = Place.PRIVATE
+) -> Team | None:
+    """The live team whose short name is ``typed`` (as :func:`storage.people.find_team` reads
+    it), when the table lets the actor see its name (``Action.SEE_TEAM_NAME``: its members and
+    admins); None when no team has that short name or the actor may not see it, alike."""
+    team = people.find_team(conn, slugify(typed)) if typed else None
+    if team is None or not permits(actor, Action.SEE_TEAM_NAME, team_id=team.id, place=place):
+        return None
+    return team
+
+
+def team_to_act_on(
+    conn: Connection,
+    actor: Actor,
+    typed: str,
+    action: Action,
+    *,
+    place: Place = Place.PRIVATE,
+    unknown: Callable[[str], Refusal] = UnknownTeam,
+) -> Team:
+    """The team called ``typed`` (its short name, as typed) that the actor may do ``action`` on
+    from ``place``.
+
+    Args:
+        unknown: The refusal for a name that finds no team the actor may see, given ``typed``
+            (a command may add its usage); :class:`UnknownTeam` unless given.
+
+    Raises:
+        Refusal: ``unknown(typed)``: no team has that short name, or the actor may not see the
+            team's name (:func:`seen_team`): the same refusal for both, so another team's
+            short name is never confirmed.
+        NotPermitted: the actor may see the team (a member of it) but the table refuses
+            ``action``; it names the team.
+    """
+    team = seen_team(conn, actor, typed, place=place)
+    if team is None:
+        raise unknown(typed)
+    require_manages(actor, action, team_id=team.id, team_name=team.name, place=place)
+    return team

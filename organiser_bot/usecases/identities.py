@@ -36,6 +36,16 @@ class UnknownMember(Refusal):
 
 
 @dataclass
+class SeveralHold(Refusal):
+    """Several people among the members the person may act on hold ``username`` (one gave it
+    up and has not written since), where a report cannot offer them to choose from;
+    ``team_slugs`` are the short names of the teams they are in, by name."""
+
+    username: str
+    team_slugs: tuple[str, ...]
+
+
+@dataclass
 class NoOneToChoose(Refusal):
     """No current member of ``team_name`` matches ``name`` (None: the team has no members)."""
 

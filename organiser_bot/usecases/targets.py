@@ -29,8 +29,7 @@ from organiser_bot.domain.permissions import permits, permits_every_team
 from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import TargetRow, effective_targets, person_scope, role_scope
-from organiser_bot.domain.teams import slugify
-from organiser_bot.usecases.guards import require_manager, require_manages
+from organiser_bot.usecases.guards import require_manager, require_manages, seen_team
 from organiser_bot.usecases.identities import (
     MemberChoice,
     NoOneToChoose,
@@ -121,7 +120,8 @@ class TargetSet:
         weekly: The weekly target that applies now; None for no target.
         was: The weekly target that applied before; None for none.
         fallback: After a reset, whose target applies now; None otherwise.
-        changed: False when a reset found nothing to remove (nothing was done).
+        changed: False when nothing was done: a reset found nothing to remove, or the same
+            target (or none) was stored already for ``whose`` there.
     """
 
     kind: Kind
@@ -228,7 +228,8 @@ def set_target(
         UnknownKind: the second word names no kind.
         TargetOutOfRange: the value is not a whole number from 0 to ``MAX_TARGET``, ``none``
             or ``reset``.
-        NoTeamCalled: no team has that short name.
+        NoTeamCalled: no team the person may see has that short name (another team's is
+            refused alike).
         UnknownMember: no current member of a team the person manages has that ``@username``.
         NoOneToChoose: ``member`` and no current member matches.
         NotRoleOrMember: the first word is neither a role, an ``@username`` nor ``member``.
@@ -247,7 +248,8 @@ def set_target(
     picking = who.lower() == MEMBER
     if role is None and not picking and not who.startswith("@"):
         raise NotRoleOrMember(who)
-    team = people.find_team(conn, slugify(rest[0])) if rest else None
+    # A team the manager may not see is read like a name no team has (not confirmed).
+    team = seen_team(conn, actor, rest[0]) if rest else None
     if rest and team is None and not picking:
         raise NoTeamCalled(rest[0])
     name = " ".join(rest[1:] if team is not None else rest) or None
@@ -344,8 +346,18 @@ def _apply(
     was = _effective(before, role, person_id, team_id, kind.key)
     now = moment.now
     by = people.ensure_person(conn, actor.identity, now=now)
+    held = next(
+        (
+            r.weekly
+            for r in before
+            if r.team_id == team_id and r.scope == scope and r.kind == kind.key
+        ),
+        None,
+    )
     if value.change is TargetChange.RESET:
         previous = target_store.delete_target(conn, team_id=team_id, scope=scope, kind=kind.key)
+    elif held == value.weekly:
+        previous = held  # the same override is stored already: nothing to write
     else:
         previous = target_store.set_target(
             conn,
@@ -368,7 +380,8 @@ def _apply(
             fallback = Fallback.EVERY_TEAM
         else:
             fallback = Fallback.DEFAULT
-    changed = value.change is not TargetChange.RESET or previous is not None
+    resetting = value.change is TargetChange.RESET
+    changed = previous is not None if resetting else held != value.weekly
     if changed:
         audit.record(
             conn,

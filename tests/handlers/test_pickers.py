@@ -96,6 +96,69 @@ async def test_set_clear_and_reset_say_what_the_target_is_now_and_was(org: Offli
     assert "none (no target) or reset" in await org.say(MIA, "/target @alice 121 lots")
 
 
+async def test_the_same_target_again_says_nothing_changed(org: OfflineBot) -> None:
+    await org.say(MIA, "/target @alice 121 none")
+    assert (
+        await org.say(MIA, "/target @alice 121 0")
+        == "Alice's one-to-one target in Leeds is already none: nothing changed."
+    )
+    await org.say(MIA, "/target @alice 121 6")
+    assert (
+        await org.say(MIA, "/target @alice 121 6")
+        == "Alice's one-to-one target in Leeds is already 6 a week: nothing changed."
+    )
+    assert "one-to-one: 0/6" in await org.say(ALICE, "/week")
+
+
+async def test_clearing_a_target_that_was_none_through_the_role_says_so(org: OfflineBot) -> None:
+    await org.say(MIA, "/target organiser 121 none")
+
+    cleared = await org.say(MIA, "/target @alice 121 none")
+
+    assert cleared.startswith(
+        "✓ Alice's one-to-one target in Leeds is now none, as it was already."
+    )
+    assert "(was none)" not in cleared
+    # Stored for her: the organisers' target set again does not apply to her.
+    await org.say(MIA, "/target organiser 121 9")
+    assert "one-to-one: 0/" not in await org.say(ALICE, "/week")
+    assert "one-to-one: 0/9" in await org.say(SAM1, "/week")
+
+
+async def test_a_reset_to_no_default_has_one_colon(org: OfflineBot) -> None:
+    await org.say(MIA, "/target organiser 121 none")
+    await org.say(MIA, "/target organiser 121 reset")
+    await org.say(ADMIN_ID, "/target organiser 121 none")
+
+    reply = await org.say(MIA, "/target organiser 121 reset")
+
+    assert reply == (
+        "The one-to-one target for organisers in Leeds is already the target for organisers in "
+        "every team, none: nothing to reset."
+    )
+
+
+async def test_remove_with_an_username_and_no_team_shows_the_usage(org: OfflineBot) -> None:
+    reply = await org.say(MIA, "/remove @alice")
+
+    assert reply.startswith("Usage: /remove <team>")
+    assert "Alice" in await org.say(MIA, "/team leeds")
+
+
+async def test_a_tap_on_a_malformed_button_refreshes_the_name_and_changes_nothing(
+    org: OfflineBot,
+) -> None:
+    [sent] = await org.replies(org.message(MIA, "/help"))
+    for data in ("tp:zz", "rp:1:2"):
+        tap = org.updates.callback_query(MIA, data, message=sent.response["result"])
+        tap["callback_query"]["from"].update(first_name="Mia K", username="mia_k")
+        [answer] = await org.replies(tap, "answerCallbackQuery")
+        assert "expired" in str(answer.params.get("text")).lower()
+
+    reply = await org.say(ADMIN_ID, "/target @mia_k 121 6")
+    assert "Mia K" in reply and "now 6" in reply
+
+
 async def test_a_member_with_no_username_is_chosen_on_buttons(org: OfflineBot) -> None:
     [sent] = await org.replies(org.message(MIA, "/target member 121 5"), "sendMessage")
     assert "Tap the member whose target to change" in sent.params["text"]

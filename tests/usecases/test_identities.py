@@ -156,3 +156,29 @@ def test_someone_who_left_is_not_found(db: Database, teams: tuple[int, int]) -> 
     )
     with pytest.raises(UnknownMember):
         _named(db, MIA, "@sam")
+
+
+def test_a_username_sent_by_someone_not_stored_is_taken_from_its_holder(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    # Bob gave up @bob without writing since; a stranger took it (in another case) and wrote.
+    _update_from(db, Identity(99, "Zed", "BOB"))
+
+    stored = _stored(db)
+    assert stored[BOB] == ("Bob", None)
+    assert 99 not in stored  # the stranger is still not stored
+    with pytest.raises(UnknownMember):
+        _named(db, BEA, "@bob")
+
+
+def test_loading_someone_not_stored_costs_a_lookup_only_with_a_username(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    def load(identity: Identity) -> list[str]:
+        with _statements(db) as seen:
+            db.call(lambda c: people.load_actor(c, identity, admin_ids=frozenset(), refresh=True))
+        return [s for s in seen if not s.startswith(("BEGIN", "COMMIT", "SAVEPOINT"))]
+
+    assert len(load(Identity(99, "Zed"))) == 1
+    assert len(load(Identity(99, "Zed", "zed"))) == 2  # no one holds it: a read, no write
+    assert _stored(db)[SAM_OLD] == ("Sam Old", "sam")

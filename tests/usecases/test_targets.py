@@ -268,8 +268,11 @@ def test_one_person_in_two_managed_teams_is_chosen_per_team(
         (MIA, ["@alice", "121", "3", "nowhere"], NoTeamCalled("nowhere")),
         (MIA, ["wizard", "121", "3"], NotRoleOrMember("wizard")),
         (MIA, ["@bob", "121", "3"], UnknownMember("@bob")),
-        (MIA, ["member", "121", "3", "bradford"], NotPermitted(Action.SET_TARGET, None)),
-        (MIA, ["@bob", "121", "3", "bradford"], NotPermitted(Action.SET_TARGET, None)),
+        # Another team's short name reads as a name no team has: never confirmed.
+        (MIA, ["member", "121", "3", "bradford"], NoOneToChoose("Leeds", "bradford")),
+        (MIA, ["member", "121", "3", "nowhere"], NoOneToChoose("Leeds", "nowhere")),
+        (MIA, ["@bob", "121", "3", "bradford"], NoTeamCalled("bradford")),
+        (MIA, ["organiser", "121", "3", "bradford"], NoTeamCalled("bradford")),
     ],
 )
 def test_target_refusals_change_nothing(
