@@ -42,7 +42,7 @@ from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import parse_period
 from organiser_bot.tools.seed import seed
 from organiser_bot.usecases import exports
-from organiser_bot.usecases.exports import CSV_COLUMNS, _row
+from organiser_bot.usecases.exports import CSV_COLUMNS, _row, person_labels
 from storage import migrate, people
 from storage.activities import ExportedEntry
 from storage.engine import make_engine
@@ -69,6 +69,8 @@ def _baseline(conn: Connection, team_ids: list[int], start: date, end: date) -> 
             team.c.slug,
             team.c.name,
             member.c.role,
+            activity.c.person_id,
+            activity.c.team_id,
         )
         .join(person, person.c.id == activity.c.person_id)
         .join(team, team.c.id == activity.c.team_id)
@@ -86,11 +88,12 @@ def _baseline(conn: Connection, team_ids: list[int], start: date, end: date) -> 
     ).all()
     entries = [ExportedEntry(*row) for row in rows]
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
+    csv.writer(buf).writerow(CSV_COLUMNS)
+    writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC)
     kinds = KindRegistry()
+    labels = person_labels(conn, team_ids)
     for entry in entries:
-        writer.writerow(_row(entry, TZ, kinds))
+        writer.writerow(_row(entry, TZ, kinds, labels))
     return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")
 
 
@@ -111,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=200)
     parser.add_argument("--members", type=int, default=12)
-    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

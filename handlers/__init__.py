@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import digests, entries, groups, onboarding, pickers, reports
+from handlers import access, digests, entries, groups, onboarding, pickers, reports, status
 from handlers.errors import on_error
 from handlers.keyboards import REMOVE_PICK_PREFIX, TARGET_PICK_PREFIX, UNDO_PREFIX
 
@@ -46,6 +46,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "resume": entries.cmd_resume,
         "mydata": reports.cmd_mydata,
         "forgetme": entries.cmd_forgetme,
+        "access": access.cmd_access,
         # managers and admins
         "newteam": onboarding.cmd_newteam,
         "invite": onboarding.cmd_invite,
@@ -57,6 +58,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "remove": reports.cmd_remove,
         "export": reports.cmd_export,
         "ledger": digests.cmd_ledger,
+        "status": status.cmd_status,
     }
     for name, callback in commands.items():
         # Only new messages trigger commands: an edited "/log" is handled as a correction below.
@@ -70,6 +72,7 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # An edited command is not a new one: in a group it is not run again.
     app.add_handler(CommandHandler("bind", onboarding.cmd_bind, filters=new_message))
     app.add_handler(CommandHandler("digest", digests.cmd_digest, filters=new_message))
+    app.add_handler(CommandHandler("statuschat", status.cmd_statuschat, filters=new_message))
     app.add_handler(
         CommandHandler(
             list(groups.PRIVATE_ONLY_COMMANDS),

@@ -42,6 +42,7 @@ COMMAND_ACTIONS: dict[str, tuple[Action, ...]] = {
     "resume": (Action.RESUME_NUDGES,),
     "mydata": (Action.SEE_OWN_DATA,),
     "forgetme": (Action.FORGET_ME,),
+    "access": (Action.SEE_ACCESS,),
     "newteam": (Action.CREATE_TEAM,),
     "invite": (Action.INVITE,),
     "revoke": (Action.REVOKE_INVITE,),
@@ -52,8 +53,10 @@ COMMAND_ACTIONS: dict[str, tuple[Action, ...]] = {
     "remove": (Action.REMOVE_MEMBER,),
     "export": (Action.EXPORT,),
     "ledger": (Action.SEE_LEDGER,),
+    "status": (Action.SEE_STATUS,),
     "bind": (Action.BIND_CHAT,),
     "digest": (Action.PREVIEW_DIGEST,),
+    "statuschat": (Action.SET_STATUS_CHAT,),
 }
 
 

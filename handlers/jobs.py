@@ -14,6 +14,8 @@ does the sending.
   updates carried out more than a week ago (a redelivery comes within Telegram's 24 hours).
 * The ``erase-old-notes`` job runs daily at the same hour and erases the notes of entries dated
   more than ``NOTES_RETENTION_DAYS`` days ago (:mod:`organiser_bot.usecases.retention`).
+* The ``heartbeat`` job runs every minute and records that the bot is running, with its last
+  poll (:mod:`handlers.status`); ``/status`` works out uptime from it.
 * **At scale.** PTB's ``AIORateLimiter`` (configured in ``app.py``) keeps to ~30 messages a second
   overall and 20 a minute per group, and retries a 429 after its ``retry_after``.
 """
@@ -27,7 +29,9 @@ from telegram.ext import Application
 
 from handlers.common import moment
 from handlers.posting import TelegramPoster
+from handlers.status import HEARTBEAT_JOB, heartbeat_job, tell_digest_failures
 from organiser_bot.context import BotContext
+from organiser_bot.domain.uptime import BEAT
 from organiser_bot.settings import Settings
 from organiser_bot.usecases import actors, digest_run, retention
 from organiser_bot.usecases.digest_run import CATCH_UP_INTERVAL, NUDGE_WINDOW
@@ -64,10 +68,11 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if jq is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
     settings: Settings = app.bot_data.settings
-    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB, PRUNE_JOB, RETENTION_JOB):
+    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB, PRUNE_JOB, RETENTION_JOB, HEARTBEAT_JOB):
         for job in jq.get_jobs_by_name(name):
             job.schedule_removal()
     tz = settings.tz
+    jq.run_repeating(heartbeat_job, interval=BEAT, first=BEAT, name=HEARTBEAT_JOB)
     jq.run_daily(forget_old_updates_job, time=PRUNE_AT.replace(tzinfo=tz), name=PRUNE_JOB)
     jq.run_daily(erase_old_notes_job, time=PRUNE_AT.replace(tzinfo=tz), name=RETENTION_JOB)
     if (digest_at := settings.digest_at) is not None:
@@ -108,11 +113,12 @@ def poster(context: BotContext) -> TelegramPoster:
 
 
 async def run_digest_job(context: BotContext) -> None:
-    """JobQueue callback: send the digests that are due."""
+    """JobQueue callback: send the digests that are due; the status chat hears of failures."""
     data = context.bot_data
-    await digest_run.send_due_digests(
+    report = await digest_run.send_due_digests(
         poster(context), data.db, schedule=data.settings.digest_at, moment=moment(context)
     )
+    await tell_digest_failures(context.bot, data, report)
 
 
 async def run_nudge_job(context: BotContext) -> None:

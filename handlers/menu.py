@@ -7,6 +7,7 @@ import logging
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
@@ -26,6 +27,7 @@ PRIVATE_COMMANDS = [
     BotCommand("resume", "Unmute mid-week nudges"),
     BotCommand("mydata", "What the bot holds about me"),
     BotCommand("forgetme", "Erase my data"),
+    BotCommand("access", "Who holds which role, granted by whom"),
     BotCommand("help", "What I can do"),
 ]
 MANAGER_COMMANDS = [
@@ -37,6 +39,7 @@ MANAGER_COMMANDS = [
     BotCommand("target", "Set a weekly target"),
     BotCommand("export", "Entries as CSV"),
     BotCommand("ledger", "When each digest went out"),
+    BotCommand("status", "Uptime, last poll, last digest run, database"),
     BotCommand("newkind", "Add a kind of activity (admins)"),
 ]
 #: What works in a group (handlers.groups.GROUP_COMMANDS); the rest points to the private chat.
@@ -46,6 +49,10 @@ GROUP_COMMANDS = [
     BotCommand("totals", "The team's week so far, counts only"),
     BotCommand("help", "What works in this group"),
 ]
+#: Added for the groups' administrators: only the bot's admins can use it (the table says who).
+GROUP_ADMIN_COMMANDS = [
+    BotCommand("statuschat", "Send the bot's start, stop and failure notices here"),
+]
 
 
 async def register_menus(
@@ -54,6 +61,9 @@ async def register_menus(
     """Set the command menu for private chats, groups, and each admin's and manager's chat."""
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    await bot.set_my_commands(
+        GROUP_COMMANDS + GROUP_ADMIN_COMMANDS, scope=BotCommandScopeAllChatAdministrators()
+    )
     for user_id in sorted(admin_ids | manager_ids):
         await set_manager_menu(bot, user_id)
 

@@ -12,7 +12,7 @@ from typing import Any
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import BaseRequest, HTTPXRequest
 
-from handlers import register_handlers
+from handlers import register_handlers, status
 from handlers.common import stored_replies_written
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
@@ -74,6 +74,12 @@ def build_application(
             from handlers import jobs
 
             jobs.schedule(app)
+        # The heartbeat's stretch opens, and the status chat hears of the start.
+        await status.on_start(app)
+
+    async def post_stop(app: BotApplication) -> None:
+        # Polling and jobs have stopped; the bot can still send: record the clean stop, tell.
+        await status.on_stop(app)
 
     async def post_shutdown(app: BotApplication) -> None:
         data: BotData = app.bot_data
@@ -105,11 +111,13 @@ def build_application(
         # keyed by chat and message id, so ordering between different updates is not relied on.
         .concurrent_updates(8)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
     data: BotData = app.bot_data
     data.settings = settings
     data.clock = clock
+    intake.on_poll = lambda at: status.polled(data, at)
     register_handlers(app)
     return app

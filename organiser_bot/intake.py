@@ -61,6 +61,13 @@ class Intake:
         # Finished, not yet marked done in the database.
         self._finished: set[int] = set()
         self._flusher: asyncio.Task[None] | None = None
+        #: Told the time whenever ``getUpdates`` answers (the last poll, kept in memory).
+        self.on_poll: Callable[[datetime], None] | None = None
+
+    def polled(self) -> None:
+        """``getUpdates`` answered: tell :attr:`on_poll` the time."""
+        if self.on_poll is not None:
+            self.on_poll(self._clock())
 
     def open(self, db: Database) -> None:
         """Start using ``db`` (the bot's database, opened in ``post_init``)."""
@@ -186,6 +193,7 @@ class IntakeBot(ExtBot[Any]):
         """Fetch updates, then store them; only stored updates can be confirmed by the next
         call's ``offset``."""
         updates = await super().get_updates(*args, **kwargs)
+        self.intake.polled()
         if updates:
             try:
                 await self.intake.received(updates)

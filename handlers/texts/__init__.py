@@ -54,6 +54,7 @@ Add #team to log a line to another of your teams, e.g. 121 Sam #north-ward.
 /away <from> <to> — record an absence; targets are pro-rated
 /pause, /resume — mute or unmute mid-week nudges
 /mydata — what the bot holds about you; /forgetme erases it
+/access — who holds which role in every team, granted by whom
 Periods: week, last, 4w, 13w, 2026-W47, 2026-11-01..2026-11-30"""
 
 MANAGER_HELP = """\
@@ -69,12 +70,20 @@ Managing teams:
 /remove <team> [@user] — end someone's membership (asks first; no @user: choose from a list)
 /export [period] — entries as CSV
 /ledger — when each team's digest went out
+/status — the bot's uptime (7 and 30 days), last poll, last digest run, database health
 In a team's group chat: /bind <team> (make it, or the topic you send it in, the team's chat),
 /digest (preview this week), /totals (the team's week so far, counts only)"""
+
+ADMIN_NOT_IN_TEAM = (
+    "You're an admin but not in a team yet."
+    "\n/access — who holds which role in every team, granted by whom"
+)
 
 ADMIN_HELP = (
     "\nAs an admin you can do all of this for every team, and add kinds of activity:"
     "\n/newkind <name> [aliases…] — e.g. /newkind training train"
+    "\n/statuschat in a group — it gets the bot's start, stop and failure notices"
+    " (/statuschat off stops them)"
 )
 
 
@@ -82,7 +91,7 @@ def help_text(actor: Actor) -> str:
     """The help a person sees, according to their role."""
     if who_is(actor) is Who.STRANGER:
         return NOT_A_MEMBER
-    text = MEMBER_HELP if actor.is_member else "You're an admin but not in a team yet."
+    text = MEMBER_HELP if actor.is_member else ADMIN_NOT_IN_TEAM
     # The managers' requests that name no team (/newteam, /totals, ...) and the admins' /newkind.
     if permits(actor, Action.CREATE_TEAM, team_id=None):
         text += MANAGER_HELP
@@ -113,6 +122,8 @@ _ONLY_MANAGERS: dict[Action, str] = {
     Action.EXPORT: "Only managers and admins can export entries.",
     Action.PREVIEW_DIGEST: "Only managers and admins can post a preview. /week shows yours.",
     Action.SEE_LEDGER: "Only managers and admins can see the digest ledger.",
+    Action.SEE_STATUS: "Only managers and admins can see the bot's status.",
+    Action.SET_STATUS_CHAT: "Only admins can choose the chat for the bot's notices.",
 }
 
 #: The same refusals when one team is meant.

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.names import isolated
 from organiser_bot.domain.targets import attainment
 
 #: Bumped whenever the digest's content or layout changes; recorded in the digest ledger.
@@ -180,7 +181,7 @@ def member_line(m: MemberWeek, d: TeamDigest, kinds: KindRegistry) -> str:
     if m.left_day is not None:
         notes.append(f"left {_WEEKDAYS[m.left_day]}")
     if m.away:
-        return f"• {m.name}{_notes(notes)}: away"
+        return f"• {isolated(m.name)}{_notes(notes)}: away"
     parts = []
     for kind in d.kinds:
         done, target = m.total(kind), m.targets.get(kind)
@@ -191,7 +192,7 @@ def member_line(m: MemberWeek, d: TeamDigest, kinds: KindRegistry) -> str:
             parts.append(f"{label} {done}")
     if m.away_days:
         notes.append(f"away {m.away_days}d")
-    return f"• {m.name}{_notes(notes)}: " + (" · ".join(parts) or "—")
+    return f"• {isolated(m.name)}{_notes(notes)}: " + (" · ".join(parts) or "—")
 
 
 #: Weekday abbreviations, Monday first, as the digest writes them.

@@ -108,6 +108,8 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.RECORD_ABSENCE: Rule(own_team=MEMBERS),
     Action.PAUSE_NUDGES: Rule(own_team=MEMBERS),
     Action.RESUME_NUDGES: Rule(own_team=MEMBERS),
+    # Anyone in the organisation (a member of any team, or an admin): every team's roles
+    Action.SEE_ACCESS: Rule(no_team=MEMBERS),
     # Managers on their own teams, admins on every team
     Action.CREATE_TEAM: Rule(no_team=MANAGERS),
     Action.INVITE: Rule(own_team=MANAGERS, other_team=ADMINS),
@@ -120,12 +122,16 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.REMOVE_ONESELF: Rule(own_team=ADMINS),
     Action.EXPORT: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.SEE_LEDGER: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
+    # The bot's uptime, last poll, last digest run and database health: no team's figures
+    Action.SEE_STATUS: Rule(no_team=MANAGERS),
     Action.ADD_KIND: Rule(no_team=ADMINS),
     # In a team's group chat
     Action.BIND_CHAT: Rule(own_team=MANAGERS, other_team=ADMINS, places=GROUP_CHAT),
     Action.PREVIEW_DIGEST: Rule(own_team=MANAGERS, other_team=ADMINS, places=GROUP_CHAT),
     Action.GROUP_TOTALS: Rule(own_team=MEMBERS, other_team=ADMINS, places=GROUP_CHAT),
     Action.GROUP_HELP: Rule(no_team=EVERYONE, places=GROUP_CHAT),
+    # The group told when the bot starts, stops or a digest run fails: any group, no team's
+    Action.SET_STATUS_CHAT: Rule(no_team=ADMINS, places=GROUP_CHAT),
     # Whether a reply may name a team: its members and admins, anywhere
     Action.SEE_TEAM_NAME: Rule(own_team=MEMBERS, other_team=ADMINS, places=ANY_CHAT),
 }

@@ -41,6 +41,8 @@ class Action(StrEnum):
     RECORD_ABSENCE = "record_absence"
     PAUSE_NUDGES = "pause_nudges"
     RESUME_NUDGES = "resume_nudges"
+    # Anyone in the organisation: who holds which role, granted by whom
+    SEE_ACCESS = "see_access"
     # Managers and admins
     CREATE_TEAM = "create_team"
     INVITE = "invite"
@@ -52,12 +54,14 @@ class Action(StrEnum):
     REMOVE_ONESELF = "remove_oneself"
     EXPORT = "export"
     SEE_LEDGER = "see_ledger"
+    SEE_STATUS = "see_status"
     ADD_KIND = "add_kind"
     # In a team's group chat
     BIND_CHAT = "bind_chat"
     PREVIEW_DIGEST = "preview_digest"
     GROUP_TOTALS = "group_totals"
     GROUP_HELP = "group_help"
+    SET_STATUS_CHAT = "set_status_chat"
     # Not a command: whether a reply may name a team (its display name) to this person
     SEE_TEAM_NAME = "see_team_name"
 

@@ -176,8 +176,12 @@ def write_csv(
         How many entry rows were written (the header not counted).
     """
     file.write(codecs.BOM_UTF8)
-    writer = csv.writer(_Utf8(file))
-    writer.writerow(CSV_COLUMNS)
+    sink = _Utf8(file)
+    csv.writer(sink).writerow(CSV_COLUMNS)  # plain names, nothing to quote
+    # Every text cell of a row is quoted, so a spreadsheet whose list separator is ";" (much
+    # of Europe) cannot split a cell such as "Jo;=HYPERLINK(…)" into one that starts a formula
+    # (OWASP CSV injection: field separators).
+    writer = csv.writer(sink, quoting=csv.QUOTE_NONNUMERIC)
     rows = 0
     for entry in entries:
         writer.writerow(_row(entry, tz, kinds, labels or {}))

@@ -255,7 +255,7 @@ def remove_member(
 
     Raises:
         RemoveNotPermitted: the actor manages no team and is not an admin.
-        RemoveUsage: no team given.
+        RemoveUsage: no team given (an ``@username`` first).
         UnknownTeam: the actor manages no team of that name.
         NotInTeam: no current member of the team has that ``@username`` (the same whether or
             not someone elsewhere has it).
@@ -264,7 +264,11 @@ def remove_member(
     """
     if not permits(actor, Action.REMOVE_MEMBER, team_id=None):
         raise RemoveNotPermitted()
-    if not args or (args[1:] and args[1].startswith("@") and len(args[1]) < 2):
+    if (
+        not args
+        or args[0].startswith("@")  # the @username without its team first
+        or (args[1:] and args[1].startswith("@") and len(args[1]) < 2)
+    ):
         raise RemoveUsage()
     team = people.find_team(conn, slugify(args[0]))
     if team is None or not permits(actor, Action.REMOVE_MEMBER, team_id=team.id):

@@ -21,7 +21,13 @@ from organiser_bot.domain.permissions import Place, permits, permits_every_team
 from organiser_bot.domain.refusals import Action, Refusal
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
-from organiser_bot.usecases.guards import require_admin, require_manager, require_manages
+from organiser_bot.usecases.guards import (
+    require_admin,
+    require_manager,
+    require_manages,
+    team_to_act_on,
+)
+from storage import access as access_store
 from storage import audit, chats, people
 
 #: Days an invite stays valid when no number of days is given.
@@ -45,12 +51,14 @@ class TeamNameInvalid(Refusal):
 
 @dataclass
 class TeamExists(Refusal):
-    """A team with the short name ``slug`` exists already; ``suggestion`` is a name whose short
-    name is free (the name asked for with a number after it), or None when none of the first
-    few is."""
+    """A team with the short name ``slug`` exists already, called ``name`` (the one found, which
+    may differ from the name asked for in case or accents); ``suggestion`` is a name whose
+    short name is free (the name asked for with a number after it), or None when none of the
+    first few is."""
 
     slug: str
     suggestion: str | None = None
+    name: str | None = None
 
 
 @dataclass
@@ -281,8 +289,8 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
     slug = slugify(name)
     if not slug or len(name) > MAX_TEAM_NAME:
         raise TeamNameInvalid()
-    if people.find_team(conn, slug):
-        raise TeamExists(slug, _free_team_name(conn, name))
+    if (existing := people.find_team(conn, slug)) is not None:
+        raise TeamExists(existing.slug, _free_team_name(conn, name), existing.name)
     person_id = people.ensure_person(conn, actor.identity, now=now)
     team_id = people.create_team(conn, name=name, slug=slug, now=now)
     if not permits_every_team(actor, Action.INVITE):
@@ -294,6 +302,9 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
             role=Role.MANAGER,
             now=now,
             joined_on=moment.today,
+        )
+        access_store.record_grant(
+            conn, person_id=person_id, team_id=team_id, invite_id=None, at=now
         )
         _keep_default(conn, actor, person_id, team_id)
     audit.record(
@@ -324,17 +335,15 @@ def create_invite(
 
     Raises:
         InviteUsage: fewer than two words, or uses or days not whole numbers.
-        NoTeamToInvite: no team has that short name.
-        NotPermitted: the person does not manage the team.
+        NoTeamToInvite: no team the person may see has that short name (another team's is
+            refused alike).
+        NotPermitted: the person is in the team but does not manage it.
         UnknownRole: the second word names no role.
         InviteLimits: uses or days out of range.
     """
     if len(args) < 2:
         raise InviteUsage()
-    team = people.find_team(conn, slugify(args[0]))
-    if team is None:
-        raise NoTeamToInvite(args[0])
-    require_manages(actor, Action.INVITE, team_id=team.id, team_name=team.name)
+    team = team_to_act_on(conn, actor, args[0], Action.INVITE, unknown=NoTeamToInvite)
     role = Role.parse(args[1])
     if role is None:
         raise UnknownRole(args[1])
@@ -427,6 +436,7 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
     if not people.use_invite(conn, invite.id):
         raise InviteUnusable(InviteProblem.USED_UP)
     person_id = people.ensure_person(conn, identity, now=now)
+    before = access_store.ended_role(conn, person_id=person_id, team_id=invite.team_id)
     people.add_membership(
         conn,
         person_id=person_id,
@@ -434,6 +444,9 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
         role=invite.role,
         now=now,
         joined_on=moment.today,
+    )
+    access_store.record_grant(
+        conn, person_id=person_id, team_id=invite.team_id, invite_id=invite.id, at=now
     )
     kept = _keep_default(conn, actor, person_id, invite.team_id)
     audit.record(
@@ -445,6 +458,8 @@ def join(conn: Connection, actor: Actor, code: str, *, moment: Moment) -> Joined
         entity_id=invite.team_id,
         invite_id=invite.id,
         role=invite.role.value,
+        # Joining again in another role: /access lists the change.
+        **({"previous_role": before.value} if before is not None else {}),
     )
     still = StillLogsTo(kept.name, team.slug) if kept is not None else None
     return Joined(team.name, invite.role, still)
@@ -488,17 +503,15 @@ def bind_chat(
 
     Raises:
         BindUsage: no team given.
-        NoTeamCalled: no team has that short name.
-        NotPermitted: the person does not manage the team.
+        NoTeamCalled: no team the person may see has that short name (another team's is
+            refused alike).
+        NotPermitted: the person is in the team but does not manage it.
         ChatTaken: the group is another team's chat and the person does not manage that team.
     """
     if not slug:
         raise BindUsage()
-    team = people.find_team(conn, slugify(slug))
-    if team is None:
-        raise NoTeamCalled(slug)
-    require_manages(
-        actor, Action.BIND_CHAT, team_id=team.id, team_name=team.name, place=Place.GROUP
+    team = team_to_act_on(
+        conn, actor, slug, Action.BIND_CHAT, place=Place.GROUP, unknown=NoTeamCalled
     )
     current = chats.team_for_chat(conn, chat_id)
     taken = current if current is not None and current.id != team.id else None

@@ -29,8 +29,13 @@ from organiser_bot.domain.targets import (
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases import logbook
 from organiser_bot.usecases.actors import read_only
-from organiser_bot.usecases.guards import permitted_teams, require_manager, require_member
-from organiser_bot.usecases.identities import UnknownMember
+from organiser_bot.usecases.guards import (
+    permitted_teams,
+    require_manager,
+    require_member,
+    seen_team,
+)
+from organiser_bot.usecases.identities import SeveralHold, UnknownMember
 from storage import activities, chats, people
 from storage import targets as target_store
 
@@ -46,6 +51,28 @@ class BadPeriod(Refusal):
     """The period text could not be read; ``error`` says why."""
 
     error: PeriodError
+
+
+@dataclass
+class NoTeamOrPeriod(Refusal):
+    """The first word (``typed``) names no team the person may see and does not start a
+    period; ``slugs`` are the short names of the teams they may see, by name."""
+
+    typed: str
+    slugs: tuple[str, ...]
+
+
+#: First words that start a period (:func:`~organiser_bot.domain.periods.parse_period`).
+PERIOD_WORDS = frozenset(
+    {"week", "this", "thisweek", "last", "lastweek", "month", "thismonth", "lastmonth"}
+    | {"today", "yesterday"}
+)
+
+
+def _starts_period(word: str) -> bool:
+    """Whether ``word`` could begin a period: a period word, or a digit first (``4w``,
+    ``2026-W47``, ``2026-11-20``)."""
+    return word.lower() in PERIOD_WORDS or (word[:1].isascii() and word[:1].isdigit())
 
 
 # Outcomes.
@@ -326,9 +353,12 @@ def totals(
 
     Raises:
         NotPermitted: the person is neither a manager nor an admin.
+        NoTeamOrPeriod: the first word names no team the person may see, does not start a
+            period, and the words are no period.
         BadPeriod: the period could not be read.
         UnknownMember: no one in the teams the person may see has that ``@username`` (also
             when someone in another team has it: the reply reveals nothing about that team).
+        SeveralHold: more than one person in those teams holds that ``@username``.
         UnknownTeam: the person manages no team of that name.
         NoManagedTeam: the person manages no team at all.
     """
@@ -339,10 +369,16 @@ def totals(
         who is not None
         and not who.startswith("@")
         and who.lower() != "all"
-        and people.find_team(conn, slugify(who)) is None
+        and seen_team(conn, actor, who) is None
     ):
         # Not a team: perhaps a period, e.g. "/totals 4w".
         period_text, who = " ".join(args), None
+        if not _starts_period(args[0]):
+            try:
+                parse_period(period_text, today=moment.today)
+            except PeriodError:
+                seen = permitted_teams(actor, Action.SEE_TOTALS, people.list_teams(conn))
+                raise NoTeamOrPeriod(args[0], tuple(t.slug for t in seen)) from None
     period = _period(period_text, today=moment.today)
     managed = permitted_teams(actor, Action.SEE_TOTALS, people.list_teams(conn))
     if who is None:
@@ -359,9 +395,13 @@ def totals(
                 blocks.append(TeamTotals(team.name, period, tuple(rows)))
         if not blocks:
             raise UnknownMember(who)
+        if len({m.person_id for b in blocks for m in b.members}) > 1:
+            # Two people hold it (one gave it up unseen): never added together as one.
+            slugs = [t.slug for t in managed if any(b.team_name == t.name for b in blocks)]
+            raise SeveralHold(who, tuple(slugs))
         return tuple(blocks)
     else:
-        named = people.find_team(conn, slugify(who))
+        named = seen_team(conn, actor, who)
         if named is None or not permits(actor, Action.SEE_TOTALS, team_id=named.id):
             raise UnknownTeam(who)
         teams = [named]

@@ -192,11 +192,6 @@ async def test_newkind_refuses_formula_names_and_a_custom_kind_is_exported_by_la
     assert all(_safe(row[c]) for c in TEXT_COLUMNS), row
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a note with ';' then a formula is written unquoted: Excel in ';'-separator "
-    "locales starts a new cell there and runs it (OWASP: mind field separators)",
-)
 async def test_a_formula_after_a_semicolon_cannot_start_a_cell(org: OfflineBot) -> None:
     assert "✓" in await org.say(SAM, "121 Jo;=HYPERLINK(1)")
     content, [row] = await _export(org, MANAGER)

@@ -59,6 +59,11 @@ async def _newteam(bot: OfflineBot, name: str) -> str:
     return found.group(1)
 
 
+def _unisolated(text: str) -> str:
+    """``text`` without the bidi isolates (FSI, PDI) that wrap right-to-left names."""
+    return text.replace("\u2068", "").replace("\u2069", "")
+
+
 def _member_lines(text: str) -> list[str]:
     return [x for x in text.splitlines() if x.startswith("• ")]
 
@@ -98,12 +103,12 @@ async def test_teams_in_cyrillic_greek_hebrew_and_mixed_scripts_work_everywhere(
         totals = await bot.say(ADMIN_ID, f"/totals {slug}")
         assert totals.startswith(team), totals
         assert any(person in x and "one-to-one 2/" in x for x in _member_lines(totals)), totals
-        team_text = await bot.say(ADMIN_ID, f"/team {slug}")
+        team_text = _unisolated(await bot.say(ADMIN_ID, f"/team {slug}"))
         assert f"• {person} — organiser" in team_text, team_text
         group = -100700 - i
         bound = await bot.say(ADMIN_ID, f"/bind {slug}", chat_id=group, chat_type="group")
         assert team in bound, bound
-        text = await bot.say(ADMIN_ID, "/digest", chat_id=group, chat_type="group")
+        text = _unisolated(await bot.say(ADMIN_ID, "/digest", chat_id=group, chat_type="group"))
         assert text.splitlines()[0].startswith(team), text
         assert any(x.startswith(f"• {person}: one-to-one 2/") for x in text.splitlines()), text
 

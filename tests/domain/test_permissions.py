@@ -38,6 +38,7 @@ see_diary       O      O        O          O           O           -         P
 record_absence  O      O        O          O           O           -         P
 pause_nudges    O      O        O          O           O           -         P
 resume_nudges   O      O        O          O           O           -         P
+see_access      N      N        N          N           N           -         P
 create_team     N      N        -          -           -           -         P
 invite          OT     O        -          -           -           -         P
 revoke_invite   OT     O        -          -           -           -         P
@@ -48,11 +49,13 @@ remove_member   OTN    ON       -          -           -           -         P
 remove_oneself  O      -        -          -           -           -         P
 export          OTN    ON       -          -           -           -         P
 see_ledger      OTN    ON       -          -           -           -         P
+see_status      N      N        -          -           -           -         P
 add_kind        N      -        -          -           -           -         P
 bind_chat       OT     O        -          -           -           -         G
 preview_digest  OT     O        -          -           -           -         G
 group_totals    OT     O        O          O           O           -         G
 group_help      N      N        N          N           N           N         G
+set_status_chat N      -        -          -           -           -         G
 see_team_name   OT     O        O          O           O           -         PG
 """
 

@@ -15,7 +15,7 @@ def test_commands_work_where_the_table_lets_them() -> None:
     for name, actions in COMMAND_ACTIONS.items():
         for place in Place:
             assert works_in(name, place) is any(usable_in(a, place) for a in actions)
-    assert set(GROUP_COMMANDS) == {"bind", "digest", "totals", "help"}
+    assert set(GROUP_COMMANDS) == {"bind", "digest", "totals", "help", "statuschat"}
 
 
 def test_every_action_has_a_label_in_the_readme_table() -> None:

@@ -22,6 +22,7 @@ from organiser_bot.domain.refusals import (
 )
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases import (
+    access,
     chats,
     digests,
     exports,
@@ -151,6 +152,10 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
     ),
     Action.PAUSE_NUDGES: ((Scope.OWN_TEAM,), lambda c, a, s: members.set_paused(c, a, True)),
     Action.RESUME_NUDGES: ((Scope.OWN_TEAM,), lambda c, a, s: members.set_paused(c, a, False)),
+    Action.SEE_ACCESS: (
+        (Scope.NO_TEAM,),
+        lambda c, a, s: access.access_list(c, a, admin_ids=frozenset({1}), moment=_moment()),
+    ),
     Action.CREATE_TEAM: (
         (Scope.NO_TEAM,),
         lambda c, a, s: onboarding.create_team(c, a, "Fresh Team", moment=_moment()),

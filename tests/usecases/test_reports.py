@@ -33,6 +33,7 @@ from organiser_bot.usecases.reports import (
     ListedMember,
     MemberTotals,
     MyWeek,
+    NoTeamOrPeriod,
     TeamListing,
     TeamTotals,
     TeamWeek,
@@ -230,10 +231,13 @@ def test_totals_choose_teams_people_and_periods(db: Database, teams: tuple[int, 
     ("user_id", "args", "refusal"),
     [
         (SAM, [], NotPermitted(Action.SEE_TOTALS)),
-        (MANAGER, ["fortnight"], None),
+        (MANAGER, ["4", "fortnights"], None),
+        # Neither a team nor a period: the teams there are, and what periods look like.
+        (MANAGER, ["fortnight"], NoTeamOrPeriod("fortnight", ("north-ward",))),
         (MANAGER, ["@nobody"], UnknownMember("@nobody")),
         (MANAGER, ["@kit"], UnknownMember("@kit")),  # in another team: told nothing more
-        (MANAGER, ["south-side"], UnknownTeam("south-side")),
+        # Another team's short name reads like a name no team has.
+        (MANAGER, ["south-side"], NoTeamOrPeriod("south-side", ("north-ward",))),
     ],
 )
 def test_totals_refusals(
