@@ -32,6 +32,7 @@ from organiser_bot.usecases import (
     onboarding,
     privacy,
     reports,
+    status,
     targets,
 )
 from storage import people
@@ -197,6 +198,10 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
         (Scope.NO_TEAM,),
         lambda c, a, s: ledger_report.ledger_report(c, a, moment=_moment(), schedule=None),
     ),
+    Action.SEE_STATUS: (
+        (Scope.NO_TEAM,),
+        lambda c, a, s: status.status_report(c, a, moment=_moment(), last_poll=None),
+    ),
     Action.ADD_KIND: (
         (Scope.NO_TEAM,),
         lambda c, a, s: onboarding.add_kind(c, a, ["training"], moment=_moment()),
@@ -214,6 +219,12 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
     Action.GROUP_TOTALS: (
         (Scope.OWN_TEAM, Scope.OTHER_TEAM),
         lambda c, a, s: chats.group_week(c, a, CHAT[s], moment=_moment()),
+    ),
+    Action.SET_STATUS_CHAT: (
+        (Scope.NO_TEAM,),
+        lambda c, a, s: status.set_status_chat(
+            c, a, chat_id=SPARE_CHAT, thread_id=None, title="Ops", now=NOW
+        ),
     ),
 }
 
