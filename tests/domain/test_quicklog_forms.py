@@ -616,6 +616,7 @@ GRAMMAR_WORDS = {
     *("last", "this", "next", "on", "at", "in", "the", "a", "an", "one", "few", "other"),
     *("day", "days", "week", "weeks", "month", "year", "hour", "hours", "min", "mins"),
     *("am", "pm", "morning", "afternoon", "evening", "eve", "night"),
+    *("dozen", "hundred"),  # "6 hundred" after a count is one count, 600
     *("mon", "monday", "tue", "tues", "tuesday", "wed", "weds", "wednesday", "thu", "thur"),
     *("thurs", "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday"),
     *("with", "w/", "x", "had", "did", "done", "held", "i", "just", "also", "another"),

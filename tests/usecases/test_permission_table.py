@@ -61,6 +61,9 @@ NOT_YOURS: tuple[type[Refusal], ...] = (
     NotPermitted,
     NotAMember,
     UnknownTeam,
+    # Another team's name is answered like one no team has.
+    onboarding.NoTeamCalled,
+    reports.NoTeamOrPeriod,
     members.RemoveNotPermitted,
     members.RemoveSelf,
     chats.NotInChatTeam,
