@@ -75,7 +75,6 @@ __all__ = [
     "VAlign",
     "drawable",
     "fit",
-    "isolate",
     "text_width",
 ]
 
@@ -131,7 +130,6 @@ _log = logging.getLogger(__name__)
 _GLYPH_SCALE = 100.0
 
 _ZWJ, _ZWNJ = "\u200d", "\u200c"
-_FSI, _PDI = "\u2068", "\u2069"  # first-strong isolate and its end (Unicode bidi, UAX #9)
 # Bidi classes that need libraqm's reordering: right-to-left letters, Arabic digits, controls.
 _BIDI_SHAPED = frozenset(
     {"R", "AL", "AN", "NSM", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
@@ -337,18 +335,6 @@ def drawable(text: str, fallback: str) -> str:
         space, ZWJ or ZWNJ.
     """
     return _drawable(text, fallback, FONT_FAMILIES)
-
-
-def isolate(text: str) -> str:
-    """``text`` as a bidi isolate if it has right-to-left letters, else unchanged.
-
-    Use it for a name embedded in a longer left-to-right line (a title): the name is drawn right
-    to left and the rest of the line keeps its order (``<team> · 2026-W47``), rather than the
-    whole line taking the name's direction.
-    """
-    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
-        return f"{_FSI}{text}{_PDI}"
-    return text
 
 
 # --- Outlines ------------------------------------------------------------------------------------

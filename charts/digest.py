@@ -77,8 +77,9 @@ from charts._palette import (
     rgb,
 )
 from charts._png import figure_png
-from charts._text import TextLayer, drawable, fit, fit_apart, isolate, text_width
+from charts._text import TextLayer, drawable, fit, fit_apart, text_width
 from organiser_bot.domain.digest import MemberWeek, TeamDigest, TrendPoint
+from organiser_bot.domain.names import isolated
 
 __all__ = ["render_diarised_chart", "render_trend_chart"]
 
@@ -134,7 +135,7 @@ def _title(digest: TeamDigest) -> str:
     suffix = f" · {drawable(digest.iso_week, '')}" + (" · preview" if digest.preview else "")
     room = WIDTH_IN - 2 * MARGIN_X - text_width(suffix, TITLE_SIZE, bold=True)
     team = fit(drawable(digest.team_name, "Team"), room, TITLE_SIZE, bold=True, initial=False)
-    return isolate(team) + suffix
+    return isolated(team) + suffix
 
 
 def _week_range(start: date) -> str:

@@ -25,8 +25,9 @@ from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.textpath import TextPath
 
 from charts import _text, render_diarised_chart, render_trend_chart
-from charts._text import REPLACEMENT, drawable, fit, isolate, text_width
+from charts._text import REPLACEMENT, drawable, fit, text_width
 from organiser_bot.domain.digest import MemberWeek
+from organiser_bot.domain.names import isolated
 from tests.charts.test_digest_charts import assert_valid, digest, member
 
 MEMBER_NAMES = {
@@ -164,7 +165,7 @@ def test_the_shaped_way_sets_latin_as_the_fast_way_does() -> None:
 def test_a_right_to_left_team_keeps_the_title_in_reading_order(dejavu_only: None) -> None:
     team = "الفريق"
     suffix = " · 2026-W47"
-    title = _text._outline(isolate(team) + suffix, True, False, DEJAVU)
+    title = _text._outline(isolated(team) + suffix, True, False, DEJAVU)
     name = _text._outline(team, True, False, DEJAVU)
     rest = _text._outline(suffix, True, False, DEJAVU)
     # The name first (drawn right to left), then the suffix to its right, in order; kerning of
@@ -174,7 +175,7 @@ def test_a_right_to_left_team_keeps_the_title_in_reading_order(dejavu_only: None
         np.concatenate([name[1], rest[1]]),
     )
     assert same(title, (*expected, 0.0), tolerance=0.05)
-    assert isolate("Hackney North") == "Hackney North"
+    assert isolated("Hackney North") == "Hackney North"
 
 
 # --- Visible replacements ------------------------------------------------------------------------
