@@ -1,7 +1,8 @@
 """Activity entries and the running totals kept in step with them.
 
-Every change to ``activity`` goes through this module, which adjusts ``daily_total`` and
-``weekly_total`` in the same transaction, so totals read from them always equal the live entries.
+Every change to ``activity`` goes through this module, which adjusts ``daily_total``,
+``weekly_total`` and ``team_weekly_total`` in the same transaction, so totals read from them
+always equal the live entries.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from storage.models import (
     Membership,
     Person,
     Team,
+    TeamWeeklyTotal,
     WeeklyTotal,
     parse_gaps,
 )
@@ -44,6 +46,7 @@ from storage.query import fetch_all, table_of
 _activity = table_of(Activity)
 _daily = table_of(DailyTotal)
 _weekly = table_of(WeeklyTotal)
+_team_weekly = table_of(TeamWeeklyTotal)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +106,31 @@ _BUMP_DAY = {name: _add_to_total(d, _daily, "day") for name, d in _DIALECTS.item
 _BUMP_WEEK = {name: _add_to_total(d, _weekly, "week") for name, d in _DIALECTS.items()}
 
 
+def _add_to_team_total(dialect: Any) -> Any:
+    stmt = dialect.insert(_team_weekly).values(
+        team_id=bindparam("team_id"),
+        kind=bindparam("kind"),
+        week=bindparam("week"),
+        total=bindparam("delta"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["team_id", "kind", "week"],
+        set_={"total": _team_weekly.c.total + stmt.excluded.total},
+    )
+
+
+_BUMP_TEAM_WEEK = {name: _add_to_team_total(d) for name, d in _DIALECTS.items()}
+
+
 def _bump(conn: Connection, person_id: int, team_id: int, kind: str, day: date, delta: int) -> None:
     dialect = conn.dialect.name
     key = {"person_id": person_id, "team_id": team_id, "kind": kind, "delta": delta}
     conn.execute(_BUMP_DAY[dialect], {**key, "day": day})
-    conn.execute(_BUMP_WEEK[dialect], {**key, "week": day - timedelta(days=day.weekday())})
+    week = day - timedelta(days=day.weekday())
+    conn.execute(_BUMP_WEEK[dialect], {**key, "week": week})
+    conn.execute(
+        _BUMP_TEAM_WEEK[dialect], {"team_id": team_id, "kind": kind, "week": week, "delta": delta}
+    )
 
 
 _FROM_SOURCE = (

@@ -206,6 +206,24 @@ class WeeklyTotal(SQLModel, table=True):
     total: int = Field(default=0)
 
 
+class TeamWeeklyTotal(SQLModel, table=True):
+    """Running totals per team, kind and ISO week (keyed by the week's Monday), kept in step
+    with ``weekly_total`` in the same transaction: the sum of its rows over the team's members.
+    Rolling measures over every team (``/measures all``, 13 weeks against the 13 before) read
+    one row per team, kind and week, not one per member."""
+
+    __tablename__ = "team_weekly_total"
+    __table_args__ = (
+        # Covering index for a span of weeks over every team.
+        Index("ix_team_weekly_total_week", "week", "team_id", "kind", "total"),
+    )
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    kind: str = Field(max_length=32, primary_key=True)
+    week: date = Field(primary_key=True)  # the Monday, local date
+    total: int = Field(default=0)
+
+
 class Target(SQLModel, table=True):
     """A weekly target overriding the role default.
 
@@ -388,3 +406,64 @@ class StatusChat(SQLModel, table=True):
     thread_id: int | None = Field(default=None)
     title: str | None = Field(default=None, max_length=128)
     set_at: datetime = Field(sa_column=_utc_column())
+
+
+class Scrutiny(SQLModel, table=True):
+    """One look by a manager or admin at a team's or a person's figures (``/totals``,
+    ``/team``, ``/export``, ``/diary @user``, ``/measures``), written in the same transaction
+    as the read. What was shown is not kept: who looked, at which team (and person), with
+    which command, and when.
+
+    A look at several teams is one row per team; ``subject_person_id`` is set when one
+    person's figures were asked for (``/totals @user``, ``/diary @user``), else NULL.
+    """
+
+    __tablename__ = "scrutiny"
+    __table_args__ = (
+        Index("ix_scrutiny_at_team", "at", "team_id", "viewer_person_id"),
+        Index("ix_scrutiny_subject", "subject_person_id"),
+    )
+
+    id: int = Field(primary_key=True)
+    at: datetime = Field(sa_column=_utc_column())
+    viewer_person_id: int = Field(foreign_key="person.id", index=True)
+    team_id: int = Field(foreign_key="team.id")
+    subject_person_id: int | None = Field(default=None, foreign_key="person.id")
+    what: str = Field(max_length=16)  # totals | team | export | diary | measures
+
+
+class TeamResidents(SQLModel, table=True):
+    """How many residents a team's area has, as a manager recorded it (``/residents``): every
+    figure is kept, so each month is measured by the figure in force at its end."""
+
+    __tablename__ = "team_residents"
+    __table_args__ = (Index("ix_team_residents_team_set_on", "team_id", "set_on"),)
+
+    id: int = Field(primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    residents: int
+    set_on: date  # local date in TIMEZONE
+    set_by: int | None = Field(default=None, foreign_key="person.id")
+    set_at: datetime = Field(sa_column=_utc_column())
+
+
+class MonthlyCheckin(SQLModel, table=True):
+    """Whether a person was active in a calendar month: their answer to the monthly private
+    check-in ("Were you active this month?"), or an organiser's mark.
+
+    One row per person and month (``month`` is the month's first day, local). ``asked_at`` is
+    when the check-in was sent (NULL: never asked, e.g. only marked); ``active`` is NULL until
+    answered or marked; ``marked_by`` is who marked them active (NULL: their own answer).
+    A person active in a month counts as an active member of every team they were a member of
+    in that month.
+    """
+
+    __tablename__ = "monthly_checkin"
+    __table_args__ = (Index("ix_monthly_checkin_month", "month", "active", "person_id"),)
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    asked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    active: bool | None = Field(default=None)
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    marked_by: int | None = Field(default=None, foreign_key="person.id")

@@ -124,6 +124,11 @@ _ONLY_MANAGERS: dict[Action, str] = {
     Action.SEE_LEDGER: "Only managers and admins can see the digest ledger.",
     Action.SEE_STATUS: "Only managers and admins can see the bot's status.",
     Action.SET_STATUS_CHAT: "Only admins can choose the chat for the bot's notices.",
+    Action.SEE_MEMBER_DIARY: (
+        "Only the team's managers and admins can see a member's diary. /diary shows yours."
+    ),
+    Action.SET_RESIDENTS: "Only the team's managers and admins can record its residents.",
+    Action.MARK_ACTIVE: "Only the team's organisers, managers and admins can mark members active.",
 }
 
 #: The same refusals when one team is meant.

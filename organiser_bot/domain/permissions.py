@@ -58,6 +58,8 @@ EVERYONE = frozenset(Who)
 #: Anyone holding a role in a team; an admin counts wherever an admin is asked.
 MEMBERS = frozenset(Who) - {Who.STRANGER}
 MANAGERS = frozenset({Who.ADMIN, Who.MANAGER})
+#: Managers, admins and organisers (who may mark a member active for a month).
+ORGANISERS = frozenset({Who.ADMIN, Who.MANAGER, Who.ORGANISER})
 ADMINS = frozenset({Who.ADMIN})
 NOBODY: frozenset[Who] = frozenset()
 
@@ -110,12 +112,25 @@ PERMISSIONS: Mapping[Action, Rule] = {
     Action.RESUME_NUDGES: Rule(own_team=MEMBERS),
     # Anyone in the organisation (a member of any team, or an admin): every team's roles
     Action.SEE_ACCESS: Rule(no_team=MEMBERS),
+    # How many looks each team's figures received, and from how many people: every team alike
+    Action.SEE_SCRUTINY: Rule(no_team=MEMBERS),
+    # The button under the monthly "Were you active this month?": one's own answer
+    Action.CHECK_IN: Rule(no_team=MEMBERS),
+    # The review's measures: a member sees their own team's aggregate (per role and team);
+    # the per-person rows go with SEE_TOTALS. No team named: the teams the person may see.
+    Action.SEE_MEASURES: Rule(own_team=MEMBERS, other_team=ADMINS, no_team=MEMBERS),
     # Managers on their own teams, admins on every team
     Action.CREATE_TEAM: Rule(no_team=MANAGERS),
     Action.INVITE: Rule(own_team=MANAGERS, other_team=ADMINS),
     Action.REVOKE_INVITE: Rule(own_team=MANAGERS, other_team=ADMINS),
     Action.SET_TARGET: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.SEE_TOTALS: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
+    # /diary @user: one member's day-by-day entries (notes only to the team's managers)
+    Action.SEE_MEMBER_DIARY: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
+    # /residents: the team area's residents, for residents per active member
+    Action.SET_RESIDENTS: Rule(own_team=MANAGERS, other_team=ADMINS),
+    # /active: mark a member active for a month (as if they had answered the check-in yes)
+    Action.MARK_ACTIVE: Rule(own_team=ORGANISERS, other_team=ADMINS),
     Action.LIST_MEMBERS: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     Action.REMOVE_MEMBER: Rule(own_team=MANAGERS, other_team=ADMINS, no_team=MANAGERS),
     # A team keeps its manager: only an admin may end their own membership.

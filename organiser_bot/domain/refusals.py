@@ -41,14 +41,22 @@ class Action(StrEnum):
     RECORD_ABSENCE = "record_absence"
     PAUSE_NUDGES = "pause_nudges"
     RESUME_NUDGES = "resume_nudges"
-    # Anyone in the organisation: who holds which role, granted by whom
+    # Anyone in the organisation: who holds which role, granted by whom; how often each
+    # team's figures were looked at; the answer to one's own monthly check-in
     SEE_ACCESS = "see_access"
+    SEE_SCRUTINY = "see_scrutiny"
+    CHECK_IN = "check_in"
+    # Members on their own team's aggregate measures; managers per person too
+    SEE_MEASURES = "see_measures"
     # Managers and admins
     CREATE_TEAM = "create_team"
     INVITE = "invite"
     REVOKE_INVITE = "revoke_invite"
     SET_TARGET = "set_target"
     SEE_TOTALS = "see_totals"
+    SEE_MEMBER_DIARY = "see_member_diary"
+    SET_RESIDENTS = "set_residents"
+    MARK_ACTIVE = "mark_active"
     LIST_MEMBERS = "list_members"
     REMOVE_MEMBER = "remove_member"
     REMOVE_ONESELF = "remove_oneself"

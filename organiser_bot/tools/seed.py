@@ -14,7 +14,16 @@ from organiser_bot.domain.kinds import DEFAULT_TARGETS
 from organiser_bot.domain.periods import local_date, to_utc, week_monday
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.teams import slugify
-from storage.models import Activity, DailyTotal, Membership, Person, Team, TeamChat, WeeklyTotal
+from storage.models import (
+    Activity,
+    DailyTotal,
+    Membership,
+    Person,
+    Team,
+    TeamChat,
+    TeamWeeklyTotal,
+    WeeklyTotal,
+)
 from storage.query import table_of
 from storage.upsert import add_to_counter_many
 
@@ -225,6 +234,19 @@ def _flush(
                 for (p, tm, k, w), n in weeks.items()
             ],
             key=("person_id", "team_id", "kind", "week"),
+            column="total",
+        )
+        team_weeks: dict[tuple[int, str, date], int] = defaultdict(int)
+        for (_p, tm, k, w), n in weeks.items():
+            team_weeks[(tm, k, w)] += n
+        add_to_counter_many(
+            conn,
+            table_of(TeamWeeklyTotal),
+            [
+                {"team_id": tm, "kind": k, "week": w, "total": n}
+                for (tm, k, w), n in team_weeks.items()
+            ],
+            key=("team_id", "kind", "week"),
             column="total",
         )
     entries.clear()

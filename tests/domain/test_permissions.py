@@ -39,11 +39,17 @@ record_absence  O      O        O          O           O           -         P
 pause_nudges    O      O        O          O           O           -         P
 resume_nudges   O      O        O          O           O           -         P
 see_access      N      N        N          N           N           -         P
+see_scrutiny    N      N        N          N           N           -         P
+check_in        N      N        N          N           N           -         P
+see_measures    OTN    ON       ON         ON          ON          -         P
 create_team     N      N        -          -           -           -         P
 invite          OT     O        -          -           -           -         P
 revoke_invite   OT     O        -          -           -           -         P
 set_target      OTN    ON       -          -           -           -         P
 see_totals      OTN    ON       -          -           -           -         P
+see_member_diary OTN   ON       -          -           -           -         P
+set_residents   OT     O        -          -           -           -         P
+mark_active     OT     O        O          -           -           -         P
 list_members    OTN    ON       -          -           -           -         P
 remove_member   OTN    ON       -          -           -           -         P
 remove_oneself  O      -        -          -           -           -         P
