@@ -4,9 +4,10 @@ figures, written in the same transaction as the read (:class:`storage.models.Scr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, distinct, func, insert, select
 
 from storage.models import Scrutiny
 from storage.query import table_of
@@ -48,3 +49,60 @@ def record(
     if rows:
         conn.execute(insert(_scrutiny), rows)
     return len(rows)
+
+
+def looks_by_team(conn: Connection, *, start: datetime, end: datetime) -> dict[int, int]:
+    """How many looks each team's figures received in ``[start, end)`` (aware UTC).
+
+    Returns:
+        team id -> looks; a team nobody looked at is absent (read it as 0).
+    """
+    rows = conn.execute(
+        select(_scrutiny.c.team_id, func.count())
+        .where(_scrutiny.c.at >= start, _scrutiny.c.at < end)
+        .group_by(_scrutiny.c.team_id)
+    )
+    return {team_id: looks for team_id, looks in rows}
+
+
+@dataclass(frozen=True)
+class TeamLooks:
+    """The looks one team's figures received in a span: how many, from how many different
+    people, and how many by each command (``what`` -> looks)."""
+
+    looks: int = 0
+    viewers: int = 0
+    by_command: dict[str, int] = field(default_factory=dict)
+
+
+def team_looks(conn: Connection, *, start: datetime, end: datetime) -> dict[int, TeamLooks]:
+    """Every team's looks in ``[start, end)`` (aware UTC), counted in SQL and grouped by team
+    (read through ``ix_scrutiny_at_team``).
+
+    Returns:
+        team id -> :class:`TeamLooks`; a team nobody looked at is absent.
+    """
+    span = (_scrutiny.c.at >= start, _scrutiny.c.at < end)
+    viewers = {
+        team_id: (looks, people)
+        for team_id, looks, people in conn.execute(
+            select(
+                _scrutiny.c.team_id,
+                func.count(),
+                func.count(distinct(_scrutiny.c.viewer_person_id)),
+            )
+            .where(*span)
+            .group_by(_scrutiny.c.team_id)
+        )
+    }
+    commands: dict[int, dict[str, int]] = {}
+    for team_id, what, looks in conn.execute(
+        select(_scrutiny.c.team_id, _scrutiny.c.what, func.count())
+        .where(*span)
+        .group_by(_scrutiny.c.team_id, _scrutiny.c.what)
+    ):
+        commands.setdefault(team_id, {})[what] = looks
+    return {
+        team_id: TeamLooks(looks=looks, viewers=people, by_command=commands.get(team_id, {}))
+        for team_id, (looks, people) in viewers.items()
+    }
