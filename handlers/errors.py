@@ -22,6 +22,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from handlers.common import was_committed
 from handlers.replies import reply
+from handlers.status import tell_error
 from handlers.texts import DONE_NOT_SHOWN, SAVED_NOT_SHOWN, SORRY, UNDONE_NOT_SHOWN
 from organiser_bot.context import BotContext
 
@@ -103,6 +104,8 @@ async def on_error(update: object, context: BotContext) -> None:
             log.warning("Could not tell the user about the error", exc_info=True)
     if notice is not None:
         await tell_admins(notice, context)
+        if error is not None:
+            await tell_error(context.bot, context.bot_data, error)
 
 
 def error_key(error: BaseException) -> str:

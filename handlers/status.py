@@ -133,6 +133,18 @@ async def tell_digest_failures(bot: Bot, data: BotData, report: DigestRunReport)
     await notify(bot, target, texts.digest_failed_text(report.iso_week, len(report.told)))
 
 
+async def tell_error(bot: Bot, data: BotData, error: BaseException) -> None:
+    """Tell the status chat that an unexpected error happened (its class name only: the
+    admins get the details privately). The caller sends it when the admins are told, so at
+    most once an hour per error. Never raises."""
+    try:
+        target = await data.db.run(status.status_target)
+    except Exception:
+        log.warning("Could not read the status chat", exc_info=True)
+        return
+    await notify(bot, target, texts.error_text(type(error).__name__))
+
+
 async def cmd_status(update: Update, context: BotContext) -> None:
     """``/status``: uptime, the last poll, the last digest run and the database's health."""
     if not update.effective_message:

@@ -123,6 +123,16 @@ def stopped_text(now: datetime, tz: ZoneInfo) -> str:
     return f"Bot stopping cleanly at {_when(now, tz)} {tz.key}."
 
 
+def error_text(kind: str) -> str:
+    """The status chat's notice of an unexpected error while handling an update or a job;
+    ``kind`` is the error's class name. Nothing about who or what (the admins are told that,
+    privately); an error of the same kind is told at most once an hour."""
+    return (
+        f"Something went wrong on the bot's side ({kind}). The admins were told the details, "
+        "privately. The same error is reported at most once an hour."
+    )
+
+
 def digest_failed_text(iso_week: str, teams: int) -> str:
     """The status chat's notice of a digest run with failures; no team is named (the admins
     are told which, privately)."""

@@ -138,3 +138,22 @@ def test_one_fault_with_changing_messages_is_one_notice() -> None:
 
 def test_an_error_never_raised_is_keyed_by_its_message() -> None:
     assert error_key(ValueError("a")) != error_key(ValueError("b"))
+
+
+async def test_the_status_chat_hears_of_an_error_without_its_details(bot: BotHarness) -> None:
+    ops = -1_009_999
+    since = len(bot.api.requests)
+    bot.api.user_message(ADMIN_ID, "/statuschat", chat_id=ops, chat_type="supergroup")
+    await bot.api.wait_for("sendMessage", lambda p: p["chat_id"] == ops, since=since)
+    token = bot.api.token
+    await _fail_help(bot, status=400, description=f"Bad Request: {token} secret detail")
+    _, notice = await bot.api.wait_for(
+        "sendMessage", lambda p: p["chat_id"] == ops, since=since, count=2
+    )
+    text = notice.params["text"]
+    assert "Something went wrong on the bot's side (BadRequest)" in text
+    assert token not in text and "secret detail" not in text and str(STRANGER) not in text
+    # Once an hour, as the admins hear of it.
+    await _fail_help(bot, status=400, description=f"Bad Request: {token} secret detail")
+    await _admin_notices(bot, 1)
+    assert len([r for r in bot.api.requests if r.params.get("chat_id") == ops]) == 2
