@@ -261,6 +261,8 @@ class AuditEntry(SQLModel, table=True):
     """Who changed what, and when."""
 
     __tablename__ = "audit"
+    # /access reads the memberships' joins and removals out of a growing trail.
+    __table_args__ = (Index("ix_audit_entity_action_at", "entity", "action", "at"),)
 
     id: int = Field(primary_key=True)
     at: datetime = Field(sa_column=_utc_column())

@@ -1,4 +1,5 @@
-"""team weekly running totals, the scrutiny ledger, team residents and monthly check-ins
+"""team weekly running totals, the scrutiny ledger, team residents and monthly check-ins;
+an index on the audit trail for /access
 
 Revision ID: 0009
 Revises: 0008
@@ -93,8 +94,13 @@ def upgrade() -> None:
             "ix_monthly_checkin_month", ["month", "active", "person_id"], unique=False
         )
 
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_entity_action_at", ["entity", "action", "at"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_entity_action_at")
     with op.batch_alter_table("monthly_checkin", schema=None) as batch_op:
         batch_op.drop_index("ix_monthly_checkin_month")
     op.drop_table("monthly_checkin")
