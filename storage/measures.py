@@ -1,0 +1,251 @@
+"""The reads behind ``/measures``: one statement per measure over every team asked for, summed
+in SQL from the running totals (``weekly_total`` per person, ``team_weekly_total`` per team),
+the residents figures and the monthly check-ins."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, and_, case, func, literal, null, or_, select
+
+from organiser_bot.domain.roles import Role
+from organiser_bot.domain.targets import Tenure
+from storage.models import (
+    Membership,
+    MonthlyCheckin,
+    Person,
+    TeamResidents,
+    TeamWeeklyTotal,
+    WeeklyTotal,
+    parse_gaps,
+)
+from storage.query import table_of
+
+_person = table_of(Person)
+_membership = table_of(Membership)
+_weekly = table_of(WeeklyTotal)
+_team_weekly = table_of(TeamWeeklyTotal)
+_residents = table_of(TeamResidents)
+_checkin = table_of(MonthlyCheckin)
+
+
+@dataclass(frozen=True, slots=True)
+class RateMember:
+    """A membership counted in the weekly rate: the person, their role in the team and their
+    membership period there (local dates)."""
+
+    team_id: int
+    person_id: int
+    display_name: str
+    username: str | None
+    role: Role
+    tenure: Tenure
+
+
+def rate_members(
+    conn: Connection, *, team_ids: Sequence[int], roles: Sequence[Role], first: date, last: date
+) -> list[RateMember]:
+    """The memberships in ``team_ids`` with one of ``roles`` whose period (joined_on..left_on)
+    touches ``[first, last]`` (gaps are the caller's to count), by team, then name."""
+    m = _membership
+    rows = conn.execute(
+        select(
+            m.c.team_id,
+            m.c.person_id,
+            _person.c.display_name,
+            _person.c.username,
+            m.c.role,
+            m.c.joined_on,
+            m.c.left_on,
+            m.c.gaps,
+        )
+        .join(_person, _person.c.id == m.c.person_id)
+        .where(
+            m.c.team_id.in_(list(team_ids)),
+            m.c.role.in_(list(roles)),
+            m.c.joined_on <= last,
+            or_(m.c.left_on.is_(None), m.c.left_on >= first),
+        )
+        .order_by(m.c.team_id, _person.c.display_name, m.c.person_id)
+    ).all()
+    return [
+        RateMember(
+            team_id,
+            person_id,
+            name,
+            username,
+            Role(role),
+            Tenure(joined_on, left_on, parse_gaps(gaps) if gaps else ()),
+        )
+        for team_id, person_id, name, username, role, joined_on, left_on, gaps in rows
+    ]
+
+
+def kind_by_person(
+    conn: Connection, *, team_ids: Sequence[int], kind: str, first: date, last: date
+) -> dict[tuple[int, int], int]:
+    """Each person's total of ``kind`` per team over the weeks whose Mondays are in
+    ``[first, last]``, summed in SQL from ``weekly_total``: (team id, person id) -> total,
+    zeros left out."""
+    w = _weekly
+    rows = conn.execute(
+        select(w.c.team_id, w.c.person_id, func.sum(w.c.total))
+        .where(
+            w.c.week >= first,
+            w.c.week <= last,
+            w.c.team_id.in_(list(team_ids)),
+            w.c.kind == kind,
+        )
+        .group_by(w.c.team_id, w.c.person_id)
+    ).all()
+    return {(team_id, person_id): int(total) for team_id, person_id, total in rows if total}
+
+
+def two_spans_by_kind(
+    conn: Connection, *, team_ids: Sequence[int], first: date, split: date, last: date
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Each team's totals per kind over the weeks whose Mondays are in ``[split, last]`` and
+    in ``[first, split)``, summed in SQL from ``team_weekly_total`` in one pass.
+
+    Returns:
+        team id -> kind -> (later total, earlier total); kinds with neither are left out.
+    """
+    t = _team_weekly
+    later = func.sum(case((t.c.week >= split, t.c.total), else_=0))
+    earlier = func.sum(case((t.c.week < split, t.c.total), else_=0))
+    rows = conn.execute(
+        select(t.c.team_id, t.c.kind, later, earlier)
+        .where(t.c.week >= first, t.c.week <= last, t.c.team_id.in_(list(team_ids)))
+        .group_by(t.c.team_id, t.c.kind)
+    ).all()
+    out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for team_id, kind, now, before in rows:
+        if now or before:
+            out[team_id][kind] = (int(now or 0), int(before or 0))
+    return dict(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveCount:
+    """How many members of a team were active in a month (``monthly_checkin.active`` true).
+
+    ``tenure`` is None for a count of unbroken memberships, which overlap the month by the
+    statement's test; else the count is of memberships with that period and gaps, which the
+    caller must check have a day in the month.
+    """
+
+    team_id: int
+    month: date
+    count: int
+    tenure: Tenure | None
+
+
+def active_members(
+    conn: Connection, *, team_ids: Sequence[int], months: Sequence[tuple[date, date]]
+) -> list[ActiveCount]:
+    """Members active in each month, counted in SQL per team and month.
+
+    Args:
+        months: (first day, last day) of each month asked about.
+
+    A person counts for a team when their check-in for the month says active and their
+    membership of the team (joined_on..left_on) overlaps the month. Memberships broken by gaps
+    are counted apart, one count per period, so the caller can test the gaps.
+    """
+    c, m = _checkin, _membership
+    overlaps = or_(
+        *(
+            and_(
+                c.c.month == start,
+                m.c.joined_on <= end,
+                or_(m.c.left_on.is_(None), m.c.left_on >= start),
+            )
+            for start, end in months
+        )
+    )
+    broken = m.c.gaps != ""
+    joined = case((broken, m.c.joined_on), else_=null())
+    left = case((broken, m.c.left_on), else_=null())
+    gaps = case((broken, m.c.gaps), else_=literal(""))
+    rows = conn.execute(
+        select(m.c.team_id, c.c.month, func.count(), joined, left, gaps)
+        .join(m, m.c.person_id == c.c.person_id)
+        .where(
+            c.c.month.in_([start for start, _ in months]),
+            c.c.active.is_(True),
+            m.c.team_id.in_(list(team_ids)),
+            overlaps,
+        )
+        .group_by(m.c.team_id, c.c.month, joined, left, gaps)
+    ).all()
+    return [
+        ActiveCount(
+            team_id,
+            month,
+            int(count),
+            Tenure(joined_on, left_on, parse_gaps(gap_text)) if gap_text else None,
+        )
+        for team_id, month, count, joined_on, left_on, gap_text in rows
+    ]
+
+
+def residents_in_force(
+    conn: Connection, *, team_ids: Sequence[int], month_ends: Sequence[date]
+) -> dict[int, tuple[int | None, ...]]:
+    """Each team's residents figure in force at each of ``month_ends`` (ascending): the latest
+    ``team_residents`` row with ``set_on`` on or before that day (the latest recorded among
+    rows of one day), else the first one recorded (the earliest ``set_on``). One statement:
+    the latest row of each span between the month ends, and the first row, per team.
+
+    Returns:
+        team id -> a figure per month end; teams with no figure recorded are absent.
+    """
+    r = _residents
+    bucket = case(
+        *((r.c.set_on <= end, literal(i)) for i, end in enumerate(month_ends)),
+        else_=literal(len(month_ends)),
+    )
+    latest = (
+        func.row_number()
+        .over(partition_by=(r.c.team_id, bucket), order_by=(r.c.set_on.desc(), r.c.id.desc()))
+        .label("latest")
+    )
+    earliest = (
+        func.row_number()
+        .over(partition_by=r.c.team_id, order_by=(r.c.set_on, r.c.id))
+        .label("earliest")
+    )
+    ranked = (
+        select(r.c.team_id, bucket.label("bucket"), r.c.residents, latest, earliest)
+        .where(r.c.team_id.in_(list(team_ids)))
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            ranked.c.team_id,
+            ranked.c.bucket,
+            ranked.c.residents,
+            ranked.c.latest,
+            ranked.c.earliest,
+        ).where(or_(ranked.c.latest == 1, ranked.c.earliest == 1))
+    ).all()
+    spans: dict[int, dict[int, int]] = defaultdict(dict)
+    first: dict[int, int] = {}
+    for team_id, span, residents, latest_rank, earliest_rank in rows:
+        if earliest_rank == 1:
+            first[team_id] = residents
+        if latest_rank == 1:
+            spans[team_id][span] = residents
+    out: dict[int, tuple[int | None, ...]] = {}
+    for team_id, figure in first.items():
+        by_end: list[int | None] = []
+        for i in range(len(month_ends)):
+            # Bucket i holds rows set after month end i-1 up to month end i: the latest at or
+            # before month end i is the top of the highest non-empty bucket up to i.
+            found = next((spans[team_id][b] for b in range(i, -1, -1) if b in spans[team_id]), None)
+            by_end.append(found if found is not None else figure)
+        out[team_id] = tuple(by_end)
+    return out
