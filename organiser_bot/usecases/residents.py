@@ -1,0 +1,453 @@
+"""The inputs of *residents per active monthly member*: ``/residents`` (a team area's
+residents), the monthly check-in (asked by a daily job, answered on its buttons) and ``/active``
+(an organiser marks a member active, or lists the month's answers).
+
+Rules (dates are local, in ``TIMEZONE``; months as in :mod:`organiser_bot.domain.checkin`):
+
+* ``/residents <team> <n>`` records a new figure (earlier ones are kept: each month is measured
+  by the figure in force at its end); the same figure again records nothing.
+* The check-in for a month is sent to every current member of a live team who joined by the
+  month's last day and has no row for it yet; someone an organiser has marked already is not
+  asked. Asking is claimed in the database before the message is sent, so a restart or a second
+  run never asks twice.
+* **The latest word stands.** A member's tap replaces an organiser's mark (so a member who
+  answers No after being marked active is counted as not active: their own answer wins), and an
+  organiser's ``/active`` replaces an earlier answer, e.g. for a member who tapped the wrong
+  button after the check-in closed. Taps are honoured only while the month's check-in is open;
+  ``/active`` works for any month up to this one.
+
+Each use case returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`
+(nothing is changed then); the adapter words both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection
+
+from organiser_bot.domain.access import Actor
+from organiser_bot.domain.checkin import (
+    MAX_RESIDENTS,
+    closes_on,
+    due_month,
+    is_open,
+    month_end,
+    month_of,
+    parse_month,
+    parse_residents,
+)
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.names import distinct_names
+from organiser_bot.domain.permissions import permits, permits_every_team
+from organiser_bot.domain.refusals import Action, NotPermitted, Refusal
+from organiser_bot.usecases.guards import team_to_act_on
+from organiser_bot.usecases.identities import UnknownMember, members_named
+from organiser_bot.usecases.onboarding import NoTeamCalled
+from storage import audit, people
+from storage import residents as store
+from storage.residents import DueCheckin, ResidentsFigure
+
+#: The words that mark a member not active (``/active @sam no``), and active (the default).
+NOT_ACTIVE_WORDS = frozenset({"no", "not", "inactive", "n"})
+ACTIVE_WORDS = frozenset({"yes", "active", "y"})
+
+
+# Refusals.
+
+
+@dataclass
+class ResidentsUsage(Refusal):
+    """``/residents <team> <n>`` with a figure that is not a whole number from 1 to
+    ``maximum`` (``typed`` as given)."""
+
+    typed: str
+    maximum: int = MAX_RESIDENTS
+
+
+@dataclass
+class ActiveUsage(Refusal):
+    """``/active`` with a word that is neither a month, ``no``/``yes``, nor (listing) one team;
+    ``word`` is None when no team was named and the person has no team to list."""
+
+    word: str | None = None
+
+
+@dataclass
+class NoMemberToMark(Refusal):
+    """No current member of a team the person may mark holds ``username`` (whether or not
+    someone elsewhere does)."""
+
+    username: str
+
+
+@dataclass
+class SeveralToMark(Refusal):
+    """Several people among the members the person may mark hold ``username``."""
+
+    username: str
+
+
+@dataclass
+class NotMemberThen(Refusal):
+    """``name`` joined after ``month`` (its first day) ended: there is nothing to mark."""
+
+    name: str
+    month: date
+
+
+# Outcomes.
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentsSet:
+    """``/residents <team> <n>``: ``residents`` now, ``was`` the figure before (None: none);
+    ``changed`` False when the figure was already in force (nothing recorded)."""
+
+    team_name: str
+    residents: int
+    was: int | None
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentsShown:
+    """``/residents <team>``: the figure in force, or None when none was recorded."""
+
+    team_name: str
+    figure: ResidentsFigure | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentsList:
+    """``/residents``: each team the person may record residents for, by name, with its figure
+    in force (None: none)."""
+
+    teams: tuple[tuple[str, ResidentsFigure | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a check-in row says: ``active``, and whether it is the member's ``own`` answer (else
+    an organiser's mark)."""
+
+    active: bool
+    own: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinTap:
+    """A tap on a check-in button: the month asked about (its first day) and the answer."""
+
+    month: date
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRecorded:
+    """A member's answer recorded (``changed`` False: it was their answer already).
+
+    Attributes:
+        open_until: The last day the answer may still be changed by tapping.
+        was: What the row said before (None: nothing).
+    """
+
+    month: date
+    active: bool
+    open_until: date
+    was: Answer | None
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinClosed:
+    """A tap for a month whose check-in is not open (closed on ``closed_on``, or not open yet
+    when that is after today): nothing was changed."""
+
+    month: date
+    closed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveMarked:
+    """``/active @user [month] [no]``: ``name`` marked ``active`` for ``month``; ``was`` what the
+    row said before; ``changed`` False when it said so already (nothing written)."""
+
+    name: str
+    month: date
+    active: bool
+    was: Answer | None
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveList:
+    """``/active [team] [month]``: the team's members in ``month`` by their answer, each a label
+    that tells them apart (:func:`~organiser_bot.domain.names.distinct_names`), by name."""
+
+    team_name: str
+    month: date
+    active: tuple[str, ...]
+    not_active: tuple[str, ...]
+    unanswered: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRound:
+    """Whom the check-in job asks today: the month open (its first day) and who is due."""
+
+    month: date
+    due: tuple[DueCheckin, ...]
+
+
+def _answer(state: store.CheckinState | None) -> Answer | None:
+    if state is None or state.active is None:
+        return None
+    return Answer(state.active, state.marked_by is None)
+
+
+# /residents
+
+
+def _residents_teams(conn: Connection, actor: Actor) -> list[tuple[int, str]]:
+    # The teams the person may record residents for: every live team for an admin.
+    if permits_every_team(actor, Action.SET_RESIDENTS):
+        return [(t.id, t.name) for t in people.list_teams(conn)]
+    return [
+        (tr.team_id, tr.name)
+        for tr in actor.teams
+        if permits(actor, Action.SET_RESIDENTS, team_id=tr.team_id)
+    ]
+
+
+def residents(
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> ResidentsSet | ResidentsShown | ResidentsList:
+    """``/residents``, ``/residents <team>`` or ``/residents <team> <n>``.
+
+    The figure may be grouped by threes with ``,``, ``_`` or spaces (so it may span several
+    words: ``12 400``); see :func:`~organiser_bot.domain.checkin.parse_residents`. A new figure
+    is audited (``set_residents``).
+
+    Raises:
+        NotPermitted: the person manages no team (and is no admin), or not the team named.
+        NoTeamCalled: no team the person may see has that short name (another team's is
+            refused alike).
+        ResidentsUsage: the figure is not a whole number from 1 to ``MAX_RESIDENTS``.
+    """
+    if not args:
+        teams = _residents_teams(conn, actor)
+        if not teams:
+            raise NotPermitted(Action.SET_RESIDENTS)
+        figures = store.current_residents(conn, [team_id for team_id, _ in teams])
+        return ResidentsList(tuple((name, figures.get(team_id)) for team_id, name in teams))
+    team = team_to_act_on(conn, actor, args[0], Action.SET_RESIDENTS, unknown=NoTeamCalled)
+    before = store.current_residents(conn, [team.id]).get(team.id)
+    if len(args) == 1:
+        return ResidentsShown(team.name, before)
+    typed = " ".join(args[1:])
+    count = parse_residents(typed)
+    if count is None:
+        raise ResidentsUsage(typed)
+    was = before.residents if before is not None else None
+    if was == count:
+        return ResidentsSet(team.name, count, was, changed=False)
+    now = moment.now
+    by = people.ensure_person(conn, actor.identity, now=now)
+    store.record_residents(
+        conn, team_id=team.id, residents=count, set_on=moment.today, set_by=by, set_at=now
+    )
+    audit.record(
+        conn,
+        at=now,
+        actor=by,
+        action="set_residents",
+        entity="team",
+        entity_id=team.id,
+        residents=count,
+        previous=was,
+    )
+    return ResidentsSet(team.name, count, was, changed=True)
+
+
+# The check-in job
+
+
+def checkins_due(conn: Connection, *, moment: Moment) -> CheckinRound | None:
+    """Whom to ask today (:func:`~organiser_bot.domain.checkin.due_month`); None on a day no
+    month's check-in is open."""
+    month = due_month(moment.today)
+    if month is None:
+        return None
+    due = store.due_checkins(conn, month=month, month_end=month_end(month))
+    return CheckinRound(month, tuple(due))
+
+
+def claim_checkin(conn: Connection, *, person_id: int, month: date, now: datetime) -> bool:
+    """Claim asking ``person_id`` about ``month`` before the message is sent; False when they
+    were asked, answered or were marked already (then they are not asked)."""
+    return store.claim_checkin(conn, person_id=person_id, month=month, now=now)
+
+
+def release_checkin(conn: Connection, *, person_id: int, month: date, asked_at: datetime) -> bool:
+    """Give a claim back after a send failed for a passing reason, so a later run asks again."""
+    return store.release_checkin(conn, person_id=person_id, month=month, asked_at=asked_at)
+
+
+# The tap
+
+
+def answer_checkin(
+    conn: Connection, actor: Actor, tap: CheckinTap, *, moment: Moment
+) -> CheckinRecorded | CheckinClosed:
+    """A member taps Yes or No under the check-in for ``tap.month``: record their own answer
+    (replacing an organiser's mark), while the month's check-in is open.
+
+    Raises:
+        NotPermitted: the tapper is in no team (a stranger, someone who left every team, or a
+            forgotten person writing again: someone new to the bot).
+    """
+    person_id = actor.person_id
+    if person_id is None or not permits(actor, Action.CHECK_IN, team_id=None):
+        raise NotPermitted(Action.CHECK_IN)
+    if not is_open(tap.month, moment.today):
+        return CheckinClosed(tap.month, closes_on(tap.month))
+    state = store.checkin_state(conn, person_id=person_id, month=tap.month)
+    was = _answer(state)
+    if was == Answer(tap.active, own=True):
+        return CheckinRecorded(tap.month, tap.active, closes_on(tap.month), was, changed=False)
+    store.set_active(
+        conn,
+        person_id=person_id,
+        month=tap.month,
+        active=tap.active,
+        now=moment.now,
+        marked_by=None,
+    )
+    return CheckinRecorded(tap.month, tap.active, closes_on(tap.month), was, changed=True)
+
+
+# /active
+
+
+def _mark_words(words: list[str], today: date) -> tuple[date, bool]:
+    month, active = month_of(today), True
+    for word in words:
+        lower = word.casefold()
+        if lower in NOT_ACTIVE_WORDS:
+            active = False
+        elif lower in ACTIVE_WORDS:
+            active = True
+        elif (named := parse_month(word, today)) is not None:
+            month = named
+        else:
+            raise ActiveUsage(word)
+    return month, active
+
+
+def mark_active(
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> ActiveMarked | ActiveList:
+    """``/active @user [month] [no]`` marks a member active (or, with ``no``, not active) for a
+    month (default this month); ``/active [team] [month]`` lists the team's members that month
+    by their answer (no team: the person's default team, else the first they may mark in).
+
+    A mark is audited (``mark_active``). Marking what the row says already writes nothing, so
+    a member's own answer is not turned into a mark.
+
+    Raises:
+        NotPermitted: the person may mark no one (not an organiser, manager or admin), or may
+            not mark in the team named.
+        NoTeamCalled: no team the person may see has that short name.
+        NoMemberToMark: no current member of a team the person may mark holds the username
+            (someone in another team is refused alike).
+        SeveralToMark: several people there hold it.
+        NotMemberThen: the member joined after the month ended.
+        ActiveUsage: a word is neither a month, ``no``/``yes`` nor a team; or nothing to list.
+    """
+    if not permits_every_team(actor, Action.MARK_ACTIVE) and not any(
+        permits(actor, Action.MARK_ACTIVE, team_id=tr.team_id) for tr in actor.teams
+    ):
+        raise NotPermitted(Action.MARK_ACTIVE)
+    today = moment.today
+    if args and args[0].startswith("@"):
+        month, active = _mark_words(args[1:], today)
+        return _mark(conn, actor, args[0], month, active, moment)
+    team_word: str | None = None
+    listed: date | None = None
+    for word in args:
+        named = parse_month(word, today)
+        if named is not None and listed is None:
+            listed = named
+        elif team_word is None:
+            team_word = word
+        else:
+            raise ActiveUsage(word)
+    return _list(conn, actor, team_word, listed or month_of(today))
+
+
+def _mark(
+    conn: Connection, actor: Actor, username: str, month: date, active: bool, moment: Moment
+) -> ActiveMarked:
+    try:
+        found = members_named(conn, actor, username, Action.MARK_ACTIVE)
+    except UnknownMember:
+        raise NoMemberToMark(username) from None
+    if len({m.person_id for m in found}) > 1:
+        raise SeveralToMark(username)
+    member = found[0]
+    if min(m.joined_on for m in found) > month_end(month):
+        raise NotMemberThen(member.display_name, month)
+    state = store.checkin_state(conn, person_id=member.person_id, month=month)
+    was = _answer(state)
+    if was is not None and was.active == active:
+        return ActiveMarked(member.display_name, month, active, was, changed=False)
+    now = moment.now
+    by = people.ensure_person(conn, actor.identity, now=now)
+    store.set_active(
+        conn, person_id=member.person_id, month=month, active=active, now=now, marked_by=by
+    )
+    audit.record(
+        conn,
+        at=now,
+        actor=by,
+        action="mark_active",
+        entity="person",
+        entity_id=member.person_id,
+        month=month.isoformat(),
+        active=active,
+        previous=None if was is None else was.active,
+    )
+    return ActiveMarked(member.display_name, month, active, was, changed=True)
+
+
+def _list(conn: Connection, actor: Actor, team_word: str | None, month: date) -> ActiveList:
+    if team_word is not None:
+        team = team_to_act_on(conn, actor, team_word, Action.MARK_ACTIVE, unknown=NoTeamCalled)
+        team_id, team_name = team.id, team.name
+    else:
+        allowed = [
+            tr for tr in actor.teams if permits(actor, Action.MARK_ACTIVE, team_id=tr.team_id)
+        ]
+        default = actor.default_team
+        pick = default if default in allowed else next(iter(allowed), None)
+        if pick is None:
+            raise ActiveUsage(None)
+        team_id, team_name = pick.team_id, pick.name
+    last = month_end(month)
+    members = [
+        m
+        for m in people.team_members(conn, team_id)
+        if m.joined_on <= last and (m.left_on is None or m.left_on >= month)
+    ]
+    labels = distinct_names([(m.person_id, m.display_name, m.username) for m in members])
+    states = store.month_checkins(conn, month=month, person_ids=[m.person_id for m in members])
+    active: list[str] = []
+    not_active: list[str] = []
+    unanswered: list[str] = []
+    for m in members:
+        answer = _answer(states.get(m.person_id))
+        where = unanswered if answer is None else active if answer.active else not_active
+        where.append(labels[m.person_id])
+    return ActiveList(team_name, month, tuple(active), tuple(not_active), tuple(unanswered))

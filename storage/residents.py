@@ -1,0 +1,202 @@
+"""Team areas' residents (``team_residents``) and the monthly check-in (``monthly_checkin``):
+what ``/residents``, the check-in job, its buttons and ``/active`` write and read.
+
+Every residents figure is kept (a new row each time); the figure in force is the latest one by
+``set_on``, then by row id. A check-in row is one per person and month (``month`` its first day):
+claimed when the question is sent (``asked_at``), then answered (``active``, ``answered_at``) by
+the member or marked by an organiser (``marked_by``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.models import Membership, MonthlyCheckin, Person, Team, TeamResidents
+from storage.query import table_of
+from storage.upsert import insert_ignore
+
+_residents = table_of(TeamResidents)
+_checkin = table_of(MonthlyCheckin)
+_person = table_of(Person)
+_membership = table_of(Membership)
+_team = table_of(Team)
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentsFigure:
+    """A team area's residents as recorded.
+
+    Attributes:
+        residents: How many residents.
+        set_on: The local day it was recorded.
+        set_by_name: The display name of who recorded it; None when unknown.
+    """
+
+    team_id: int
+    residents: int
+    set_on: date
+    set_by_name: str | None
+
+
+def record_residents(
+    conn: Connection, *, team_id: int, residents: int, set_on: date, set_by: int, set_at: datetime
+) -> None:
+    """Add a residents figure for ``team_id`` (a new row; earlier figures are kept)."""
+    conn.execute(
+        insert(_residents).values(
+            team_id=team_id, residents=residents, set_on=set_on, set_by=set_by, set_at=set_at
+        )
+    )
+
+
+def current_residents(conn: Connection, team_ids: Sequence[int]) -> dict[int, ResidentsFigure]:
+    """The figure in force for each of ``team_ids`` that has one: the latest by ``set_on``,
+    then row id."""
+    if not team_ids:
+        return {}
+    ranked = (
+        select(
+            _residents.c.team_id,
+            _residents.c.residents,
+            _residents.c.set_on,
+            _residents.c.set_by,
+            func.row_number()
+            .over(
+                partition_by=_residents.c.team_id,
+                order_by=(_residents.c.set_on.desc(), _residents.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(_residents.c.team_id.in_(list(team_ids)))
+        .subquery()
+    )
+    rows = conn.execute(
+        select(ranked.c.team_id, ranked.c.residents, ranked.c.set_on, _person.c.display_name)
+        .outerjoin(_person, _person.c.id == ranked.c.set_by)
+        .where(ranked.c.rank == 1)
+    ).all()
+    return {
+        team_id: ResidentsFigure(team_id, residents, set_on, name)
+        for team_id, residents, set_on, name in rows
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinState:
+    """One person's check-in row for one month.
+
+    Attributes:
+        asked_at: When the question was sent (or its sending was attempted); None: never asked.
+        active: Their answer or mark; None: not answered.
+        marked_by: Who marked it (person id); None: their own answer, or not answered.
+    """
+
+    person_id: int
+    month: date
+    asked_at: datetime | None
+    active: bool | None
+    answered_at: datetime | None
+    marked_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueCheckin:
+    """Someone to ask about a month: the person and their Telegram user id (their private chat)."""
+
+    person_id: int
+    telegram_user_id: int
+
+
+def due_checkins(conn: Connection, *, month: date, month_end: date) -> list[DueCheckin]:
+    """The people to ask about ``month`` (its first day; ``month_end`` its last): everyone with a
+    current membership of a live team that began by ``month_end``, whose person row is not a
+    forgotten one (a positive Telegram user id), and who has no check-in row for ``month`` yet
+    (not asked, answered or marked). By person id."""
+    already = select(_checkin.c.person_id).where(_checkin.c.month == month)
+    rows = conn.execute(
+        select(_person.c.id, _person.c.telegram_user_id)
+        .where(
+            _person.c.telegram_user_id > 0,
+            _person.c.id.not_in(already),
+            select(_membership.c.id)
+            .join(_team, _team.c.id == _membership.c.team_id)
+            .where(
+                _membership.c.person_id == _person.c.id,
+                _membership.c.left_on.is_(None),
+                _membership.c.joined_on <= month_end,
+                _team.c.archived_at.is_(None),
+            )
+            .exists(),
+        )
+        .order_by(_person.c.id)
+    ).all()
+    return [DueCheckin(person_id, user_id) for person_id, user_id in rows]
+
+
+def claim_checkin(conn: Connection, *, person_id: int, month: date, now: datetime) -> bool:
+    """Claim the asking of ``person_id`` about ``month`` (insert its row with ``asked_at``);
+    False when a row exists already (asked, answered or marked): then nobody asks again."""
+    claimed = insert_ignore(
+        conn,
+        _checkin,
+        {"person_id": person_id, "month": month, "asked_at": now},
+        conflict=("person_id", "month"),
+    )
+    return claimed is not None
+
+
+def release_checkin(conn: Connection, *, person_id: int, month: date, asked_at: datetime) -> bool:
+    """Undo :func:`claim_checkin` after a send that failed for a passing reason, so a later run
+    asks again; only while the row is still that unanswered claim. Whether it was released."""
+    result = conn.execute(
+        delete(_checkin).where(
+            _checkin.c.person_id == person_id,
+            _checkin.c.month == month,
+            _checkin.c.asked_at == asked_at,
+            _checkin.c.active.is_(None),
+        )
+    )
+    return result.rowcount == 1
+
+
+def checkin_state(conn: Connection, *, person_id: int, month: date) -> CheckinState | None:
+    """``person_id``'s row for ``month``, or None."""
+    found = month_checkins(conn, month=month, person_ids=[person_id])
+    return found.get(person_id)
+
+
+def month_checkins(
+    conn: Connection, *, month: date, person_ids: Sequence[int]
+) -> dict[int, CheckinState]:
+    """The rows for ``month`` of ``person_ids``, by person id."""
+    if not person_ids:
+        return {}
+    rows = conn.execute(
+        select(_checkin).where(
+            _checkin.c.month == month, _checkin.c.person_id.in_(list(person_ids))
+        )
+    ).all()
+    return {row.person_id: CheckinState(**row._mapping) for row in rows}
+
+
+def set_active(
+    conn: Connection,
+    *,
+    person_id: int,
+    month: date,
+    active: bool,
+    now: datetime,
+    marked_by: int | None,
+) -> None:
+    """Record that ``person_id`` was (or was not) active in ``month``: their own answer
+    (``marked_by`` None) or someone's mark; any earlier answer or mark is replaced, ``asked_at``
+    is kept."""
+    values = {"active": active, "answered_at": now, "marked_by": marked_by}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(_checkin).values(person_id=person_id, month=month, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["person_id", "month"], set_=values))
