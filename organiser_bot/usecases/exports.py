@@ -29,6 +29,7 @@ from organiser_bot.domain.refusals import Action
 from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import permitted_teams, require_manager
 from organiser_bot.usecases.reports import BadPeriod
+from organiser_bot.usecases.scrutiny import Look, record_looks
 from storage import activities, audit, people
 from storage.activities import ExportedEntry
 
@@ -192,7 +193,9 @@ def write_csv(
 @read_only
 def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> CsvExport:
     """``/export [period]``: entries of the teams the caller manages, notes included (only
-    managers of the team and admins ever receive notes). Audited (``export``, with the count).
+    managers of the team and admins ever receive notes). Audited (``export``, with the count);
+    each team exported is a look in the scrutiny ledger, recorded in this transaction
+    (:func:`~organiser_bot.usecases.scrutiny.record_looks`).
 
     Returns:
         The CSV (see :data:`CSV_COLUMNS`): one row per live entry, oldest first, kinds by label.
@@ -228,6 +231,7 @@ def export_csv(conn: Connection, actor: Actor, args: list[str], *, moment: Momen
             rows=rows,
             period=period.label,
         )
+        record_looks(conn, actor, Look.EXPORT, team_ids, moment=moment)
         file.seek(0)
     except BaseException:
         file.close()

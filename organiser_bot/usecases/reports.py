@@ -36,6 +36,7 @@ from organiser_bot.usecases.guards import (
     seen_team,
 )
 from organiser_bot.usecases.identities import SeveralHold, UnknownMember
+from organiser_bot.usecases.scrutiny import Look, record_looks
 from storage import activities, chats, people
 from storage import targets as target_store
 
@@ -349,7 +350,10 @@ def totals(
 
     Returns:
         One block per team shown; for an ``@username``, only the teams they are in, with
-        only them as members.
+        only them as members. Each team shown is a look in the scrutiny ledger (with the person
+        as its subject for an ``@username``), recorded in this transaction when the caller
+        stands as a manager or admin towards it
+        (:func:`~organiser_bot.usecases.scrutiny.record_looks`).
 
     Raises:
         NotPermitted: the person is neither a manager nor an admin.
@@ -388,17 +392,21 @@ def totals(
         teams = managed
     elif who.startswith("@"):
         holders = {p.id for p in people.people_with_username(conn, who)}
-        blocks = []
+        blocks: list[TeamTotals] = []
+        looked: list[int] = []
         for team in managed if holders else ():
             rows = [m for m in team_totals(conn, team.id, period) if m.person_id in holders]
             if rows:
                 blocks.append(TeamTotals(team.name, period, tuple(rows)))
+                looked.append(team.id)
         if not blocks:
             raise UnknownMember(who)
-        if len({m.person_id for b in blocks for m in b.members}) > 1:
+        subjects = {m.person_id for b in blocks for m in b.members}
+        if len(subjects) > 1:
             # Two people hold it (one gave it up unseen): never added together as one.
             slugs = [t.slug for t in managed if any(b.team_name == t.name for b in blocks)]
             raise SeveralHold(who, tuple(slugs))
+        record_looks(conn, actor, Look.TOTALS, looked, moment=moment, subject=subjects.pop())
         return tuple(blocks)
     else:
         named = seen_team(conn, actor, who)
@@ -407,13 +415,19 @@ def totals(
         teams = [named]
     if not teams:
         raise NoManagedTeam()
-    return tuple(TeamTotals(t.name, period, tuple(team_totals(conn, t.id, period))) for t in teams)
+    shown = tuple(TeamTotals(t.name, period, tuple(team_totals(conn, t.id, period))) for t in teams)
+    record_looks(conn, actor, Look.TOTALS, [t.id for t in teams], moment=moment)
+    return shown
 
 
 @read_only
-def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamListing, ...]:
+def team_listing(
+    conn: Connection, actor: Actor, args: list[str], *, moment: Moment
+) -> tuple[TeamListing, ...]:
     """``/team [team]``: current members and roles (managers of that team and admins); members
-    who have left are not listed.
+    who have left are not listed. Each team listed is a look in the scrutiny ledger, recorded
+    in this transaction (:func:`~organiser_bot.usecases.scrutiny.record_looks`; ``moment``
+    gives its time).
 
     Returns:
         The team named, or every team the person manages (none when there are no teams).
@@ -439,4 +453,5 @@ def team_listing(conn: Connection, actor: Actor, args: list[str]) -> tuple[TeamL
         current = people.team_members(conn, team.id, current=True)
         listed = tuple(ListedMember(names[m.person_id], m.username, m.role) for m in current)
         listings.append(TeamListing(team.name, team.slug, team.id in bound, listed))
+    record_looks(conn, actor, Look.TEAM, [t.id for t in teams], moment=moment)
     return tuple(listings)

@@ -204,7 +204,7 @@ def test_week_and_confirmations_use_the_same_targets(db: Database, org: Org) -> 
 def test_team_listing_leaves_out_members_who_left(db: Database, org: Org) -> None:
     def listing(conn: Connection) -> tuple[reports.TeamListing, ...]:
         admin = people.load_actor(conn, Identity(1, "Admin"), admin_ids=frozenset({1}))
-        return reports.team_listing(conn, admin, ["leeds"])
+        return reports.team_listing(conn, admin, ["leeds"], moment=MOMENT)
 
     [team] = db.call(listing)
     assert [m.name for m in team.members] == ["Alex Jones", "Nia Khan", "Sam Patel"]

@@ -252,11 +252,11 @@ def test_totals_refusals(
 def test_an_admin_with_no_teams_to_manage_is_told_so(db: Database) -> None:
     with pytest.raises(NoManagedTeam):
         _as(db, ADMIN, lambda c, a: reports.totals(c, a, [], moment=_moment()))
-    assert _as(db, ADMIN, lambda c, a: reports.team_listing(c, a, [])) == ()
+    assert _as(db, ADMIN, lambda c, a: reports.team_listing(c, a, [], moment=_moment())) == ()
 
 
 def test_team_listing_shows_chats_and_members(db: Database, teams: tuple[int, int]) -> None:
-    listing = _as(db, ADMIN, lambda c, a: reports.team_listing(c, a, []))
+    listing = _as(db, ADMIN, lambda c, a: reports.team_listing(c, a, [], moment=_moment()))
     assert listing == (
         TeamListing(
             "North Ward",
@@ -278,13 +278,14 @@ def test_team_listing_shows_chats_and_members(db: Database, teams: tuple[int, in
             ),
         ),
     )
-    assert [t.name for t in _as(db, MANAGER, lambda c, a: reports.team_listing(c, a, []))] == [
-        "North Ward"
-    ]
+    assert [
+        t.name
+        for t in _as(db, MANAGER, lambda c, a: reports.team_listing(c, a, [], moment=_moment()))
+    ] == ["North Ward"]
     with pytest.raises(UnknownTeam):
-        _as(db, MANAGER, lambda c, a: reports.team_listing(c, a, ["south-side"]))
+        _as(db, MANAGER, lambda c, a: reports.team_listing(c, a, ["south-side"], moment=_moment()))
     with pytest.raises(NotPermitted) as caught:
-        _as(db, SAM, lambda c, a: reports.team_listing(c, a, []))
+        _as(db, SAM, lambda c, a: reports.team_listing(c, a, [], moment=_moment()))
     assert caught.value.action is Action.LIST_MEMBERS
 
 
