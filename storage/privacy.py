@@ -21,8 +21,9 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Table,
     and_,
     delete,
+    distinct,
     exists,
     func,
     or_,
@@ -37,6 +39,8 @@ from sqlalchemy import (
     update,
 )
 
+from organiser_bot.domain.names import distinct_names
+from organiser_bot.domain.periods import local_date, to_utc
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import person_scope
 from storage import inbox, processed
@@ -48,12 +52,15 @@ from storage.models import (
     InboxUpdate,
     Invite,
     Membership,
+    MonthlyCheckin,
     NudgeLog,
     Person,
     ProcessedUpdate,
+    Scrutiny,
     Target,
     Team,
     TeamChat,
+    TeamResidents,
     WeeklyTotal,
     parse_gaps,
 )
@@ -73,6 +80,9 @@ _audit = table_of(AuditEntry)
 _nudge_log = table_of(NudgeLog)
 _processed = table_of(ProcessedUpdate)
 _inbox = table_of(InboxUpdate)
+_scrutiny = table_of(Scrutiny)
+_residents = table_of(TeamResidents)
+_checkin = table_of(MonthlyCheckin)
 
 #: The display name a forgotten person's row keeps.
 FORMER_MEMBER = "former member"
@@ -81,6 +91,11 @@ FORMER_MEMBER = "former member"
 FORGOTTEN_ID_BASE = -(2**53)
 #: The scope left in audit entries about a target that was set for a forgotten person.
 FORGOTTEN_SCOPE = "person"
+#: The commands whose look at a whole team's figures is a look at each member's
+#: (``/team`` lists names and roles, not figures; ``/diary`` always names its person).
+TEAM_FIGURES = ("totals", "export", "measures")
+#: The order commands are listed in.
+_COMMANDS = ("totals", "team", "export", "diary", "measures")
 
 
 def forgotten_user_id(person_id: int) -> int:
@@ -128,6 +143,43 @@ class HeldTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class Looker:
+    """Someone (a manager or admin) who looked at the person's figures.
+
+    Attributes:
+        name: Their name as stored now, told apart from the other lookers listed
+            (:func:`~organiser_bot.domain.names.distinct_names`), or :data:`FORMER_MEMBER`.
+        admin: They are an admin now (``ADMIN_TELEGRAM_IDS``).
+        roles: Their current roles now, as (team name, role), by team name.
+        looks: Looks per command (``totals``, ``team``, ``export``, ``diary``, ``measures``),
+            commands with none left out.
+        last_on: The local day of their latest look.
+    """
+
+    name: str
+    admin: bool
+    roles: tuple[tuple[str, Role], ...]
+    looks: tuple[tuple[str, int], ...]
+    last_on: date
+
+    @property
+    def total(self) -> int:
+        """All their looks."""
+        return sum(n for _, n in self.looks)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCheckin:
+    """A monthly check-in: ``month`` is its first day; ``active`` None until answered or
+    marked; ``marked`` when someone else marked them active (not their own answer)."""
+
+    month: date
+    asked: bool
+    active: bool | None
+    marked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class PersonData:
     """Everything the bot holds about one person, as stored (never Telegram's live profile).
 
@@ -150,6 +202,13 @@ class PersonData:
         replies_kept: Replies to their private messages kept for redelivery (up to 7 days).
         updates_kept: Updates they sent, stored as Telegram sent them and not yet carried out
             (``storage.inbox`` blanks an update's payload once it is).
+        looked_at_you: Who else looked at their figures (the scrutiny ledger): looks with
+            them as the subject, and looks at the figures of a whole team
+            (:data:`TEAM_FIGURES`) on a day they were its member; most looks first.
+        looks_taken: Looks they took at teams' or people's figures, as a manager or admin.
+        residents_set: Residents figures they recorded for a team (``/residents``).
+        checkins: Their monthly check-ins, by month.
+        marked_active: Months they marked someone else active (``/active``).
     """
 
     telegram_user_id: int
@@ -174,6 +233,11 @@ class PersonData:
     nudges: tuple[str, ...]
     replies_kept: int
     updates_kept: int
+    looked_at_you: tuple[Looker, ...] = ()
+    looks_taken: int = 0
+    residents_set: int = 0
+    checkins: tuple[HeldCheckin, ...] = ()
+    marked_active: int = 0
 
 
 #: Every column that refers to a person -> the :class:`PersonData` field that shows it.
@@ -190,6 +254,11 @@ REFERENCES: Mapping[tuple[str, str], str] = {
     ("absence", "person_id"): "absences",
     ("audit", "actor_person_id"): "audit_by",
     ("nudge_log", "person_id"): "nudges",
+    ("scrutiny", "viewer_person_id"): "looks_taken",
+    ("scrutiny", "subject_person_id"): "looked_at_you",
+    ("team_residents", "set_by"): "residents_set",
+    ("monthly_checkin", "person_id"): "checkins",
+    ("monthly_checkin", "marked_by"): "marked_active",
     # No foreign key: ``person:<id>``; ``{"person_id": <id>}`` or their user id in the JSON;
     # the private chat (id = their user id) an entry came from; keys ``m:<chat id>:...``;
     # the raw update's ``"id": <user id>``.
@@ -249,9 +318,10 @@ def _named(person_id: int, user_id: int) -> ColumnElement[bool]:
 def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], ColumnElement[bool]]:
     """For each of :data:`REFERENCES`, which of its table's rows identify the person.
 
-    Entries (without notes), running totals, memberships, absences and targets set for them
-    alone that point to a forgotten person's anonymous row name no one: they identify the
-    person only while that row does.
+    Entries (without notes), running totals, memberships, absences, targets set for them
+    alone, looks they took or that were taken at their figures, and their monthly check-ins
+    that point to a forgotten person's anonymous row name no one: they identify the person only
+    while that row does.
     """
     mine = person_id  # short, to keep one reference a line
     named = exists(select(_person.c.id).where(_named(mine, user_id)))
@@ -273,6 +343,11 @@ def _identifying(person_id: int, user_id: int) -> Mapping[tuple[str, str], Colum
         ("absence", "person_id"): theirs(_absence),
         ("audit", "actor_person_id"): _audit.c.actor_person_id == mine,
         ("nudge_log", "person_id"): _nudge_log.c.person_id == mine,
+        ("scrutiny", "viewer_person_id"): and_(_scrutiny.c.viewer_person_id == mine, named),
+        ("scrutiny", "subject_person_id"): and_(_scrutiny.c.subject_person_id == mine, named),
+        ("team_residents", "set_by"): _residents.c.set_by == mine,
+        ("monthly_checkin", "person_id"): theirs(_checkin),
+        ("monthly_checkin", "marked_by"): _checkin.c.marked_by == mine,
         ("target", "scope"): and_(_target.c.scope == person_scope(mine), named),
         ("audit", "detail"): _audit_mentions(mine, user_id),
         ("activity", "source_chat_id"): _activity.c.source_chat_id == user_id,
@@ -299,6 +374,9 @@ _TABLES = {
         _nudge_log,
         _processed,
         _inbox,
+        _scrutiny,
+        _residents,
+        _checkin,
     )
 }
 
@@ -316,9 +394,110 @@ def _count(conn: Connection, table: Table, where: ColumnElement[bool]) -> int:
     return int(conn.execute(select(func.count()).select_from(table).where(where)).scalar_one())
 
 
-def held(conn: Connection, person_id: int) -> PersonData | None:
+def _day_start(day: date, tz: ZoneInfo) -> datetime:
+    return to_utc(day, time(0), tz)
+
+
+def _looks_at(conn: Connection, person_id: int, tz: ZoneInfo) -> ColumnElement[bool]:
+    """The looks at person ``person_id``'s figures: with them as the subject, or at a whole
+    team's figures (:data:`TEAM_FIGURES`) at an instant inside one of their memberships of
+    that team (local days in ``tz``, gaps left out)."""
+    s = _scrutiny.c
+    spans = []
+    for m in conn.execute(
+        select(
+            _membership.c.team_id,
+            _membership.c.joined_on,
+            _membership.c.left_on,
+            _membership.c.gaps,
+        ).where(_membership.c.person_id == person_id)
+    ):
+        inside = [s.team_id == m.team_id, s.at >= _day_start(m.joined_on, tz)]
+        if m.left_on is not None:
+            inside.append(s.at < _day_start(m.left_on + timedelta(days=1), tz))
+        for first, last in parse_gaps(m.gaps):
+            away = and_(
+                s.at >= _day_start(first, tz), s.at < _day_start(last + timedelta(days=1), tz)
+            )
+            inside.append(~away)
+        spans.append(and_(*inside))
+    subject = s.subject_person_id == person_id
+    if not spans:
+        return subject
+    team = and_(s.subject_person_id.is_(None), s.what.in_(TEAM_FIGURES), or_(*spans))
+    return or_(subject, team)
+
+
+def _lookers(
+    conn: Connection, person_id: int, *, tz: ZoneInfo, admin_ids: frozenset[int]
+) -> tuple[Looker, ...]:
+    """Who else looked at person ``person_id``'s figures (:func:`_looks_at`), grouped by who
+    looked and counted by command in SQL, each with their name and roles as they are now.
+
+    A command answered is counted once however many teams it showed (the ledger has a row per
+    team, all at the instant the command was read), so a look is one distinct ``at`` per
+    viewer and command. Their own looks at their own team are left out."""
+    s = _scrutiny.c
+    counted: dict[int, dict[str, int]] = {}
+    last: dict[int, datetime] = {}
+    for viewer, what, looks, latest in conn.execute(
+        select(s.viewer_person_id, s.what, func.count(distinct(s.at)), func.max(s.at))
+        .where(_looks_at(conn, person_id, tz), s.viewer_person_id != person_id)
+        .group_by(s.viewer_person_id, s.what)
+    ):
+        counted.setdefault(viewer, {})[what] = int(looks)
+        last[viewer] = max(latest, last.get(viewer, latest))
+    if not counted:
+        return ()
+    viewers = conn.execute(
+        select(
+            _person.c.id, _person.c.telegram_user_id, _person.c.display_name, _person.c.username
+        ).where(_person.c.id.in_(counted))
+    ).all()
+    forgotten = {v.id for v in viewers if v.telegram_user_id == forgotten_user_id(v.id)}
+    names = distinct_names(
+        [(v.id, v.display_name, v.username) for v in viewers if v.id not in forgotten]
+    )
+    admins = {v.id for v in viewers if v.telegram_user_id in admin_ids}
+    roles: dict[int, list[tuple[str, Role]]] = {}
+    for r in conn.execute(
+        select(_membership.c.person_id, _team.c.name, _membership.c.role)
+        .join(_team, _team.c.id == _membership.c.team_id)
+        .where(
+            _membership.c.person_id.in_(counted),
+            _membership.c.left_on.is_(None),
+            _team.c.archived_at.is_(None),
+        )
+        .order_by(_team.c.name, _team.c.id)
+    ):
+        roles.setdefault(r.person_id, []).append((r.name, Role(r.role)))
+    lookers = [
+        Looker(
+            names.get(viewer, FORMER_MEMBER),
+            viewer in admins,
+            tuple(roles.get(viewer, ())),
+            tuple((c, by_command[c]) for c in _COMMANDS if c in by_command)
+            + tuple(sorted((c, n) for c, n in by_command.items() if c not in _COMMANDS)),
+            local_date(last[viewer], tz),
+        )
+        for viewer, by_command in counted.items()
+    ]
+    lookers.sort(key=lambda looker: (-looker.total, -looker.last_on.toordinal(), looker.name))
+    return tuple(lookers)
+
+
+def held(
+    conn: Connection, person_id: int, *, tz: ZoneInfo, admin_ids: Iterable[int] = ()
+) -> PersonData | None:
     """Everything stored about person ``person_id``, read in the caller's transaction; None
-    when there is no such person."""
+    when there is no such person.
+
+    Args:
+        tz: The zone (``TIMEZONE``) whose local days decide whether a look at a team's figures
+            fell inside one of their memberships, and date the looks.
+        admin_ids: The Telegram user ids in ``ADMIN_TELEGRAM_IDS``, to tell who looked as an
+            admin.
+    """
     person = conn.execute(select(_person).where(_person.c.id == person_id)).first()
     if person is None:
         return None
@@ -414,6 +593,20 @@ def held(conn: Connection, person_id: int) -> PersonData | None:
         nudges=nudges,
         replies_kept=_count(conn, _processed, where["processed_update", "reply"]),
         updates_kept=_count(conn, _inbox, where["inbox_update", "payload"]),
+        looked_at_you=_lookers(conn, person_id, tz=tz, admin_ids=frozenset(admin_ids)),
+        looks_taken=_count(conn, _scrutiny, _scrutiny.c.viewer_person_id == person_id),
+        residents_set=_count(conn, _residents, where["team_residents", "set_by"]),
+        checkins=tuple(
+            HeldCheckin(r.month, r.asked_at is not None, r.active, r.marked_by is not None)
+            for r in conn.execute(
+                select(
+                    _checkin.c.month, _checkin.c.asked_at, _checkin.c.active, _checkin.c.marked_by
+                )
+                .where(_checkin.c.person_id == person_id)
+                .order_by(_checkin.c.month)
+            )
+        ),
+        marked_active=_count(conn, _checkin, where["monthly_checkin", "marked_by"]),
     )
 
 
@@ -500,8 +693,11 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime, today: dat
     end on ``today`` (joined and gap days kept; one not yet begun is deleted). Absences stay as
     spans of days, clipped to end by ``today``; cancelled ones and ones after ``today`` are
     deleted. Nudges are deleted. Targets set for them alone stay on the anonymous row, so the
-    weeks they counted in are measured as before. Targets, invites and chat bindings they made,
-    and audit entries by or about them, stay without their identity; the replies kept for
+    weeks they counted in are measured as before; so do their monthly check-ins (each month's
+    active members stay counted) and the looks they took or that were taken at their figures
+    (every team's count in ``/scrutiny`` stays as it was). Targets, invites and chat bindings
+    they made, residents figures they recorded, months they marked others active, and audit
+    entries by or about them, stay without their identity; the replies kept for
     redelivery that are theirs, or that name them or quote their notes, are blanked
     (:func:`forget_mentions`). The keys of their updates carried out move to
     :func:`forgotten_user_id` as the chat id (``storage.processed.forget_chat``): no key holds
@@ -543,6 +739,8 @@ def forget_person(conn: Connection, person_id: int, *, now: datetime, today: dat
     conn.execute(update(_target).where(_target.c.set_by == person_id).values(set_by=None))
     conn.execute(update(_invite).where(_invite.c.created_by == person_id).values(created_by=None))
     conn.execute(update(_team_chat).where(_team_chat.c.bound_by == person_id).values(bound_by=None))
+    conn.execute(update(_residents).where(_residents.c.set_by == person_id).values(set_by=None))
+    conn.execute(update(_checkin).where(_checkin.c.marked_by == person_id).values(marked_by=None))
     _forget_audit(conn, person_id, user_id)
     processed.forget_chat(conn, user_id, as_chat=forgotten_user_id(person_id))
     inbox.blank_done(conn)

@@ -10,6 +10,8 @@ from organiser_bot.usecases.privacy import (
     FORGET_CONFIRM,
     ForgetNeedsConfirm,
     Forgotten,
+    HeldCheckin,
+    Looker,
     MyData,
     NothingHeld,
 )
@@ -89,6 +91,44 @@ def _targets(data: MyData, kinds: KindRegistry) -> list[str]:
     return ["Targets set for you", *lines] if lines else []
 
 
+LOOKED_HEADING = "Who looked at your figures"
+NO_LOOKS = "No manager or admin has looked at your figures."
+LOOKS_NOTE = (
+    "Counted: each /totals, /export and /measures of a team on a day you were in it, and each "
+    "/totals or /diary asked about you. Only you see this list; /scrutiny shows everyone each "
+    "team's count."
+)
+
+
+def _looker(looker: Looker) -> str:
+    if looker.admin:
+        now = "admin"
+    elif looker.roles:
+        now = "; ".join(f"{role.value}, {team}" for team, role in looker.roles)
+    else:
+        now = "no role now"
+    commands = ", ".join(f"{what} {n}" for what, n in looker.looks)
+    return f"• {looker.name} ({now}): {commands} — last {_date(looker.last_on)}"
+
+
+def _looked_at(data: MyData) -> list[str]:
+    if not data.looked_at_you:
+        return [LOOKED_HEADING, NO_LOOKS]
+    return [LOOKED_HEADING, *(_looker(k) for k in data.looked_at_you), LOOKS_NOTE]
+
+
+def _checkin(c: HeldCheckin) -> str:
+    month = f"{c.month:%b %Y}"
+    if c.active is None:
+        return f"• {month}: asked, not answered" if c.asked else f"• {month}: not answered"
+    state = "active" if c.active else "not active"
+    return f"• {month}: {state}{' (marked, not your own answer)' if c.marked else ''}"
+
+
+def _checkins(data: MyData) -> list[str]:
+    return ["Monthly check-ins", *(_checkin(c) for c in data.checkins)] if data.checkins else []
+
+
 def _records(data: MyData) -> list[str]:
     done = []
     if data.targets_set:
@@ -97,6 +137,12 @@ def _records(data: MyData) -> list[str]:
         done.append(f"invites created: {data.invites_created}")
     if data.chats_bound:
         done.append(f"group chat bound for {', '.join(data.chats_bound)}")
+    if data.residents_set:
+        done.append(f"residents figures recorded: {data.residents_set}")
+    if data.marked_active:
+        done.append(f"months you marked someone active: {data.marked_active}")
+    if data.looks_taken:
+        done.append(f"looks you took at figures (counted in /scrutiny): {data.looks_taken}")
     lines = []
     if done:
         joined = " · ".join(done)
@@ -123,6 +169,8 @@ def my_data(data: MyData | None, kinds: KindRegistry) -> str:
         _absences(data),
         _entries(data, kinds),
         _targets(data, kinds),
+        _checkins(data),
+        _looked_at(data),
         _records(data),
         [
             "/diary shows your entries and notes; /forgetme erases your name and notes and "

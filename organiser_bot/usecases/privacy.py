@@ -7,6 +7,7 @@ refusals particular to these commands are defined here and worded by the adapter
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -17,7 +18,19 @@ from organiser_bot.domain.refusals import Refusal
 from organiser_bot.usecases.actors import read_only
 from storage import audit
 from storage import privacy as privacy_store
-from storage.privacy import PersonData
+from storage.privacy import HeldCheckin, Looker, PersonData
+
+__all__ = [
+    "FORGET_CONFIRM",
+    "ForgetNeedsConfirm",
+    "Forgotten",
+    "HeldCheckin",
+    "Looker",
+    "MyData",
+    "NothingHeld",
+    "forget_me",
+    "my_data",
+]
 
 #: The one argument that makes ``/forgetme`` go ahead.
 FORGET_CONFIRM = "confirm"
@@ -44,9 +57,16 @@ class NothingHeld(Refusal):
 
 
 @read_only
-def my_data(conn: Connection, actor: Actor) -> MyData | None:
+def my_data(
+    conn: Connection, actor: Actor, *, admin_ids: Iterable[int], moment: Moment
+) -> MyData | None:
     """``/mydata``: everything the bot holds about the caller, from every table that refers to
-    them (:data:`storage.privacy.REFERENCES`), as stored, never Telegram's live profile.
+    them (:data:`storage.privacy.REFERENCES`), as stored, never Telegram's live profile; and
+    who looked at their figures (the scrutiny ledger), shown to them alone.
+
+    Args:
+        admin_ids: The Telegram user ids in ``ADMIN_TELEGRAM_IDS`` (who looked as an admin).
+        moment: Its zone dates the looks and decides on which days they were a member.
 
     Returns:
         None when the bot holds nothing about them (no person stored, or forgotten: a
@@ -54,7 +74,7 @@ def my_data(conn: Connection, actor: Actor) -> MyData | None:
     """
     if actor.person_id is None:
         return None
-    return privacy_store.held(conn, actor.person_id)
+    return privacy_store.held(conn, actor.person_id, tz=moment.tz, admin_ids=admin_ids)
 
 
 def forget_me(

@@ -25,6 +25,7 @@ from storage.models import Person, ProcessedUpdate
 from storage.privacy import REFERENCES, PersonData
 from storage.query import table_of
 from tests.conftest import ADMIN_ID, OfflineBot
+from tests.digest_factories import LONDON
 
 #: References to a person without a foreign key, each with where the person is found in it.
 NOT_FOREIGN_KEYS = {
@@ -41,6 +42,7 @@ NO_PERSON = {
     "digest_ledger": "a team's weekly digest: group chat, message ids, counts' hash",
     "heartbeat": "when the bot ran, stopped and last polled",
     "status_chat": "the group told of starts, stops and failures (who chose it: the audit)",
+    "team_weekly_total": "a team's running totals per kind and week, summed over its members",
 }
 
 ZOFIA = 7_654_321  # her Telegram user id: no other number in the test is this one
@@ -120,6 +122,13 @@ async def _fill_every_reference(bot: OfflineBot) -> int:
     assert "✓" in await _zofia(bot, "/away 2026-12-01 2026-12-03")
     assert "✓" in await _zofia(bot, "/target organiser 121 12 north-ward")
     assert "5" in await bot.say(ADMIN_ID, f"/target @{USERNAME} 121 5 north-ward")
+    assert "5,000" in await _zofia(bot, "/residents north-ward 5000")  # team_residents.set_by
+    # monthly_checkin.person_id and .marked_by: a manager marks herself active this month.
+    assert "active in November 2026" in await _zofia(bot, f"/active @{USERNAME}")
+    # scrutiny.viewer_person_id: her look at her team's figures; .subject_person_id: an
+    # admin's look at hers (North Ward and South Side, which she was in today).
+    assert "Team: one-to-one 3/3" in await _zofia(bot, "/totals north-ward")
+    assert NAME in await bot.say(ADMIN_ID, f"/totals @{USERNAME}")
     assert "South Side" in await bot.say(ADMIN_ID, f"/remove south-side @{USERNAME} confirm")
     with _db(bot).begin() as conn:
         person = conn.execute(
@@ -162,7 +171,7 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
     await stored_replies_written(bot.app.bot_data)
     with _db(bot).begin() as conn:
         before = privacy_store.identifying_rows(conn, person, ZOFIA)
-        held = privacy_store.held(conn, person)
+        held = privacy_store.held(conn, person, tz=LONDON)
     assert [ref for ref, n in before.items() if n == 0] == []
     assert held is not None
     assert [f for f in set(REFERENCES.values()) if not getattr(held, f)] == []
@@ -177,12 +186,21 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
         "• one-to-one in North Ward: 5 a week",
         "group chat bound for North Ward",
         "Nudges sent: 2026-W48",
+        "Monthly check-ins\n• Nov 2026: active (marked, not your own answer)",
+        # The admin's one /totals @user, which showed two teams, is one look; her own look
+        # at her team is not listed.
+        "Who looked at your figures\n• Test (admin): totals 1 — last 26 Nov 2026\nCounted:",
+        "residents figures recorded: 1",
+        "months you marked someone active: 1",
+        "looks you took at figures (counted in /scrutiny): 1",
     ):
         assert shown in mine
     assert NOTE not in mine  # notes are counted, and read in /diary
 
     totals = await bot.say(ADMIN_ID, "/totals north-ward")
     assert f"• {NAME} (manager" in totals
+    looks = await bot.say(ADMIN_ID, "/scrutiny")  # hers, the admin's at her, and this one
+    assert "• North Ward — 3 looks by 2 people: totals 3" in looks.splitlines()
     assert "/forgetme confirm" in await _zofia(bot, "/forgetme")
     done = await _zofia(bot, "/forgetme confirm")
     assert done.startswith("Done: your name, username and notes are erased")
@@ -204,6 +222,8 @@ async def test_forgetme_leaves_no_row_that_identifies_the_person(offline_bot: Of
     assert len(moved) >= 2 and [r.reply for r in moved if r.reply is not None] == []
     assert _rows_mentioning(bot) == []
     assert await _zofia(bot, "/mydata") == NOTHING_HELD
+    # Her looks, and the admin's look at her, stay counted: they name no one now.
+    assert await bot.say(ADMIN_ID, "/scrutiny") == looks
     # Her entry still counts in North Ward, on a line that names no one.
     totals_after = await bot.say(ADMIN_ID, "/totals north-ward")
     assert "Team: one-to-one 3/3" in totals.splitlines()

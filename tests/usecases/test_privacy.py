@@ -53,6 +53,10 @@ def _as(db: Database, user_id: int, fn: Callable[[Connection, Actor], T], name: 
         return fn(conn, actor)
 
 
+def _my_data(conn: Connection, actor: Actor) -> privacy.MyData | None:
+    return privacy.my_data(conn, actor, admin_ids=(), moment=MOMENT)
+
+
 def _forget(db: Database, *args: str) -> object:
     return _as(db, ZOFIA, lambda c, a: privacy.forget_me(c, a, list(args), moment=MOMENT))
 
@@ -133,13 +137,13 @@ def zofia(db: Database) -> int:
 
 
 def test_strangers_are_held_nothing_about_and_cannot_be_forgotten(db: Database) -> None:
-    assert _as(db, STRANGER, privacy.my_data) is None
+    assert _as(db, STRANGER, _my_data) is None
     with pytest.raises(NothingHeld):
         _as(db, STRANGER, lambda c, a: privacy.forget_me(c, a, ["confirm"], moment=MOMENT))
 
 
 def test_my_data_lists_everything_held_as_stored(db: Database, zofia: int) -> None:
-    data = _as(db, ZOFIA, privacy.my_data, name="Zofia")
+    data = _as(db, ZOFIA, _my_data, name="Zofia")
     assert data is not None
     assert (data.telegram_user_id, data.display_name, data.username) == (ZOFIA, "Zofia", "zofia_k")
     assert data.created_at == SETUP_AT
@@ -167,12 +171,12 @@ def test_forget_me_asks_then_keeps_the_entries_and_leaves_every_team(
 ) -> None:
     assert _forget(db) == ForgetNeedsConfirm()
     assert _forget(db, "confirm", "now") == ForgetNeedsConfirm()
-    assert _as(db, ZOFIA, privacy.my_data) is not None  # asking changed nothing
+    assert _as(db, ZOFIA, _my_data) is not None  # asking changed nothing
     assert _forget(db, "Confirm") == Forgotten(entries=3)
     with db.begin() as conn:
         actor = people.load_actor(conn, Identity(ZOFIA, "Zofia"), admin_ids=frozenset())
         assert actor.person_id is None and not actor.teams
-    assert _as(db, ZOFIA, privacy.my_data, name="Zofia Nowak") is None
+    assert _as(db, ZOFIA, _my_data, name="Zofia Nowak") is None
     with pytest.raises(NothingHeld):
         _forget(db, "confirm")
 
@@ -180,7 +184,7 @@ def test_forget_me_asks_then_keeps_the_entries_and_leaves_every_team(
 def test_the_forgotten_row_keeps_no_name_and_no_telegram_id(db: Database, zofia: int) -> None:
     _forget(db, "confirm")
     with db.begin() as conn:
-        held = privacy_store.held(conn, zofia)
+        held = privacy_store.held(conn, zofia, tz=LONDON)
         rows = privacy_store.identifying_rows(conn, zofia, ZOFIA)
     assert held is not None
     assert (held.display_name, held.username) == (FORMER_MEMBER, None)
@@ -212,7 +216,7 @@ def test_absences_do_not_return_on_rejoining(db: Database, zofia: int) -> None:
         # The former member's span stays, counted in North Ward's past targets only.
         kept = target_store.absences(conn, start=date.min, end=date.max, person_ids=[zofia])
         assert [(a.starts_on, a.ends_on) for a in kept] == [(date(2026, 11, 25), MOMENT.today)]
-    data = _as(db, ZOFIA, privacy.my_data, name="Zofia")
+    data = _as(db, ZOFIA, _my_data, name="Zofia")
     assert data is not None
     assert data.absences == data.entries == data.targets_for_them == ()
     assert data.memberships == (
