@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Connection
@@ -46,6 +47,13 @@ from storage import people
 from storage import targets as target_store
 from storage.models import Team
 
+
+@dataclass
+class NoTeamOrPeriodToMeasure(NoTeamOrPeriod):
+    """As :class:`~organiser_bot.usecases.reports.NoTeamOrPeriod`, for ``/measures``: the
+    first word names no team whose measures the person may see and starts no period."""
+
+
 #: Above this many people, absences are read for everyone rather than by a list of ids.
 _ABSENCE_ID_LIMIT = 200
 
@@ -73,8 +81,8 @@ def measures(
 
     Raises:
         NotPermitted: the person is in no team and not an admin.
-        NoTeamOrPeriod: the first word names no team the person may see and the words are no
-            period.
+        NoTeamOrPeriodToMeasure: the first word names no team the person may see and the words
+            are no period (another team's short name alike).
         BadPeriod: the period could not be read.
         UnknownTeam: a team word (after which a period follows) the person may not see:
             answered exactly as a name no team has.
@@ -94,7 +102,7 @@ def measures(
                 try:
                     parse_period(period_text, today=moment.today)
                 except PeriodError:
-                    raise NoTeamOrPeriod(args[0], tuple(t.slug for t in visible)) from None
+                    raise NoTeamOrPeriodToMeasure(args[0], tuple(t.slug for t in visible)) from None
         elif not permits(actor, Action.SEE_MEASURES, team_id=named.id):  # pragma: no cover
             raise UnknownTeam(who)  # a team whose name one may see is one whose measures too
     try:
