@@ -14,8 +14,6 @@ the next day's run asks again while the month's check-in is open.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
 from datetime import date
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -23,22 +21,21 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from handlers.common import load, moment, run_as_actor
 from handlers.keyboards import CHECKIN_PREFIX
+from handlers.posting import describe
 from handlers.replies import answer_tap, edit_tapped, reply
 from handlers.texts import residents as texts
 from handlers.texts.entries import BUTTON_EXPIRED
 from organiser_bot.context import BotContext
-from organiser_bot.domain.moment import Moment
 from organiser_bot.usecases import residents
+from organiser_bot.usecases.digest_run import DeliveryFailed
 from organiser_bot.usecases.residents import (
     ActiveList,
     CheckinClosed,
+    CheckinReport,
     CheckinTap,
     ResidentsList,
     ResidentsSet,
 )
-from storage.engine import Database
-
-log = logging.getLogger(__name__)
 
 _YES, _NO = "y", "n"
 
@@ -123,67 +120,30 @@ async def on_checkin_tap(update: Update, context: BotContext) -> None:
         await edit_tapped(update, context, text, reply_markup=checkin_keyboard(outcome.month))
 
 
-@dataclass
-class CheckinReport:
-    """What one run of the check-in job did: the month asked about (None: none open today),
-    and the Telegram user ids asked, refused for good (403) and failed for now."""
+class TelegramCheckinAsker:
+    """Sends the check-in privately through ``bot`` (the application's, with its rate limiter)."""
 
-    month: date | None = None
-    sent: list[int] = field(default_factory=list)
-    refused: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
 
-
-def _for_good(exc: TelegramError) -> bool:
-    # Blocked, deactivated, or no such chat: asking again this month cannot help.
-    return isinstance(exc, Forbidden) or (
-        isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
-    )
-
-
-async def send_checkins(bot: Bot, db: Database, *, moment: Moment) -> CheckinReport:
-    """Ask everyone due about the month whose check-in is open today; claim first, then send.
-
-    Args:
-        bot: The bot to send with (the application's, with its rate limiter).
-        db: The database.
-        moment: Now and the zone the local day is read in.
-
-    Returns:
-        Whom it asked, and whose message Telegram refused (kept: not asked again) or failed
-        to take (released: asked again on a later run).
-    """
-    report = CheckinReport()
-    found = await db.run(residents.checkins_due, moment=moment)
-    if found is None:
-        return report
-    month, now = found.month, moment.now
-    report.month = month
-    question, keyboard = texts.checkin_question(month), checkin_keyboard(month)
-    for due in found.due:
-        claimed = await db.run(
-            residents.claim_checkin, person_id=due.person_id, month=month, now=now
-        )
-        if not claimed:
-            continue
+    async def ask(self, telegram_user_id: int, month: date) -> None:
+        """Send the question with its buttons; Telegram's 403 (blocked, deactivated) or "chat
+        not found" fail permanently, anything else for now."""
         try:
-            await bot.send_message(due.telegram_user_id, question, reply_markup=keyboard)
-        except TelegramError as exc:
-            if _for_good(exc):
-                report.refused.append(due.telegram_user_id)
-                log.info("Check-in to %s refused, not retried: %s", due.telegram_user_id, exc)
-                continue
-            report.failed.append(due.telegram_user_id)
-            log.warning("Check-in to %s failed, will retry: %s", due.telegram_user_id, exc)
-            await db.run(
-                residents.release_checkin, person_id=due.person_id, month=month, asked_at=now
+            await self._bot.send_message(
+                telegram_user_id,
+                texts.checkin_question(month),
+                reply_markup=checkin_keyboard(month),
             )
-            continue
-        report.sent.append(due.telegram_user_id)
-    return report
+        except TelegramError as exc:
+            permanent = isinstance(exc, Forbidden) or (
+                isinstance(exc, BadRequest) and "chat not found" in str(exc).lower()
+            )
+            raise DeliveryFailed(describe(exc), permanent=permanent) from exc
 
 
 async def checkin_job(context: BotContext) -> CheckinReport:
     """JobQueue callback: the daily run of the monthly check-in."""
     data = context.bot_data
-    return await send_checkins(context.bot, data.db, moment=moment(context))
+    asker = TelegramCheckinAsker(context.bot)
+    return await residents.send_checkins(asker, data.db, moment=moment(context))

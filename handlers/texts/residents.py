@@ -21,13 +21,13 @@ from organiser_bot.usecases.residents import (
     CheckinRecorded,
     NoMemberToMark,
     NotMemberThen,
+    ResidentsFigure,
     ResidentsList,
     ResidentsSet,
     ResidentsShown,
     ResidentsUsage,
     SeveralToMark,
 )
-from storage.residents import ResidentsFigure
 
 RESIDENTS_USAGE = (
     "Usage: /residents <team> <number>, e.g. /residents north-ward 12,400 "

@@ -22,8 +22,10 @@ Each use case returns a typed outcome or raises a :class:`~organiser_bot.domain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -42,12 +44,19 @@ from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.permissions import permits, permits_every_team
 from organiser_bot.domain.refusals import Action, NotPermitted, Refusal
+from organiser_bot.usecases.digest_run import DeliveryFailed
 from organiser_bot.usecases.guards import team_to_act_on
 from organiser_bot.usecases.identities import UnknownMember, members_named
 from organiser_bot.usecases.onboarding import NoTeamCalled
 from storage import audit, people
 from storage import residents as store
-from storage.residents import DueCheckin, ResidentsFigure
+from storage.engine import Database
+from storage.residents import DueCheckin
+
+# Re-exported: the adapter words a figure by this type.
+from storage.residents import ResidentsFigure as ResidentsFigure
+
+log = logging.getLogger(__name__)
 
 #: The words that mark a member not active (``/active @sam no``), and active (the default).
 NOT_ACTIVE_WORDS = frozenset({"no", "not", "inactive", "n"})
@@ -293,6 +302,63 @@ def claim_checkin(conn: Connection, *, person_id: int, month: date, now: datetim
 def release_checkin(conn: Connection, *, person_id: int, month: date, asked_at: datetime) -> bool:
     """Give a claim back after a send failed for a passing reason, so a later run asks again."""
     return store.release_checkin(conn, person_id=person_id, month=month, asked_at=asked_at)
+
+
+class CheckinAsker(Protocol):
+    """Sends the check-in question privately (the adapter: Telegram)."""
+
+    async def ask(self, telegram_user_id: int, month: date) -> None:
+        """Ask ``telegram_user_id`` about ``month``, with its Yes / No buttons.
+
+        Raises:
+            DeliveryFailed: not delivered; ``permanent`` when they cannot be reached at all
+                (they blocked the bot, their account was deleted).
+        """
+        ...
+
+
+@dataclass
+class CheckinReport:
+    """What one run of the check-in did: the month asked about (None: none open today), and
+    the Telegram user ids asked, refused for good (not asked again that month) and failed for
+    now (asked again on a later run while the month is open)."""
+
+    month: date | None = None
+    sent: list[int] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+async def send_checkins(asker: CheckinAsker, db: Database, *, moment: Moment) -> CheckinReport:
+    """Ask everyone due (:func:`checkins_due`) about the month whose check-in is open today.
+
+    Each ask is claimed in the database (its own transaction) before it is sent, so a rerun, a
+    restart or a second bot never asks twice; a crash between the two loses that one ask rather
+    than risking a second. A permanent failure keeps the claim (logged, not retried); a passing
+    one gives it back (:func:`release_checkin`) for a later run.
+    """
+    report = CheckinReport()
+    found = await db.run(checkins_due, moment=moment)
+    if found is None:
+        return report
+    month, now = found.month, moment.now
+    report.month = month
+    for due in found.due:
+        if not await db.run(claim_checkin, person_id=due.person_id, month=month, now=now):
+            continue
+        try:
+            await asker.ask(due.telegram_user_id, month)
+        except DeliveryFailed as exc:
+            if exc.permanent:
+                report.refused.append(due.telegram_user_id)
+                log.info("Check-in to %s refused, not retried: %s", due.telegram_user_id, exc)
+                continue
+            report.failed.append(due.telegram_user_id)
+            log.warning("Check-in to %s failed, asked again later: %s", due.telegram_user_id, exc)
+            await db.run(release_checkin, person_id=due.person_id, month=month, asked_at=now)
+            continue
+        report.sent.append(due.telegram_user_id)
+    return report
 
 
 # The tap
