@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from handlers import jobs
@@ -121,3 +122,21 @@ async def test_a_passing_failure_is_asked_again_on_a_later_run(bot: BotHarness) 
     second = await _run(bot)
     assert (second.sent, second.failed) == ([failed], [])
     assert len(_asked(bot)) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "description"),
+    [(403, "Forbidden: user is deactivated"), (400, "Bad Request: chat not found")],
+)
+async def test_a_deleted_account_or_unknown_chat_is_not_retried(
+    bot: BotHarness, status: int, description: str
+) -> None:
+    _org(bot)
+    bot.clock.now = LAST_DAY
+    bot.api.fail_next("sendMessage", status=status, description=description)
+    first = await _run(bot)
+    assert (len(first.sent), len(first.refused), first.failed) == (2, 1, [])
+    assert len(_asked(bot)) == 3
+    bot.clock.advance(days=1)
+    assert (await _run(bot)).sent == []
+    assert len(bot.api.calls("sendMessage")) == 3
