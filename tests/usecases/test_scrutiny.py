@@ -17,7 +17,7 @@ from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import NotAMember, NotPermitted, UnknownTeam
 from organiser_bot.domain.roles import Role
-from organiser_bot.usecases import chats, exports, reports
+from organiser_bot.usecases import chats, exports, privacy, reports
 from organiser_bot.usecases.identities import UnknownMember
 from organiser_bot.usecases.reports import BadPeriod, NoTeamOrPeriod
 from organiser_bot.usecases.scrutiny import (
@@ -28,9 +28,11 @@ from organiser_bot.usecases.scrutiny import (
     scrutiny_report,
 )
 from storage import people
+from storage import privacy as privacy_store
 from storage import scrutiny as store
 from storage.engine import Database
 from storage.models import Person, Scrutiny
+from storage.privacy import FORMER_MEMBER, Looker
 from storage.query import table_of
 from tests.digest_factories import LONDON, log, make_member, make_team
 
@@ -380,3 +382,68 @@ def test_scrutiny_totals_equal_the_rows_recorded_in_the_period(
     expected = {f"T{i}": (looks[i] if i < len(looks) else 0) for i in range(6)}
     assert counts == expected
     assert report.median == statistics.median(expected.values())
+
+
+# --- /mydata: who looked at one's own figures ---------------------------------------------------
+
+
+def test_mydata_lists_who_looked_at_ones_figures_on_days_one_was_a_member(db: Database) -> None:
+    def at(day: int, hour: int = 12, minute: int = 0) -> datetime:
+        return datetime(2026, 11, day, hour, minute, tzinfo=UTC)  # London is on UTC in November
+
+    with db.begin() as conn:
+        north, south = make_team(conn, "North Ward"), make_team(conn, "South Side")
+        mia = make_member(conn, north, MANAGER, "Mia", Role.MANAGER)
+        vic = make_member(conn, south, 17, "Vic", Role.MANAGER)
+        kit = make_member(conn, north, KIT, "Kit", Role.CASEWORKER)
+        sam = make_member(conn, north, SAM, "Sam", Role.ORGANISER, joined_on=date(2026, 11, 2))
+        make_member(conn, south, SAM, "Sam", Role.ORGANISER)
+        # Sam is away from North Ward 11–15 Nov: left on the 10th, back on the 16th.
+        people.end_membership(conn, person_id=sam, team_id=north, left_on=date(2026, 11, 10))
+        people.add_membership(
+            conn, person_id=sam, team_id=north, role=Role.ORGANISER, now=NOW,
+            joined_on=date(2026, 11, 16),
+        )  # fmt: skip
+        admin = people.ensure_person(conn, Identity(ADMIN, "Ada Admin"), now=NOW)
+        _look(conn, at(1, 23, 59), mia, "totals", north)  # the day before Sam joined
+        _look(conn, at(2, 0, 0), mia, "totals", north)  # Sam's first day
+        _look(conn, at(12), mia, "export", north)  # Sam was not a member that day
+        _look(conn, at(17), mia, "measures", north)
+        _look(conn, at(17), mia, "team", north)  # names and roles, not figures
+        store.record(conn, at=at(18), viewer=mia, what="totals", team_ids=[north], subject=kit)
+        _look(conn, at(19), sam, "totals", north)  # his own look is not listed
+        # One /totals @sam showing two teams is one look; then a /diary @sam.
+        store.record(
+            conn, at=at(20, 10), viewer=admin, what="totals", team_ids=[north, south], subject=sam
+        )
+        store.record(conn, at=at(20, 11), viewer=admin, what="diary", team_ids=[south], subject=sam)
+        store.record(conn, at=at(21), viewer=vic, what="totals", team_ids=[south], subject=sam)
+        privacy_store.forget_person(conn, vic, now=NOW, today=THURSDAY)
+
+    data = _as(
+        db, SAM, lambda c, a: privacy.my_data(c, a, admin_ids=frozenset({ADMIN}), moment=_moment())
+    )
+    assert data is not None
+    assert data.looked_at_you == (
+        Looker("Ada Admin", True, (), (("totals", 1), ("diary", 1)), date(2026, 11, 20)),
+        Looker(
+            "Mia",
+            False,
+            (("North Ward", Role.MANAGER),),
+            (("totals", 1), ("measures", 1)),
+            date(2026, 11, 17),
+        ),
+        Looker(FORMER_MEMBER, False, (), (("totals", 1),), date(2026, 11, 21)),
+    )
+    assert data.looks_taken == 1
+    # Kit has been in North Ward since before every look, and was asked about once; the
+    # looks asked about Sam are not looks at her.
+    kits = _as(
+        db, KIT, lambda c, a: privacy.my_data(c, a, admin_ids=frozenset({ADMIN}), moment=_moment())
+    )
+    assert kits is not None
+    assert [(k.name, k.looks) for k in kits.looked_at_you] == [
+        ("Mia", (("totals", 3), ("export", 1), ("measures", 1))),
+        ("Sam", (("totals", 1),)),
+    ]
+    assert kit != sam
