@@ -1,6 +1,11 @@
 """The reads behind ``/measures``: one statement per measure over every team asked for, summed
 in SQL from the running totals (``weekly_total`` per person, ``team_weekly_total`` per team),
-the residents figures and the monthly check-ins."""
+the residents figures and the monthly check-ins.
+
+Each takes ``team_ids``, or None for every team (archived ones included: the caller keeps the
+teams it shows). A long list costs more than none: SQLite reads ``team_id IN (...)`` of 200 ids
+as 200 lookups per row of a join (``active_members`` took ~200 ms so, ~7 ms without it).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, func, literal, null, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, null, or_, select
 
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Tenure
@@ -32,6 +37,11 @@ _residents = table_of(TeamResidents)
 _checkin = table_of(MonthlyCheckin)
 
 
+def _of(column: ColumnElement[int], team_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    """The condition keeping ``team_ids`` (none for every team)."""
+    return [] if team_ids is None else [column.in_(list(team_ids))]
+
+
 @dataclass(frozen=True, slots=True)
 class RateMember:
     """A membership counted in the weekly rate: the person, their role in the team and their
@@ -46,7 +56,12 @@ class RateMember:
 
 
 def rate_members(
-    conn: Connection, *, team_ids: Sequence[int], roles: Sequence[Role], first: date, last: date
+    conn: Connection,
+    *,
+    team_ids: Sequence[int] | None,
+    roles: Sequence[Role],
+    first: date,
+    last: date,
 ) -> list[RateMember]:
     """The memberships in ``team_ids`` with one of ``roles`` whose period (joined_on..left_on)
     touches ``[first, last]`` (gaps are the caller's to count), by team, then name."""
@@ -64,11 +79,11 @@ def rate_members(
         )
         .join(_person, _person.c.id == m.c.person_id)
         .where(
-            m.c.team_id.in_(list(team_ids)),
             m.c.role.in_(list(roles)),
             m.c.joined_on <= last,
             or_(m.c.left_on.is_(None), m.c.left_on >= first),
         )
+        .where(*_of(m.c.team_id, team_ids))
         .order_by(m.c.team_id, _person.c.display_name, m.c.person_id)
     ).all()
     return [
@@ -77,7 +92,7 @@ def rate_members(
             person_id,
             name,
             username,
-            Role(role),
+            role,
             Tenure(joined_on, left_on, parse_gaps(gaps) if gaps else ()),
         )
         for team_id, person_id, name, username, role, joined_on, left_on, gaps in rows
@@ -85,7 +100,7 @@ def rate_members(
 
 
 def kind_by_person(
-    conn: Connection, *, team_ids: Sequence[int], kind: str, first: date, last: date
+    conn: Connection, *, team_ids: Sequence[int] | None, kind: str, first: date, last: date
 ) -> dict[tuple[int, int], int]:
     """Each person's total of ``kind`` per team over the weeks whose Mondays are in
     ``[first, last]``, summed in SQL from ``weekly_total``: (team id, person id) -> total,
@@ -96,8 +111,8 @@ def kind_by_person(
         .where(
             w.c.week >= first,
             w.c.week <= last,
-            w.c.team_id.in_(list(team_ids)),
             w.c.kind == kind,
+            *_of(w.c.team_id, team_ids),
         )
         .group_by(w.c.team_id, w.c.person_id)
     ).all()
@@ -105,7 +120,7 @@ def kind_by_person(
 
 
 def two_spans_by_kind(
-    conn: Connection, *, team_ids: Sequence[int], first: date, split: date, last: date
+    conn: Connection, *, team_ids: Sequence[int] | None, first: date, split: date, last: date
 ) -> dict[int, dict[str, tuple[int, int]]]:
     """Each team's totals per kind over the weeks whose Mondays are in ``[split, last]`` and
     in ``[first, split)``, summed in SQL from ``team_weekly_total`` in one pass.
@@ -118,7 +133,7 @@ def two_spans_by_kind(
     earlier = func.sum(case((t.c.week < split, t.c.total), else_=0))
     rows = conn.execute(
         select(t.c.team_id, t.c.kind, later, earlier)
-        .where(t.c.week >= first, t.c.week <= last, t.c.team_id.in_(list(team_ids)))
+        .where(t.c.week >= first, t.c.week <= last, *_of(t.c.team_id, team_ids))
         .group_by(t.c.team_id, t.c.kind)
     ).all()
     out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
@@ -144,7 +159,7 @@ class ActiveCount:
 
 
 def active_members(
-    conn: Connection, *, team_ids: Sequence[int], months: Sequence[tuple[date, date]]
+    conn: Connection, *, team_ids: Sequence[int] | None, months: Sequence[tuple[date, date]]
 ) -> list[ActiveCount]:
     """Members active in each month, counted in SQL per team and month.
 
@@ -176,8 +191,8 @@ def active_members(
         .where(
             c.c.month.in_([start for start, _ in months]),
             c.c.active.is_(True),
-            m.c.team_id.in_(list(team_ids)),
             overlaps,
+            *_of(m.c.team_id, team_ids),
         )
         .group_by(m.c.team_id, c.c.month, joined, left, gaps)
     ).all()
@@ -193,7 +208,7 @@ def active_members(
 
 
 def residents_in_force(
-    conn: Connection, *, team_ids: Sequence[int], month_ends: Sequence[date]
+    conn: Connection, *, team_ids: Sequence[int] | None, month_ends: Sequence[date]
 ) -> dict[int, tuple[int | None, ...]]:
     """Each team's residents figure in force at each of ``month_ends`` (ascending): the latest
     ``team_residents`` row with ``set_on`` on or before that day (the latest recorded among
@@ -220,7 +235,7 @@ def residents_in_force(
     )
     ranked = (
         select(r.c.team_id, bucket.label("bucket"), r.c.residents, latest, earliest)
-        .where(r.c.team_id.in_(list(team_ids)))
+        .where(*_of(r.c.team_id, team_ids))
         .subquery()
     )
     rows = conn.execute(

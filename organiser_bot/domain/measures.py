@@ -19,7 +19,7 @@ absence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -232,9 +232,16 @@ def member_spans(tenure: Tenure, first: date, last: date) -> list[tuple[date, da
     return spans
 
 
-def days_present(tenure: Tenure, absences: Iterable[AbsenceRow], *, first: date, last: date) -> int:
+def days_present(tenure: Tenure, absences: Sequence[AbsenceRow], *, first: date, last: date) -> int:
     """Days of ``[first, last]`` (inclusive) inside the membership ``tenure`` and inside none
     of ``absences`` (each day once, however many absences cover it)."""
+    if (
+        not absences
+        and not tenure.gaps
+        and tenure.joined_on <= first
+        and (tenure.left_on is None or tenure.left_on >= last)
+    ):
+        return (last - first).days + 1  # a member throughout, never away: most people
     inside = member_spans(tenure, first, last)
     if not inside:
         return 0
@@ -250,16 +257,22 @@ def days_present(tenure: Tenure, absences: Iterable[AbsenceRow], *, first: date,
 
 def pooled(rates: Iterable[Rate]) -> Rate:
     """Contacts and days present summed: the rate of a role or a team."""
-    out = Rate(0, 0)
+    contacts = days = 0
     for rate in rates:
-        out = out + rate
-    return out
+        contacts += rate.contacts
+        days += rate.days_present
+    return Rate(contacts, days)
 
 
 def by_role(people: Iterable[tuple[Role, Rate]]) -> tuple[tuple[Role, Rate], ...]:
     """Each of :data:`RATE_ROLES` someone in ``people`` holds, with their rates pooled, in the
     order of :data:`RATE_ROLES`."""
-    sums: dict[Role, Rate] = {}
+    sums: dict[Role, list[int]] = {}
     for role, rate in people:
-        sums[role] = sums.get(role, Rate(0, 0)) + rate
-    return tuple((role, sums[role]) for role in RATE_ROLES if role in sums)
+        pair = sums.get(role)
+        if pair is None:
+            sums[role] = [rate.contacts, rate.days_present]
+        else:
+            pair[0] += rate.contacts
+            pair[1] += rate.days_present
+    return tuple((role, Rate(*sums[role])) for role in RATE_ROLES if role in sums)

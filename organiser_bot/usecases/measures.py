@@ -56,6 +56,24 @@ class NoTeamOrPeriodToMeasure(NoTeamOrPeriod):
 
 #: Above this many people, absences are read for everyone rather than by a list of ids.
 _ABSENCE_ID_LIMIT = 200
+#: Above this many teams, the measures are read for every team and the others left out.
+_LISTED_TEAMS = 50
+
+
+def _labels(rows: Sequence[store.RateMember]) -> dict[int, str]:
+    """:func:`~organiser_bot.domain.names.distinct_names` of ``rows``, without its work when
+    every name is ASCII and no two are alike: for ASCII, ``name_key`` is the name lower-cased
+    with its whitespace runs made one space (no format characters, NFKC the identity), and a
+    name no one shares is its own label. ``/measures all`` labels every member of every team."""
+    keys = set()
+    for m in rows:
+        if not m.display_name.isascii():
+            break
+        keys.add(" ".join(m.display_name.lower().split()))
+    else:
+        if len(keys) == len(rows):
+            return {m.person_id: m.display_name for m in rows}
+    return distinct_names([(m.person_id, m.display_name, m.username) for m in rows])
 
 
 @read_only
@@ -141,7 +159,8 @@ def team_measures(
     """The measures of ``teams`` over ``spans``, with per-person rows for the teams in
     ``per_person``; kinds in ``kind_order`` first, then any others by key. Six statements
     whatever the number of teams."""
-    ids = [t.id for t in teams]
+    # Every team (None) rather than a long list of ids: see storage.measures.
+    ids = [t.id for t in teams] if len(teams) <= _LISTED_TEAMS else None
     first4, last4 = spans.weeks4
     members = store.rate_members(conn, team_ids=ids, roles=RATE_ROLES, first=first4, last=last4)
     person_ids = list(dict.fromkeys(m.person_id for m in members))
@@ -171,9 +190,11 @@ def team_measures(
     )
     months = [(m, month_end(m)) for m in spans.months]
     active: dict[tuple[int, date], int] = defaultdict(int)
-    for count in store.active_members(conn, team_ids=ids, months=months):
-        if count.tenure is None or member_spans(count.tenure, count.month, month_end(count.month)):
-            active[(count.team_id, count.month)] += count.count
+    for counted in store.active_members(conn, team_ids=ids, months=months):
+        if counted.tenure is None or member_spans(
+            counted.tenure, counted.month, month_end(counted.month)
+        ):
+            active[(counted.team_id, counted.month)] += counted.count
     residents = store.residents_in_force(conn, team_ids=ids, month_ends=[e for _, e in months])
 
     by_team: dict[int, list[store.RateMember]] = defaultdict(list)
@@ -182,24 +203,15 @@ def team_measures(
     order = {kind: i for i, kind in enumerate(kind_order)}
     out = []
     for team in teams:
-        # Someone whose every day of the weeks fell in a gap of their membership is not
-        # listed (unless they logged a contact then); someone away all of them is.
-        rows = [
-            m
-            for m in by_team.get(team.id, [])
-            if member_spans(m.tenure, first4, last4) or (team.id, m.person_id) in contacts
-        ]
-        names = distinct_names([(m.person_id, m.display_name, m.username) for m in rows])
-        rates = [
-            (
-                m,
-                Rate(
-                    contacts.get((team.id, m.person_id), 0),
-                    days_present(m.tenure, away.get(m.person_id, ()), first=first4, last=last4),
-                ),
-            )
-            for m in rows
-        ]
+        rates = []
+        for m in by_team.get(team.id, ()):
+            count = contacts.get((team.id, m.person_id), 0)
+            present = days_present(m.tenure, away.get(m.person_id, ()), first=first4, last=last4)
+            # Someone whose every day of the weeks fell in a gap of their membership is not
+            # listed (unless they logged a contact then); someone away all of them is.
+            if present or count or member_spans(m.tenure, first4, last4):
+                rates.append((m, Rate(count, present)))
+        names = _labels([m for m, _ in rates]) if team.id in per_person else {}
         kinds = rolling.get(team.id, {})
         figures = residents.get(team.id)
         out.append(
