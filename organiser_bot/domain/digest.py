@@ -20,7 +20,8 @@ from organiser_bot.domain.names import isolated
 from organiser_bot.domain.targets import attainment
 
 #: Bumped whenever the digest's content or layout changes; recorded in the digest ledger.
-TEMPLATE_VERSION = "1"
+#: 2: the scrutiny line (how often the team's figures were opened, against the median team).
+TEMPLATE_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,10 @@ class TeamDigest:
         cross_team_median: Median attainment across all teams this week, or None.
         teams_compared: How many teams the median is taken over.
         preview: True for a mid-week preview that is not recorded in the ledger.
+        looks: How many times managers and admins opened the team's figures during the week
+            (the scrutiny ledger, :class:`storage.models.Scrutiny`), so far for a preview.
+        looks_median: The median of ``looks`` over every team that gets a digest that week,
+            zeros included: a whole number, or one ending in .5.
     """
 
     team_name: str
@@ -109,6 +114,37 @@ class TeamDigest:
     cross_team_median: float | None = None
     teams_compared: int = 0
     preview: bool = False
+    looks: int = 0
+    looks_median: float = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WeekScrutiny:
+    """How often each team's figures were opened in a week, and the median team's count.
+
+    Attributes:
+        looks: Team id -> looks in the week; teams with none may be absent.
+        median: The median over the teams that get a digest, zeros included (0 without any).
+    """
+
+    looks: Mapping[int, int]
+    median: float
+
+    def of(self, team_id: int) -> int:
+        """The looks at ``team_id``'s figures (0 when none)."""
+        return self.looks.get(team_id, 0)
+
+
+def scrutiny(looks: Mapping[int, int], team_ids: Iterable[int]) -> WeekScrutiny:
+    """The week's :class:`WeekScrutiny` over the teams ``team_ids`` that get a digest.
+
+    Args:
+        looks: Team id -> looks recorded in the week (teams without any may be absent).
+        team_ids: Every team that gets a digest that week; each counts, with 0 when absent
+            from ``looks``.
+    """
+    counts = [looks.get(t, 0) for t in dict.fromkeys(team_ids)]
+    return WeekScrutiny(dict(looks), statistics.median(counts) if counts else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +273,26 @@ def cross_team_line(d: TeamDigest) -> str:
     return median + "Every team gets this same digest at the same time."
 
 
+def _count(n: float) -> str:
+    # A median of whole numbers is whole or ends in .5: "3" or "2.5", never "3.0".
+    return str(int(n)) if n == int(n) else f"{n:.1f}"
+
+
+def scrutiny_line(d: TeamDigest) -> str:
+    """``Your team's figures were opened 4 times this week; the median team's 2.5.``
+
+    The same sentence in every team's digest, with the team's own count: every team sees how
+    closely it was looked at against the others (the review behind the bot found one unit
+    scrutinised hard while others reported nothing). Counts only; it names no one.
+    """
+    times = "1 time" if d.looks == 1 else f"{d.looks} times"
+    when = "so far this week" if d.preview else "this week"
+    return (
+        f"Your team's figures were opened {times} {when}; "
+        f"the median team's {_count(d.looks_median)}."
+    )
+
+
 def _head_lines(d: TeamDigest) -> list[str]:
     return [digest_title(d), _week_span(d.week_start) + (" (so far)" if d.preview else "")]
 
@@ -252,7 +308,7 @@ def _tail_lines(d: TeamDigest) -> list[str]:
         team = "Team: no targets this week."
     else:
         team = f"Team attainment: {_pct(d.attainment)} of targets met."
-    return [team, cross_team_line(d)]
+    return [team, scrutiny_line(d), cross_team_line(d)]
 
 
 def render_digest_text(d: TeamDigest, kinds: KindRegistry) -> str:
@@ -260,7 +316,9 @@ def render_digest_text(d: TeamDigest, kinds: KindRegistry) -> str:
 
     A header ``<team> · <iso week>`` (plus ``· preview``), the week's dates, one line per member
     with ``kind N/T ✓`` or ``✗`` per target (or ``away`` for a member away all week), the team's
-    attainment, and the cross-team line every team shares. Counts only, never notes.
+    attainment, how often the team's figures were opened against the median team
+    (:func:`scrutiny_line`), and the cross-team line every team shares. Counts only, never
+    notes.
 
     Args:
         d: The digest.
@@ -287,10 +345,10 @@ def render_digest_messages(
     """The digest's text as the messages it is posted in, each at most ``limit`` long.
 
     Every team's digest has the same parts whatever its size: the title and week in the first
-    message, then the member lines, then the team line and the cross-team line, which are never
-    cut. A member list too long for one message goes on over further messages, each headed
-    ``<title> (2/3)`` so it reads on its own; no line is ever dropped. With one message the text
-    is exactly :func:`render_digest_text`.
+    message, then the member lines, then the team line, the scrutiny line and the cross-team
+    line, which are never cut. A member list too long for one message goes on over further
+    messages, each headed ``<title> (2/3)`` so it reads on its own; no line is ever dropped.
+    With one message the text is exactly :func:`render_digest_text`.
 
     Args:
         d: The digest.
@@ -316,7 +374,7 @@ def render_digest_messages(
             chunks.append([])
             current = chunks[-1]
         current.append(line)
-    # The team and cross-team lines close the last message, or a message of their own.
+    # The team, scrutiny and cross-team lines close the last message, or a message of their own.
     last_room = limit - (header_room if len(chunks) > 1 else 0)
     if message_length("\n".join([*chunks[-1], *tail])) > last_room:
         chunks.append([])

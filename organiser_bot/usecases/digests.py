@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
@@ -25,14 +25,16 @@ from organiser_bot.domain.digest import (
     MemberWeek,
     TeamDigest,
     TrendPoint,
+    WeekScrutiny,
     cross_team,
     kinds_shown,
+    scrutiny,
     team_attainment,
 )
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import distinct_names
-from organiser_bot.domain.periods import iso_week_label, local_date, week_monday
+from organiser_bot.domain.periods import iso_week_label, local_date, to_utc, week_monday
 from organiser_bot.domain.permissions import Place, permits
 from organiser_bot.domain.refusals import Action, NotPermitted, Refusal
 from organiser_bot.domain.roles import Role
@@ -48,6 +50,7 @@ from organiser_bot.domain.targets import (
 )
 from organiser_bot.usecases.actors import read_only
 from storage import activities, chats, ledger, people
+from storage import scrutiny as scrutiny_store
 from storage import targets as target_store
 from storage.models import Team
 from storage.people import TeamMember
@@ -131,6 +134,20 @@ def _load(
     )
 
 
+def _week_scrutiny(
+    conn: Connection, *, monday: date, tz: ZoneInfo | None, team_ids: Sequence[int]
+) -> WeekScrutiny:
+    """The looks at each team's figures during the week starting ``monday`` (local Monday 00:00
+    to the next Monday 00:00, as UTC instants), and the median over the teams that get a
+    digest: those bound to a chat, whichever of them are being built (a catch-up run builds
+    only those still owed one), so a dry run shows what the run sends. With no chat bound at
+    all (``organiser-bot demo``), the teams in ``team_ids`` are the ones that get one."""
+    zone = tz or _UTC
+    start, end = to_utc(monday, time(0), zone), to_utc(monday + _WEEK, time(0), zone)
+    receiving = [team.id for team, _ in chats.bound_chats(conn)] or list(team_ids)
+    return scrutiny(scrutiny_store.looks_by_team(conn, start=start, end=end), receiving)
+
+
 # --- Building ------------------------------------------------------------------------------------
 
 
@@ -205,6 +222,7 @@ def _digest(
     kinds: KindRegistry,
     preview: bool,
     cross: CrossTeam | None,
+    looked: WeekScrutiny,
 ) -> TeamDigest:
     shown = kinds_shown(members, kinds)
     return TeamDigest(
@@ -219,6 +237,8 @@ def _digest(
         cross_team_median=cross.median if cross else None,
         teams_compared=cross.teams if cross else 0,
         preview=preview,
+        looks=looked.of(team_id),
+        looks_median=looked.median,
     )
 
 
@@ -238,7 +258,8 @@ def build_team_digest(
     week targets (:func:`~organiser_bot.domain.targets.week_targets`) and their days away; the
     trend covers the 13 weeks ending with this one, with the team's totals and the sum of its
     members' targets for each week, starting no earlier than the week the team was created.
-    Targets count only the days of each member's membership period.
+    Targets count only the days of each member's membership period. The team's looks that week
+    are compared with the median over the teams bound to a chat (this one alone when none is).
 
     Args:
         conn: A connection in a transaction.
@@ -260,7 +281,17 @@ def build_team_digest(
     if team_id not in data.teams:
         raise LookupError(f"no live team with id {team_id}")
     members = _member_weeks(data, team_id, monday)
-    return _digest(data, team_id, members, monday=monday, kinds=kinds, preview=preview, cross=cross)
+    looked = _week_scrutiny(conn, monday=monday, tz=tz, team_ids=[team_id])
+    return _digest(
+        data,
+        team_id,
+        members,
+        monday=monday,
+        kinds=kinds,
+        preview=preview,
+        cross=cross,
+        looked=looked,
+    )
 
 
 def build_week(
@@ -277,6 +308,10 @@ def build_week(
     The median is taken once, over every live team that had targets that week (whether or not it
     has a chat, and whether or not it is in ``team_ids``), so every digest carries the very same
     number. A team created after the week is not compared.
+
+    Likewise the scrutiny line: each team's looks during the week (Monday 00:00 to Monday 00:00
+    local time), against one median over every team bound to a chat (every team built here
+    when none is), zeros included, whichever teams are built.
 
     Args:
         conn: A connection in a transaction.
@@ -313,6 +348,7 @@ def build_week_by_team(
     cross = cross_team(
         team_attainment(ms) for team_id, ms in members.items() if data.started[team_id] <= monday
     )
+    looked = _week_scrutiny(conn, monday=monday, tz=tz, team_ids=wanted)
     return {
         team_id: _digest(
             data,
@@ -322,6 +358,7 @@ def build_week_by_team(
             kinds=kinds,
             preview=preview,
             cross=cross,
+            looked=looked,
         )
         for team_id in wanted
     }

@@ -2,8 +2,8 @@
 
 Teams of 1, 149, 150 and 400 members with long names in other scripts and emoji: each message is
 at most 4,096 UTF-16 code units, the title opens the first message, continuation messages are
-headed ``<title> (i/n)``, every member line appears exactly once and whole, and the team line and
-the cross-team line appear once each, at the end of the last message.
+headed ``<title> (i/n)``, every member line appears exactly once and whole, and the team line, the
+scrutiny line and the cross-team line appear once each, at the end of the last message.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from organiser_bot.domain.digest import (
     message_length,
     render_digest_messages,
     render_digest_text,
+    scrutiny_line,
     team_attainment,
 )
 from organiser_bot.domain.kinds import KindRegistry
@@ -72,6 +73,8 @@ def _digest(members: tuple[MemberWeek, ...], *, team: str = "Leeds Central 🏙�
         attainment=team_attainment(members),
         cross_team_median=0.6149,
         teams_compared=37,
+        looks=9,
+        looks_median=3,
     )
 
 
@@ -88,11 +91,11 @@ def _check_parts(d: TeamDigest, messages: tuple[str, ...], *, limit: int = MESSA
         assert lines.count(line) == 1, line
     member_lines = [line for line in lines if line.startswith("• ")]
     assert member_lines == expected_members  # in order, none cut, none extra
-    cross = cross_team_line(d)
+    cross, looked = cross_team_line(d), scrutiny_line(d)
     team_lines = [line for line in lines if line.startswith("Team")]
-    assert len(team_lines) == 1 and lines.count(cross) == 1
+    assert len(team_lines) == 1 and lines.count(cross) == 1 and lines.count(looked) == 1
     last = messages[-1].split("\n")
-    assert last[-2:] == [team_lines[0], cross]
+    assert last[-3:] == [team_lines[0], looked, cross]
     if n == 1:
         assert messages[0] == render_digest_text(d, KINDS)
 

@@ -85,11 +85,15 @@ async def test_a_150_member_digest_keeps_its_team_and_cross_team_lines(
     body = "\n".join(texts)
     for name in names:  # every member line, once, whole
         assert body.count(name) == 1, name
-    tail = texts[-1].splitlines()[-2:]
+    tail = texts[-1].splitlines()[-3:]
     assert tail[0].startswith("Team attainment: ")
-    assert tail[1] == api.sent_texts(SMALL_CHAT)[-1].splitlines()[-1]
-    assert tail[1].startswith("Across 2 teams the median attainment was ")
+    # Nobody opened either team's figures that week: the same counts in both digests.
+    looked = "Your team's figures were opened 0 times this week; the median team's 0."
+    assert tail[1] == looked == api.sent_texts(SMALL_CHAT)[-1].splitlines()[-2]
+    assert tail[2] == api.sent_texts(SMALL_CHAT)[-1].splitlines()[-1]
+    assert tail[2].startswith("Across 2 teams the median attainment was ")
     assert body.count("Team attainment: ") == 1 and body.count("Across 2 teams") == 1
+    assert body.count(looked) == 1
 
 
 def _failing_three(conn: Connection) -> None:

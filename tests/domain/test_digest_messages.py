@@ -1,5 +1,6 @@
 """A digest's text as the messages it is posted in: every team's digest has the same parts, the
-team line and the cross-team line are never cut, and no message is over Telegram's limit."""
+team line, the scrutiny line and the cross-team line are never cut, and no message is over
+Telegram's limit."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from organiser_bot.domain.digest import (
     message_length,
     render_digest_messages,
     render_digest_text,
+    scrutiny_line,
 )
 from organiser_bot.domain.kinds import KindRegistry
 
@@ -45,6 +47,8 @@ def team(members: list[MemberWeek], *, attainment: float | None = 0.41) -> TeamD
         attainment=attainment,
         cross_team_median=0.5,
         teams_compared=12,
+        looks=7,
+        looks_median=2.5,
     )
 
 
@@ -52,9 +56,12 @@ def check(d: TeamDigest, messages: tuple[str, ...], limit: int) -> None:
     assert all(message_length(m) <= limit for m in messages)
     first, last = messages[0].splitlines(), messages[-1].splitlines()
     assert first[0] == digest_title(d)
-    # The team line and the shared cross-team line close the last message, whole.
+    # The team line, the scrutiny line and the shared cross-team line close the last message,
+    # whole.
     assert last[-1] == cross_team_line(d)
-    assert last[-2].startswith(("Team attainment: ", "Team: no targets"))
+    assert last[-2] == scrutiny_line(d)
+    assert last[-2] == "Your team's figures were opened 7 times this week; the median team's 2.5."
+    assert last[-3].startswith(("Team attainment: ", "Team: no targets"))
     # Every member line appears once, in order, across the messages.
     body = [
         line

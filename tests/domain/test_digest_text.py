@@ -19,6 +19,8 @@ from organiser_bot.domain.digest import (
     kinds_shown,
     member_line,
     render_digest_text,
+    scrutiny,
+    scrutiny_line,
     team_attainment,
 )
 from organiser_bot.domain.kinds import KindRegistry
@@ -171,7 +173,17 @@ def test_cross_team_line(median: float | None, teams: int, preview: bool, line: 
 
 
 def test_text_summary_of_a_hand_built_week() -> None:
-    d = digest(ALEX, JO, PRIYA, SAM, attainment=29 / 35, cross_team_median=0.9, teams_compared=3)
+    d = digest(
+        ALEX,
+        JO,
+        PRIYA,
+        SAM,
+        attainment=29 / 35,
+        cross_team_median=0.9,
+        teams_compared=3,
+        looks=4,
+        looks_median=2.5,
+    )
     assert render_digest_text(d, KINDS).splitlines() == [
         "North Ward · 2026-W47",
         "Mon 16 Nov – Sun 22 Nov",
@@ -180,18 +192,20 @@ def test_text_summary_of_a_hand_built_week() -> None:
         "• Priya Shah: away",
         "• Sam Patel: one-to-one 6/12 ✗ · resident contact 6",
         "Team attainment: 83% of targets met.",
+        "Your team's figures were opened 4 times this week; the median team's 2.5.",
         "Across 3 teams the median attainment was 90%. "
         "Every team gets this same digest at the same time.",
     ]
 
 
 def test_text_summary_of_an_empty_preview_across_the_new_year() -> None:
-    d = digest(iso_week="2026-W53", week_start=date(2026, 12, 28), preview=True)
+    d = digest(iso_week="2026-W53", week_start=date(2026, 12, 28), preview=True, looks=1)
     assert render_digest_text(d, KINDS).splitlines() == [
         "North Ward · 2026-W53 · preview",
         "Mon 28 Dec – Sun 3 Jan (so far)",
         "Nobody with targets or entries this week.",
         "Team: no targets this week.",
+        "Your team's figures were opened 1 time so far this week; the median team's 0.",
         "Preview only: not recorded in the digest ledger.",
     ]
 
@@ -199,3 +213,48 @@ def test_text_summary_of_an_empty_preview_across_the_new_year() -> None:
 def test_team_attainment_is_rounded_half_up() -> None:
     text = render_digest_text(digest(ALEX, attainment=0.125), KINDS)
     assert "Team attainment: 13% of targets met." in text
+
+
+@pytest.mark.parametrize(
+    ("looks", "teams", "median"),
+    [
+        # Zeros count: two teams nobody looked at pull the median down to 0.
+        ({1: 5}, [1, 2, 3], 0),
+        ({1: 5, 2: 2}, [1, 2, 3], 2),
+        # An even number of teams: halfway between the middle two.
+        ({1: 5, 2: 2}, [1, 2, 3, 4], 1),
+        ({1: 5, 2: 2, 3: 1}, [1, 2, 3, 4], 1.5),
+        # Looks at a team that gets no digest count for it, not in the median.
+        ({1: 4, 9: 100}, [1, 2], 2),
+        ({}, [], 0),
+    ],
+)
+def test_the_scrutiny_median_counts_every_team_that_gets_a_digest(
+    looks: dict[int, int], teams: list[int], median: float
+) -> None:
+    week = scrutiny(looks, teams)
+    assert week.median == median
+    assert [week.of(t) for t in teams] == [looks.get(t, 0) for t in teams]
+
+
+@pytest.mark.parametrize(
+    ("looks", "median", "preview", "line"),
+    [
+        (0, 0, False, "Your team's figures were opened 0 times this week; the median team's 0."),
+        (1, 3, False, "Your team's figures were opened 1 time this week; the median team's 3."),
+        (
+            12,
+            2.5,
+            False,
+            "Your team's figures were opened 12 times this week; the median team's 2.5.",
+        ),
+        (
+            2,
+            1.0,
+            True,
+            "Your team's figures were opened 2 times so far this week; the median team's 1.",
+        ),
+    ],
+)
+def test_scrutiny_line(looks: int, median: float, preview: bool, line: str) -> None:
+    assert scrutiny_line(digest(looks=looks, looks_median=median, preview=preview)) == line

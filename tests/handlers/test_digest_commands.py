@@ -102,12 +102,12 @@ async def test_ledger_lists_sent_and_missing_digests_per_team(offline_bot: Offli
     # Both went out in the same run, at the same clock reading: the spread is nil.
     w47 = lines.index("2026-W47 (16 Nov) · 2 sent within 0 s")
     assert lines[w47 + 1 : w47 + 3] == [
-        "• North Ward: sent Thu 26 Nov 12:00 · template 1",
-        "• South: sent Thu 26 Nov 12:00 · template 1",
+        "• North Ward: sent Thu 26 Nov 12:00 · template 2",
+        "• South: sent Thu 26 Nov 12:00 · template 2",
     ]
     w46 = lines.index("2026-W46 (9 Nov)")
     assert lines[w46 + 1 : w46 + 3] == ["• North Ward: missing", "• South: missing"]
-    assert "2026-W44 (26 Oct)" in lines and lines[-1].startswith("Template version now: 1.")
+    assert "2026-W44 (26 Oct)" in lines and lines[-1].startswith("Template version now: 2.")
 
 
 async def test_ledger_shows_a_manager_only_their_teams_and_members_nothing(

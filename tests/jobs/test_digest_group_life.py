@@ -21,7 +21,12 @@ from handlers import posting
 from handlers.posting import TelegramPoster
 from handlers.texts.digests import ledger_text
 from organiser_bot.domain.access import Identity
-from organiser_bot.domain.digest import TEMPLATE_VERSION, RenderedDigest, cross_team_line
+from organiser_bot.domain.digest import (
+    TEMPLATE_VERSION,
+    RenderedDigest,
+    cross_team_line,
+    scrutiny_line,
+)
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.roles import Role
@@ -488,7 +493,8 @@ async def test_a_150_member_team_gets_every_part_of_its_digest_within_telegrams_
     assert all(len(t.encode("utf-16-le")) // 2 <= posting.MAX_TEXT for t in texts)
     assert texts[0].startswith("Big · 2026-W47")
     last = texts[-1].splitlines()
-    assert last[-2].startswith("Team attainment: ")
+    assert last[-3].startswith("Team attainment: ")
+    assert last[-2] == scrutiny_line(expected.digest)
     assert last[-1] == cross_team_line(expected.digest)
     assert last[-1] == api.sent_texts(-2002)[-1].splitlines()[-1]  # the same line for Small
     row = db.call(lambda c: ledger.get(c, team_id=team, iso_week="2026-W47"))

@@ -166,6 +166,8 @@ def test_text_summary_states_n_over_t_met_away_attainment_and_the_shared_line(
         "• Priya Shah: away",
         "• Sam Patel: one-to-one 6/12 ✗ · resident contact 6",
         "Team attainment: 83% of targets met.",
+        # Nobody opened any team's figures that week (tests/usecases/test_digest_scrutiny_line.py).
+        "Your team's figures were opened 0 times this week; the median team's 0.",
         "Across 3 teams the median attainment was 90%. "
         "Every team gets this same digest at the same time.",
     ]
