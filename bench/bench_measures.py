@@ -1,0 +1,464 @@
+"""``/measures all`` at scale: the use case against a straight aggregate over ``activity``.
+
+    python bench/bench_measures.py [--teams 200 --members 12 --weeks 52] [--runs 50]
+                                   [--database-url URL] [--profile]
+
+Seeds a database (default: a temporary SQLite file; about a million entries with the default
+sizes, bulk inserts through ``organiser_bot.tools.seed``), then adds what the other measures
+read, inserted directly: a monthly check-in for every member for the three months the
+measures cover (most active, some not, some unanswered), one to three residents figures per
+team, some members who left or came back within the last four weeks, and absences.
+
+Then, in the same run, it times:
+
+* ``/measures all`` for an admin: :func:`organiser_bot.usecases.measures.measures` in one
+  transaction, its scrutiny insert (one row per team) and commit included, as ``Database.call``
+  runs it for the bot. Median and 95th percentile over ``--runs`` runs after a warm-up.
+* the baseline, DESIGN.md's "straight aggregate": the same 13-week team totals per kind (and
+  the 13 before) and the same 4-week per-person resident contacts, summed directly over live
+  ``activity`` rows with covering indexes, in one transaction.
+
+Both must give the same figures (checked; the script exits with status 1 when they do not).
+It prints the entries, the rows of the running-total tables, both timings and whether the
+use case keeps DESIGN.md's budget for a read of this kind (under 20 ms). ``--profile`` adds
+a cProfile of the use case's runs, heaviest first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import Connection, case, func, insert, select, text, update
+
+from organiser_bot.domain.access import Actor, Identity
+from organiser_bot.domain.kinds import KindRegistry
+from organiser_bot.domain.measures import (
+    RATE_ROLES,
+    RESIDENT_CONTACT,
+    TeamMeasures,
+    windows,
+)
+from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.periods import local_date
+from organiser_bot.tools.seed import seed
+from organiser_bot.usecases import measures
+from storage import migrate, people
+from storage.engine import Database
+from storage.models import (
+    Absence,
+    Activity,
+    DailyTotal,
+    Membership,
+    MonthlyCheckin,
+    Scrutiny,
+    Team,
+    TeamResidents,
+    TeamWeeklyTotal,
+    WeeklyTotal,
+)
+from storage.query import table_of
+
+TZ = ZoneInfo("Europe/London")
+BUDGET_MS = 20.0
+ADMIN_USER_ID = 1
+
+activity = table_of(Activity)
+membership = table_of(Membership)
+
+#: team id -> kind -> (last 13 weeks, the 13 before); (team id, person id) -> contacts.
+Rolling = dict[int, dict[str, tuple[int, int]]]
+Contacts = dict[tuple[int, int], int]
+
+
+def _timings(fn: Callable[[], Any], runs: int) -> list[float]:
+    """Milliseconds of each of ``runs`` calls of ``fn``, after one warm-up call."""
+    fn()
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _p95(runs: list[float]) -> float:
+    ordered = sorted(runs)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def _add_measure_inputs(db: Database, *, now: datetime, rng: random.Random) -> dict[str, int]:
+    """Check-ins, residents figures, leavers, returners and absences, inserted directly so
+    that every measure has data. Returns how many rows of each were added."""
+    today = local_date(now, TZ)
+    spans = windows(today=today, end=today + timedelta(days=1))
+    first4 = spans.weeks4[0]
+    added: dict[str, int] = defaultdict(int)
+    with db.engine.begin() as conn:
+        rows = conn.execute(
+            select(membership.c.id, membership.c.person_id, membership.c.team_id)
+        ).all()
+        checkins = []
+        for _, person_id, _ in rows:
+            for month in spans.months:
+                roll = rng.random()
+                answered = roll < 0.9  # a tenth never answered
+                checkins.append(
+                    {
+                        "person_id": person_id,
+                        "month": month,
+                        "asked_at": now - timedelta(days=3),
+                        "active": (roll < 0.75) if answered else None,
+                        "answered_at": now - timedelta(days=2) if answered else None,
+                        "marked_by": None,
+                    }
+                )
+        conn.execute(insert(table_of(MonthlyCheckin)), checkins)
+        added["monthly_checkin"] = len(checkins)
+        residents = []
+        for team_id in conn.execute(select(table_of(Team).c.id)).scalars():
+            # One to three figures: before the first month, inside it, inside the last.
+            days = rng.sample(
+                [spans.months[0] - timedelta(days=40), *spans.months], rng.randint(1, 3)
+            )
+            for set_on in sorted(days):
+                residents.append(
+                    {
+                        "team_id": team_id,
+                        "residents": rng.randint(2_000, 12_000),
+                        "set_on": set_on,
+                        "set_by": None,
+                        "set_at": now,
+                    }
+                )
+        conn.execute(insert(table_of(TeamResidents)), residents)
+        added["team_residents"] = len(residents)
+        absences = []
+        for membership_id, person_id, _ in rows:
+            roll = rng.random()
+            if roll < 0.04:  # left during the four weeks
+                left = first4 + timedelta(days=rng.randint(0, 27))
+                conn.execute(
+                    update(membership).where(membership.c.id == membership_id).values(left_on=left)
+                )
+                added["left"] += 1
+            elif roll < 0.07:  # left and came back: a gap
+                gap_start = first4 + timedelta(days=rng.randint(0, 20))
+                gap_end = gap_start + timedelta(days=rng.randint(0, 6))
+                conn.execute(
+                    update(membership)
+                    .where(membership.c.id == membership_id)
+                    .values(gaps=f"{gap_start.isoformat()}..{gap_end.isoformat()}")
+                )
+                added["gaps"] += 1
+            if rng.random() < 0.1:
+                starts = first4 - timedelta(days=3) + timedelta(days=rng.randint(0, 28))
+                absences.append(
+                    {
+                        "person_id": person_id,
+                        "starts_on": starts,
+                        "ends_on": starts + timedelta(days=rng.randint(0, 9)),
+                        "created_at": now,
+                    }
+                )
+        if absences:
+            conn.execute(insert(table_of(Absence)), absences)
+        added["absence"] = len(absences)
+    return dict(added)
+
+
+def _straight(conn: Connection, spans: Any) -> tuple[Rolling, Contacts]:
+    """The 13-week team totals per kind (and the 13 before) and the 4-week per-person resident
+    contacts of councillors, organisers and caseworkers, summed over live ``activity`` rows."""
+    a = activity.c
+    split = spans.weeks13[0]
+    rows = conn.execute(
+        select(
+            a.team_id,
+            a.kind,
+            func.sum(case((a.occurred_on >= split, a.count), else_=0)),
+            func.sum(case((a.occurred_on < split, a.count), else_=0)),
+        )
+        .where(
+            a.deleted_at.is_(None),
+            a.occurred_on >= spans.previous13[0],
+            a.occurred_on <= spans.weeks13[1],
+        )
+        .group_by(a.team_id, a.kind)
+    ).all()
+    rolling: Rolling = defaultdict(dict)
+    for team_id, kind, later, earlier in rows:
+        if later or earlier:
+            rolling[team_id][kind] = (int(later or 0), int(earlier or 0))
+    m = membership.c
+    contacts = conn.execute(
+        select(a.team_id, a.person_id, func.sum(a.count))
+        .join(membership, (m.person_id == a.person_id) & (m.team_id == a.team_id))
+        .where(
+            a.deleted_at.is_(None),
+            a.kind == RESIDENT_CONTACT,
+            a.occurred_on >= spans.weeks4[0],
+            a.occurred_on <= spans.weeks4[1],
+            m.role.in_(list(RATE_ROLES)),
+        )
+        .group_by(a.team_id, a.person_id)
+    ).all()
+    return dict(rolling), {(t, p): int(n) for t, p, n in contacts if n}
+
+
+def _from_measures(shown: tuple[TeamMeasures, ...]) -> tuple[Rolling, Contacts]:
+    rolling: Rolling = {
+        t.team_id: {c.kind: (c.total, c.previous) for c in t.rolling13}
+        for t in shown
+        if t.rolling13
+    }
+    contacts = {
+        (t.team_id, p.person_id): p.rate.contacts
+        for t in shown
+        for p in t.people
+        if p.rate.contacts
+    }
+    return rolling, contacts
+
+
+def _count(conn: Connection, model: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(table_of(model))).scalar_one())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--teams", type=int, default=200)
+    parser.add_argument("--members", type=int, default=12)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--runs", type=int, default=50, help="timed runs of the use case")
+    parser.add_argument("--baseline-runs", type=int, default=20)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--profile", action="store_true", help="cProfile the use case's runs")
+    parser.add_argument(
+        "--no-seed",
+        action="store_true",
+        help="time a database seeded by an earlier run (--database-url) without seeding again",
+    )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="the use case's time statement by statement"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{Path(tmp) / 'measures.db'}"
+        db = Database(url)
+        migrate.upgrade(db.engine)
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        if args.no_seed:
+            summary, added = "Using the database as it is (--no-seed).", {}
+        else:
+            summary = str(
+                seed(
+                    db.engine,
+                    teams=args.teams,
+                    members=args.members,
+                    weeks=args.weeks,
+                    tz=TZ,
+                    now=now,
+                )
+            )
+            added = _add_measure_inputs(db, now=now, rng=random.Random(2))
+        with db.engine.begin() as conn:
+            # The fairest straight aggregate has covering indexes to use (as bench_totals).
+            conn.execute(
+                text(
+                    "CREATE INDEX IF NOT EXISTS bench_cover ON activity"
+                    " (team_id, occurred_on, person_id, kind, count, deleted_at)"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE INDEX IF NOT EXISTS bench_cover_kind ON activity"
+                    " (kind, occurred_on, team_id, person_id, count, deleted_at)"
+                )
+            )
+            if conn.dialect.name == "sqlite":
+                conn.execute(text("ANALYZE"))
+            else:
+                for table in ("activity", "daily_total", "weekly_total", "team_weekly_total"):
+                    conn.execute(text(f"ANALYZE {table}"))
+                for table in ("membership", "monthly_checkin", "team_residents", "absence"):
+                    conn.execute(text(f"ANALYZE {table}"))
+            entries = _count(conn, Activity)
+            totals = {
+                m.__tablename__: _count(conn, m) for m in (DailyTotal, WeeklyTotal, TeamWeeklyTotal)
+            }
+            # The admin is a stored person (as after their first command): the look is theirs.
+            people.ensure_person(conn, Identity(ADMIN_USER_ID, "Admin"), now=now)
+            admin: Actor = people.load_actor(
+                conn, Identity(ADMIN_USER_ID, "Admin"), admin_ids=frozenset({ADMIN_USER_ID})
+            )
+        print(f"{summary} ({time.perf_counter() - started:.0f} s to seed; {url.split(':')[0]})")
+        print(
+            f"{entries} rows in activity; running totals: "
+            + ", ".join(f"{n} {t}" for t, n in totals.items())
+        )
+        if added:
+            print("added: " + ", ".join(f"{n} {what}" for what, n in added.items()))
+
+        moment = Moment(now, TZ, KindRegistry())
+        spans = windows(today=moment.today, end=moment.today + timedelta(days=1))
+
+        def use_case() -> tuple[TeamMeasures, ...]:
+            return db.call(measures.measures, admin, ["all"], moment=moment)
+
+        def baseline() -> tuple[Rolling, Contacts]:
+            return db.call(_straight, spans)
+
+        with db.engine.connect() as conn:
+            looks, teams = _count(conn, Scrutiny), _count(conn, Team)
+        shown = use_case()
+        with db.engine.connect() as conn:
+            looks = _count(conn, Scrutiny) - looks
+        # Every team shown, each look recorded: one scrutiny row per team.
+        assert len(shown) == teams == looks, (len(shown), teams, looks)
+        got, straight = _from_measures(shown), baseline()
+        agree = got == straight
+        fast = _timings(use_case, args.runs)
+        slow = _timings(baseline, args.baseline_runs)
+        print(
+            f"\nas at {moment.today}: 4 weeks {spans.weeks4[0]}..{spans.weeks4[1]}, "
+            f"13 weeks {spans.weeks13[0]}..{spans.weeks13[1]}, "
+            f"13 before from {spans.previous13[0]}; months "
+            + ", ".join(f"{m:%b}" for m in spans.months)
+        )
+        head = f"read ({args.teams} teams)"
+        print(f"{head:48} {'median ms':>10} {'p95 ms':>8} {'runs':>5}")
+        for name, runs in (
+            ("/measures all, admin (use case + scrutiny)", fast),
+            ("straight aggregate over activity (baseline)", slow),
+        ):
+            print(f"{name:48} {statistics.median(runs):10.2f} {_p95(runs):8.2f} {len(runs):5}")
+        median = statistics.median(fast)
+        print(
+            f"\nspeed-up {statistics.median(slow) / median:.1f}x; budget < {BUDGET_MS:.0f} ms: "
+            + (
+                "holds"
+                if _p95(fast) < BUDGET_MS
+                else "median holds, p95 does not"
+                if median < BUDGET_MS
+                else "MISSED"
+            )
+        )
+        print(
+            "figures agree: "
+            + (
+                f"yes ({sum(len(k) for k in got[0].values())} team-kind totals, "
+                f"{len(got[1])} people's contacts)"
+                if agree
+                else "NO"
+            )
+        )
+        if not agree:
+            _explain(got, straight)
+        if args.breakdown:
+            _breakdown(db, admin, moment, args.runs)
+        if args.profile:
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(args.runs):
+                use_case()
+            profile.disable()
+            print()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+        db.close()
+        return 0 if agree else 1
+
+
+#: What the use case calls, by module attribute: wrapped and timed by ``--breakdown``.
+_TIMED = (
+    ("storage.people", "list_teams"),
+    ("storage.measures", "rate_members"),
+    ("storage.targets", "absences"),
+    ("storage.measures", "kind_by_person"),
+    ("storage.measures", "two_spans_by_kind"),
+    ("storage.measures", "active_members"),
+    ("storage.measures", "residents_in_force"),
+    ("organiser_bot.usecases.measures", "distinct_names"),
+    ("organiser_bot.usecases.measures", "days_present"),
+    ("organiser_bot.usecases.measures", "member_spans"),
+    ("organiser_bot.usecases.measures", "record_looks"),
+)
+
+
+def _breakdown(db: Database, admin: Actor, moment: Moment, runs: int) -> None:
+    """Where the use case's time goes, function by function (each storage read with its rows
+    fetched and turned into values; the domain's arithmetic summed over its calls), the commit,
+    and what is left (the use case's own loop). Medians over ``runs`` runs."""
+    spent: dict[str, float] = defaultdict(float)
+    calls: dict[str, int] = defaultdict(int)
+    saved = []
+
+    def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[label] += (time.perf_counter() - start) * 1000
+                calls[label] += 1
+
+        return wrapper
+
+    for module_name, name in _TIMED:
+        module = sys.modules[module_name]
+        saved.append((module, name, getattr(module, name)))
+        setattr(module, name, timed(f"{module_name.rsplit('.', 1)[-1]}.{name}", saved[-1][2]))
+    per_run: dict[str, list[float]] = defaultdict(list)
+    try:
+        for _ in range(runs):
+            spent.clear()
+            begin = time.perf_counter()
+            with db.engine.connect() as conn:
+                transaction = conn.begin()
+                measures.measures(conn, admin, ["all"], moment=moment)
+                commit_at = time.perf_counter()
+                transaction.commit()
+                spent["COMMIT"] = (time.perf_counter() - commit_at) * 1000
+            whole = (time.perf_counter() - begin) * 1000
+            # record_looks holds the scrutiny insert; the commit is timed on its own.
+            for label, ms in spent.items():
+                per_run[label].append(ms)
+            per_run["the rest (the use case's own loop)"].append(whole - sum(spent.values()))
+            per_run["whole run"].append(whole)
+    finally:
+        for module, name, fn in saved:
+            setattr(module, name, fn)
+    print(f"\n{'where one run spends its time (medians)':48} {'ms':>10} {'calls':>6}")
+    for label, timings in sorted(per_run.items(), key=lambda kv: -statistics.median(kv[1])):
+        n = calls.get(label, runs) // runs
+        print(f"  {label[:46]:46} {statistics.median(timings):10.2f} {n if n else '':>6}")
+
+
+def _explain(got: tuple[Rolling, Contacts], straight: tuple[Rolling, Contacts]) -> None:
+    for name, a, b in (("rolling", got[0], straight[0]), ("contacts", got[1], straight[1])):
+        keys = sorted(set(a) | set(b), key=str)
+        wrong = [(k, a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)]  # type: ignore[call-overload]
+        for key, mine, theirs in wrong[:10]:
+            print(f"  {name} {key}: measures {mine} != straight {theirs}")
+        if len(wrong) > 10:
+            print(f"  ... {len(wrong) - 10} more")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
