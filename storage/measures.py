@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, null, or_, select
 
@@ -42,10 +43,10 @@ def _of(column: ColumnElement[int], team_ids: Sequence[int] | None) -> list[Colu
     return [] if team_ids is None else [column.in_(list(team_ids))]
 
 
-@dataclass(frozen=True, slots=True)
-class RateMember:
+class RateMember(NamedTuple):
     """A membership counted in the weekly rate: the person, their role in the team and their
-    membership period there (local dates)."""
+    membership period there (local dates). A named tuple: ``/measures all`` makes one for
+    every member of every team, and a tuple is built in a third of a frozen dataclass's time."""
 
     team_id: int
     person_id: int
