@@ -13,9 +13,26 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import access, digests, entries, groups, onboarding, pickers, reports, status
+from handlers import (
+    access,
+    digests,
+    entries,
+    groups,
+    measures,
+    onboarding,
+    pickers,
+    reports,
+    residents,
+    scrutiny,
+    status,
+)
 from handlers.errors import on_error
-from handlers.keyboards import REMOVE_PICK_PREFIX, TARGET_PICK_PREFIX, UNDO_PREFIX
+from handlers.keyboards import (
+    CHECKIN_PREFIX,
+    REMOVE_PICK_PREFIX,
+    TARGET_PICK_PREFIX,
+    UNDO_PREFIX,
+)
 
 
 def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -47,6 +64,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "mydata": reports.cmd_mydata,
         "forgetme": entries.cmd_forgetme,
         "access": access.cmd_access,
+        "scrutiny": scrutiny.cmd_scrutiny,
+        "measures": measures.cmd_measures,
         # managers and admins
         "newteam": onboarding.cmd_newteam,
         "invite": onboarding.cmd_invite,
@@ -59,6 +78,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         "export": reports.cmd_export,
         "ledger": digests.cmd_ledger,
         "status": status.cmd_status,
+        "residents": residents.cmd_residents,
+        "active": residents.cmd_active,
     }
     for name, callback in commands.items():
         # Only new messages trigger commands: an edited "/log" is handled as a correction below.
@@ -88,6 +109,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # Members chosen from a list (/target member, /remove <team>).
     app.add_handler(CallbackQueryHandler(pickers.on_target_tap, pattern=f"^{TARGET_PICK_PREFIX}"))
     app.add_handler(CallbackQueryHandler(pickers.on_remove_tap, pattern=f"^{REMOVE_PICK_PREFIX}"))
+    # The monthly check-in's Yes / No.
+    app.add_handler(CallbackQueryHandler(residents.on_checkin_tap, pattern=f"^{CHECKIN_PREFIX}"))
     # Edits of earlier messages correct their entries; must come before the new-message handler.
     app.add_handler(
         MessageHandler(private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, entries.on_edit)

@@ -43,6 +43,7 @@ _OURS = tuple(
 #: Commands that only read: when their reply fails, nothing was done that the person needs told.
 READING_COMMANDS = frozenset(
     {"help", "week", "diary", "totals", "team", "mydata", "ledger", "digest", "export"}
+    | {"access", "status", "measures", "scrutiny"}
 )
 
 

@@ -14,6 +14,10 @@ does the sending.
   updates carried out more than a week ago (a redelivery comes within Telegram's 24 hours).
 * The ``erase-old-notes`` job runs daily at the same hour and erases the notes of entries dated
   more than ``NOTES_RETENTION_DAYS`` days ago (:mod:`organiser_bot.usecases.retention`).
+* The ``monthly-checkin`` job runs daily at :data:`CHECKIN_AT` local time and asks every member
+  due whether they were active in the month whose check-in is open (the month's last day
+  through the 7th of the next: :mod:`handlers.residents`); each ask is claimed before it is
+  sent, so a restart never asks twice.
 * The ``heartbeat`` job runs every minute and records that the bot is running, with its last
   poll (:mod:`handlers.status`); ``/status`` works out uptime from it.
 * **At scale.** PTB's ``AIORateLimiter`` (configured in ``app.py``) keeps to ~30 messages a second
@@ -29,6 +33,7 @@ from telegram.ext import Application
 
 from handlers.common import moment
 from handlers.posting import TelegramPoster
+from handlers.residents import checkin_job
 from handlers.status import HEARTBEAT_JOB, heartbeat_job, tell_digest_failures
 from organiser_bot.context import BotContext
 from organiser_bot.domain.uptime import BEAT
@@ -43,6 +48,9 @@ PRUNE_AT = time(4, 0)
 DIGEST_JOB = "weekly-digest"
 CATCH_UP_JOB = "digest-catch-up"
 NUDGE_JOB = "midweek-nudge"
+CHECKIN_JOB = "monthly-checkin"
+#: When the monthly check-in is sent, local time: late morning, not at a quiet hour.
+CHECKIN_AT = time(11, 0)
 
 #: The first catch-up run after start: soon, but after polling and the menus are set up.
 CATCH_UP_FIRST = timedelta(seconds=5)
@@ -68,13 +76,22 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     if jq is None:
         raise RuntimeError("the job queue is missing: install python-telegram-bot[job-queue]")
     settings: Settings = app.bot_data.settings
-    for name in (DIGEST_JOB, CATCH_UP_JOB, NUDGE_JOB, PRUNE_JOB, RETENTION_JOB, HEARTBEAT_JOB):
+    for name in (
+        DIGEST_JOB,
+        CATCH_UP_JOB,
+        NUDGE_JOB,
+        PRUNE_JOB,
+        RETENTION_JOB,
+        HEARTBEAT_JOB,
+        CHECKIN_JOB,
+    ):
         for job in jq.get_jobs_by_name(name):
             job.schedule_removal()
     tz = settings.tz
     jq.run_repeating(heartbeat_job, interval=BEAT, first=BEAT, name=HEARTBEAT_JOB)
     jq.run_daily(forget_old_updates_job, time=PRUNE_AT.replace(tzinfo=tz), name=PRUNE_JOB)
     jq.run_daily(erase_old_notes_job, time=PRUNE_AT.replace(tzinfo=tz), name=RETENTION_JOB)
+    jq.run_daily(checkin_job, time=CHECKIN_AT.replace(tzinfo=tz), name=CHECKIN_JOB)
     if (digest_at := settings.digest_at) is not None:
         jq.run_daily(
             run_digest_job,

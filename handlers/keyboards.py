@@ -15,6 +15,8 @@ UNDO_PREFIX = "u:"
 TARGET_PICK_PREFIX = "tp:"
 #: Callback data prefix for a member tapped in a ``/remove`` list, and for its confirmation.
 REMOVE_PICK_PREFIX = "rp:"
+#: Callback data prefix for the monthly check-in's buttons: ``ci:<YYYY-MM>:y|n`` (12 bytes).
+CHECKIN_PREFIX = "ci:"
 
 
 def one_tap_keyboard(actor: Actor, kinds: KindRegistry) -> ReplyKeyboardMarkup | None:

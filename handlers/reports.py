@@ -7,10 +7,11 @@ from telegram import InputFile, Update
 from handlers import pickers
 from handlers.common import moment, run_as_actor
 from handlers.replies import reply
+from handlers.texts import member_diary as member_diary_texts
 from handlers.texts import privacy as privacy_texts
 from handlers.texts import reports as texts
 from organiser_bot.context import BotContext
-from organiser_bot.usecases import exports, members, privacy, reports, targets
+from organiser_bot.usecases import exports, member_diary, members, privacy, reports, targets
 
 
 async def _reply(update: Update, context: BotContext, text: str) -> None:
@@ -25,8 +26,14 @@ async def cmd_week(update: Update, context: BotContext) -> None:
 
 
 async def cmd_diary(update: Update, context: BotContext) -> None:
-    """List the caller's dated entries for a period."""
+    """List the caller's dated entries for a period, or (``@user`` first) a member's days."""
     when = moment(context)
+    if context.args and context.args[0].startswith("@"):
+        days = await run_as_actor(
+            update, context, member_diary.member_diary, list(context.args), moment=when
+        )
+        await _reply(update, context, member_diary_texts.member_diary(days, when.kinds))
+        return
     diary = await run_as_actor(
         update, context, reports.my_diary, list(context.args or []), moment=when
     )
@@ -44,7 +51,9 @@ async def cmd_totals(update: Update, context: BotContext) -> None:
 
 async def cmd_team(update: Update, context: BotContext) -> None:
     """List a team's members and roles."""
-    teams = await run_as_actor(update, context, reports.team_listing, list(context.args or []))
+    teams = await run_as_actor(
+        update, context, reports.team_listing, list(context.args or []), moment=moment(context)
+    )
     await _reply(update, context, texts.team_listing(teams))
 
 
@@ -73,8 +82,15 @@ async def cmd_target(update: Update, context: BotContext) -> None:
 
 async def cmd_mydata(update: Update, context: BotContext) -> None:
     """Tell the caller what the bot holds about them."""
-    data = await run_as_actor(update, context, privacy.my_data)
-    await _reply(update, context, privacy_texts.my_data(data, moment(context).kinds))
+    when = moment(context)
+    data = await run_as_actor(
+        update,
+        context,
+        privacy.my_data,
+        admin_ids=context.bot_data.settings.admin_telegram_ids,
+        moment=when,
+    )
+    await _reply(update, context, privacy_texts.my_data(data, when.kinds))
 
 
 async def cmd_remove(update: Update, context: BotContext) -> None:

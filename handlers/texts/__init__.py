@@ -55,6 +55,10 @@ Add #team to log a line to another of your teams, e.g. 121 Sam #north-ward.
 /pause, /resume — mute or unmute mid-week nudges
 /mydata — what the bot holds about you; /forgetme erases it
 /access — who holds which role in every team, granted by whom
+Once a month (its last day) I ask whether you were active; tap Yes or No (until the 7th)
+/scrutiny [period] — how often managers and admins looked at each team's figures (4w)
+/measures [team|all] [period] — your team's rolling measures: resident contacts a week, 13 weeks
+  against the 13 before, residents per active member
 Periods: week, last, 4w, 13w, 2026-W47, 2026-11-01..2026-11-30"""
 
 MANAGER_HELP = """\
@@ -66,7 +70,11 @@ Managing teams:
 /revoke <code> — withdraw an invite
 /target <role|@user|member> <kind> <n|none|reset> [team] — set, clear or reset a weekly target
 /totals [team|all|@user] [period] — totals against targets
+/measures [team|all] [period] — the rolling measures, per person too (all: every team)
+/diary @user [period] — a member's days: counts, entries, times (notes: your teams only)
 /team [team] — members and their roles
+/residents <team> <number> — record the team area's residents (/residents lists them)
+/active @user [month] [no] — mark a member active for a month; /active [team] lists answers
 /remove <team> [@user] — end someone's membership (asks first; no @user: choose from a list)
 /export [period] — entries as CSV
 /ledger — when each team's digest went out
@@ -74,9 +82,16 @@ Managing teams:
 In a team's group chat: /bind <team> (make it, or the topic you send it in, the team's chat),
 /digest (preview this week), /totals (the team's week so far, counts only)"""
 
+ORGANISER_HELP = (
+    "\n\nThe monthly check-in:"
+    "\n/active @user [month] [no] — mark a member active (e.g. lastmonth, 2026-10, october)"
+    "\n/active [team] [month] — who answered, who didn't"
+)
+
 ADMIN_NOT_IN_TEAM = (
     "You're an admin but not in a team yet."
     "\n/access — who holds which role in every team, granted by whom"
+    "\n/scrutiny [period] — how often managers and admins looked at each team's figures (4w)"
 )
 
 ADMIN_HELP = (
@@ -95,6 +110,8 @@ def help_text(actor: Actor) -> str:
     # The managers' requests that name no team (/newteam, /totals, ...) and the admins' /newkind.
     if permits(actor, Action.CREATE_TEAM, team_id=None):
         text += MANAGER_HELP
+    elif any(permits(actor, Action.MARK_ACTIVE, team_id=tr.team_id) for tr in actor.teams):
+        text += ORGANISER_HELP
     if permits(actor, Action.ADD_KIND, team_id=None):
         text += ADMIN_HELP
     return text
@@ -129,6 +146,8 @@ _ONLY_MANAGERS: dict[Action, str] = {
     ),
     Action.SET_RESIDENTS: "Only the team's managers and admins can record its residents.",
     Action.MARK_ACTIVE: "Only the team's organisers, managers and admins can mark members active.",
+    Action.CHECK_IN: "The monthly check-in is for members of a team: you aren't in one now.",
+    Action.SEE_MEASURES: "The measures are for members of a team and admins.",
 }
 
 #: The same refusals when one team is meant.

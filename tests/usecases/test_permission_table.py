@@ -4,7 +4,7 @@ exactly when the permission table says no."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection
@@ -26,12 +26,17 @@ from organiser_bot.usecases import (
     chats,
     digests,
     exports,
+    identities,
     ledger_report,
     logbook,
+    measures,
+    member_diary,
     members,
     onboarding,
     privacy,
     reports,
+    residents,
+    scrutiny,
     status,
     targets,
 )
@@ -70,6 +75,9 @@ NOT_YOURS: tuple[type[Refusal], ...] = (
     onboarding.NoTeamYet,
     onboarding.NotInTeam,
     logbook.UnknownTeamTag,
+    # A member of a team one may not act on is answered like a name no one holds.
+    identities.UnknownMember,
+    residents.NoMemberToMark,
 )
 
 
@@ -134,7 +142,10 @@ def _log(conn: Connection, actor: Actor, scope: Scope) -> object:
 
 #: How each action is driven, and in which scopes it can be asked for at all.
 DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
-    Action.SEE_OWN_DATA: ((Scope.NO_TEAM,), lambda c, a, s: privacy.my_data(c, a)),
+    Action.SEE_OWN_DATA: (
+        (Scope.NO_TEAM,),
+        lambda c, a, s: privacy.my_data(c, a, admin_ids=frozenset({1}), moment=_moment()),
+    ),
     Action.FORGET_ME: (
         (Scope.NO_TEAM,),
         lambda c, a, s: privacy.forget_me(c, a, [], moment=_moment()),
@@ -160,6 +171,10 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
         (Scope.NO_TEAM,),
         lambda c, a, s: access.access_list(c, a, admin_ids=frozenset({1}), moment=_moment()),
     ),
+    Action.SEE_SCRUTINY: (
+        (Scope.NO_TEAM,),
+        lambda c, a, s: scrutiny.scrutiny_report(c, a, [], moment=_moment()),
+    ),
     Action.CREATE_TEAM: (
         (Scope.NO_TEAM,),
         lambda c, a, s: onboarding.create_team(c, a, "Fresh Team", moment=_moment()),
@@ -182,7 +197,18 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
         tuple(Scope),
         lambda c, a, s: reports.totals(c, a, _slug(s), moment=_moment()),
     ),
-    Action.LIST_MEMBERS: (tuple(Scope), lambda c, a, s: reports.team_listing(c, a, _slug(s))),
+    Action.SEE_MEASURES: (
+        tuple(Scope),
+        lambda c, a, s: measures.measures(c, a, _slug(s), moment=_moment()),
+    ),
+    Action.SEE_MEMBER_DIARY: (
+        (Scope.OWN_TEAM, Scope.OTHER_TEAM),
+        lambda c, a, s: member_diary.member_diary(c, a, [ONE_OF_THEM[s]], moment=_moment()),
+    ),
+    Action.LIST_MEMBERS: (
+        tuple(Scope),
+        lambda c, a, s: reports.team_listing(c, a, _slug(s), moment=_moment()),
+    ),
     Action.REMOVE_MEMBER: (
         (Scope.OWN_TEAM, Scope.OTHER_TEAM),
         lambda c, a, s: members.remove_member(c, a, [*_slug(s), ONE_OF_THEM[s]], moment=_moment()),
@@ -222,6 +248,20 @@ DRIVERS: dict[Action, tuple[tuple[Scope, ...], Attempt]] = {
     Action.GROUP_TOTALS: (
         (Scope.OWN_TEAM, Scope.OTHER_TEAM),
         lambda c, a, s: chats.group_week(c, a, CHAT[s], moment=_moment()),
+    ),
+    Action.SET_RESIDENTS: (
+        (Scope.OWN_TEAM, Scope.OTHER_TEAM),
+        lambda c, a, s: residents.residents(c, a, [*_slug(s), "5000"], moment=_moment()),
+    ),
+    Action.MARK_ACTIVE: (
+        (Scope.OWN_TEAM, Scope.OTHER_TEAM),
+        lambda c, a, s: residents.mark_active(c, a, [ONE_OF_THEM[s]], moment=_moment()),
+    ),
+    Action.CHECK_IN: (
+        (Scope.NO_TEAM,),
+        lambda c, a, s: residents.answer_checkin(
+            c, a, residents.CheckinTap(date(2026, 10, 1), True), moment=_moment()
+        ),
     ),
     Action.SET_STATUS_CHAT: (
         (Scope.NO_TEAM,),
