@@ -422,7 +422,7 @@ class Scrutiny(SQLModel, table=True):
 
     __tablename__ = "scrutiny"
     __table_args__ = (
-        Index("ix_scrutiny_at_team", "at", "team_id", "viewer_person_id"),
+        Index("ix_scrutiny_at_team", "at", "team_id", "what", "viewer_person_id"),
         Index("ix_scrutiny_subject", "subject_person_id"),
     )
 

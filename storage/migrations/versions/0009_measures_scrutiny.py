@@ -55,7 +55,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("scrutiny", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_scrutiny_at_team", ["at", "team_id", "viewer_person_id"], unique=False
+            "ix_scrutiny_at_team", ["at", "team_id", "what", "viewer_person_id"], unique=False
         )
         batch_op.create_index("ix_scrutiny_subject", ["subject_person_id"], unique=False)
         batch_op.create_index(
