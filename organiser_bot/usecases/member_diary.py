@@ -107,8 +107,14 @@ def _period(words: list[str], today: date) -> Period:
         raise BadPeriod(exc) from None
 
 
-def _shown_days(period: Period, today: date) -> tuple[date, date, bool]:
-    """(first day, day after the last, capped): the period up to today, its last MAX_DAYS."""
+def days_shown(period: Period, today: date) -> tuple[date, date, bool]:
+    """The days of ``period`` a member's diary shows: those up to ``today``, at most the last
+    :data:`MAX_DAYS` of them.
+
+    Returns:
+        (first day, the day after the last, whether earlier days were left out); the first two
+        are equal when the period begins after today.
+    """
     end = min(period.end, today + timedelta(days=1))
     start = period.start
     capped = (end - start).days > MAX_DAYS
@@ -150,7 +156,7 @@ def member_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Mom
     allowed = actionable_team_ids(actor, _ACTION)
     team_ids = sorted(live) if allowed is None else [t for t in allowed if t in live]
 
-    start, end, capped = _shown_days(period, moment.today)
+    start, end, capped = days_shown(period, moment.today)
     totals = store.day_totals(conn, person_id=subject, team_ids=team_ids, start=start, end=end)
     rows = store.entries(
         conn, person_id=subject, team_ids=team_ids, start=start, end=end, limit=ENTRY_LIMIT + 1

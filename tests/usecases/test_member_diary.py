@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, select, update
 
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.kinds import KindRegistry
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.periods import Period
 from organiser_bot.domain.refusals import NotPermitted
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.identities import SeveralHold, UnknownMember
@@ -22,6 +25,7 @@ from organiser_bot.usecases.member_diary import (
     MemberDay,
     MemberDiary,
     MemberEntry,
+    days_shown,
     member_diary,
 )
 from organiser_bot.usecases.reports import BadPeriod
@@ -245,3 +249,21 @@ def test_the_counts_are_read_from_the_day_totals(db: Database, teams: tuple[int,
     monday = _diary(db, MIA, "@sam").days[0]
     assert monday.counts == (("one_to_one", 5),)
     assert [e.count for e in monday.entries] == [1, 4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)),
+    length=st.integers(min_value=1, max_value=800),
+    today=st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)),
+)
+def test_the_days_shown_are_the_periods_last_days_up_to_today(
+    start: date, length: int, today: date
+) -> None:
+    period = Period(start, start + timedelta(days=length), "p")
+    first, end, capped = days_shown(period, today)
+    days = (end - first).days
+    # The period's days up to today, oldest first: none of them after today or outside it.
+    wanted = [d for d in (start + timedelta(days=i) for i in range(length)) if d <= today]
+    assert capped == (len(wanted) > MAX_DAYS)
+    assert [first + timedelta(days=i) for i in range(days)] == wanted[-MAX_DAYS:]
