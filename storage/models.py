@@ -197,6 +197,8 @@ class WeeklyTotal(SQLModel, table=True):
         Index("ix_weekly_total_team_week", "team_id", "week"),
         # Covering index for cross-team reads of a span of weeks (every team, every member).
         Index("ix_weekly_total_week", "week", "team_id", "person_id", "kind", "total"),
+        # Covering index for one kind over a span of weeks (/measures' resident contacts).
+        Index("ix_weekly_total_kind_week", "kind", "week", "team_id", "person_id", "total"),
     )
 
     person_id: int = Field(foreign_key="person.id", primary_key=True)

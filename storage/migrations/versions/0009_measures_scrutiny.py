@@ -94,11 +94,19 @@ def upgrade() -> None:
             "ix_monthly_checkin_month", ["month", "active", "person_id"], unique=False
         )
 
+    with op.batch_alter_table("weekly_total", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_weekly_total_kind_week",
+            ["kind", "week", "team_id", "person_id", "total"],
+            unique=False,
+        )
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.create_index("ix_audit_entity_action_at", ["entity", "action", "at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("weekly_total", schema=None) as batch_op:
+        batch_op.drop_index("ix_weekly_total_kind_week")
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entity_action_at")
     with op.batch_alter_table("monthly_checkin", schema=None) as batch_op:
