@@ -701,3 +701,14 @@ def test_a_members_view_shows_the_same_aggregates(db: Database, ledger: Ledger) 
         admin.by_role,
         admin.team_rate,
     )
+
+
+def test_a_managers_view_shows_the_admins_figures(db: Database, ledger: Ledger) -> None:
+    """Leeds's manager sees Leeds only, person by person, with the very figures an admin sees
+    (for Zed, who is in York too, only his Leeds contacts)."""
+    admin = _measures(db)["Leeds"]
+    mia = next(p for p in PEOPLE if p.uid == 101)
+    assert _measures(db, mia) == {"Leeds": admin}
+    zed = next(p for p in admin.people if p.person_id == ledger.person_ids[202])
+    assert zed.rate.contacts == _expected_rates(ledger, "Leeds")[202][1]
+    assert zed.rate.contacts != _expected_rates(ledger, "York")[202][1]
