@@ -176,9 +176,9 @@ def _(refusal: StaleChoice) -> str:
 @refusal_text.register
 def _(refusal: UnknownMember) -> str:
     return (
-        f"No member {refusal.username} in a team you manage. Check the spelling; a member with "
-        "no @username (or a new one) can be chosen from a list: /target member <kind> <n> "
-        "[team], or /remove <team>."
+        f"No member {refusal.username} in a team you can act on. Check the spelling; /team "
+        "lists a team's members with their @usernames (a member with none can be chosen from a "
+        "list with /target member or /remove <team>)."
     )
 
 
