@@ -139,12 +139,15 @@ def _week_scrutiny(
 ) -> WeekScrutiny:
     """The looks at each team's figures during the week starting ``monday`` (local Monday 00:00
     to the next Monday 00:00, as UTC instants), and the median over the teams that get a
-    digest: those bound to a chat, whichever of them are being built (a catch-up run builds
-    only those still owed one), so a dry run shows what the run sends. With no chat bound at
+    digest: those bound to a chat and created before the week ended, whichever of them are
+    being built (a catch-up run builds only those still owed one), so a dry run shows what the
+    run sends. With no chat bound at
     all (``organiser-bot demo``), the teams in ``team_ids`` are the ones that get one."""
     zone = tz or _UTC
     start, end = to_utc(monday, time(0), zone), to_utc(monday + _WEEK, time(0), zone)
-    receiving = [team.id for team, _ in chats.bound_chats(conn)] or list(team_ids)
+    # A team created after the week is not a team of that week (as in the cross-team median).
+    receiving = [team.id for team, _ in chats.bound_chats(conn) if team.created_at < end]
+    receiving = receiving or list(team_ids)
     return scrutiny(scrutiny_store.looks_by_team(conn, start=start, end=end), receiving)
 
 

@@ -25,6 +25,7 @@ from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.periods import Period, PeriodError, as_utc, parse_period
 from organiser_bot.domain.refusals import Action
 from organiser_bot.domain.roles import Role
+from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import require_manager
 from organiser_bot.usecases.identities import SeveralHold, actionable_team_ids, members_named
 from organiser_bot.usecases.reports import BadPeriod
@@ -129,10 +130,12 @@ def _ordered(counts: dict[str, int], moment: Moment) -> tuple[tuple[str, int], .
     return tuple((k, counts[k]) for k in [*known, *rest])
 
 
+@read_only
 def member_diary(conn: Connection, actor: Actor, args: list[str], *, moment: Moment) -> MemberDiary:
     """``/diary @user [period]``: a member's day-by-day counts and entries, in the teams the
     viewer may act on (``Action.SEE_MEMBER_DIARY``: the teams they manage; every team for an
-    admin). Records the look (:func:`~organiser_bot.usecases.scrutiny.record_looks`).
+    admin). Records the look (:func:`~organiser_bot.usecases.scrutiny.record_looks`); like the
+    other reports it is run again when Telegram redelivers the command, and so counts again.
 
     Args:
         args: The ``@username``, then optionally a period

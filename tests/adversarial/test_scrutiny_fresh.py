@@ -263,15 +263,6 @@ async def test_a_forgotten_subject_keeps_the_count_but_returns_with_no_looks_of_
 # --- /diary @user redelivered --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A redelivered /diary @sam shows Sam's figures again (the stored reply) but records no "
-        "look, while a redelivered /totals runs again and records one: expected 2 diary looks "
-        "like 2 totals looks, got 1 (member_diary is not marked read_only, so run_as_actor "
-        "replays its stored reply instead of running it and record_looks)"
-    ),
-)
 async def test_a_redelivered_diary_look_is_recorded_like_a_redelivered_totals(
     offline_bot: OfflineBot,
 ) -> None:
@@ -548,15 +539,6 @@ async def test_mydata_with_many_lookers_is_split_into_messages_that_fit_and_lose
     assert len(lookers) == 160
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A past week's digest counts a team created after that week as a team with 0 looks in "
-        "the scrutiny median (expected 3, the median of North's 4 and South's 2; got 2, with "
-        "New's 0), while the same digest's cross-team median leaves such a team out: "
-        "_week_scrutiny takes every bound chat's team, not the teams started by that week"
-    ),
-)
 def test_a_team_created_after_the_week_is_not_a_median_team_that_week(db: Database) -> None:
     with db.begin() as conn:
         north = make_team(conn, "North", chat_id=-1)

@@ -104,12 +104,14 @@ async def test_a_name_in_another_team_gets_the_same_reply_as_no_one(org: Offline
     assert _looks(org) == 0
 
 
-async def test_a_redelivered_request_records_one_look(org: OfflineBot) -> None:
+async def test_a_redelivered_request_is_answered_again_and_counts_again(org: OfflineBot) -> None:
+    # Like /totals: the figures are shown again, so the look is recorded again.
     update = org.message(MIA, "/diary @sam")
     first = await org.replies(update)
+    assert _looks(org) == 1
     again = await org.replies(update)
     assert [c.params["text"] for c in again] == [c.params["text"] for c in first]
-    assert _looks(org) == 1
+    assert _looks(org) == 2
 
 
 async def test_a_long_period_is_split_under_the_limit_and_capped(org: OfflineBot) -> None:
