@@ -14,7 +14,7 @@ from organiser_bot.usecases import measures
 async def cmd_measures(update: Update, context: BotContext) -> None:
     """Show a team's (or every team's) rolling measures as at a period's end."""
     when = moment(context)
-    blocks = await run_as_actor(
+    shown = await run_as_actor(
         update, context, measures.measures, list(context.args or []), moment=when
     )
-    await reply(update, context, texts.measures(blocks, when.kinds))
+    await reply(update, context, texts.measures(shown, when.kinds))

@@ -15,14 +15,28 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import Tenure
 from storage.models import (
+    Absence,
     Membership,
     MonthlyCheckin,
     Person,
+    Team,
     TeamResidents,
     TeamWeeklyTotal,
     WeeklyTotal,
@@ -36,6 +50,30 @@ _weekly = table_of(WeeklyTotal)
 _team_weekly = table_of(TeamWeeklyTotal)
 _residents = table_of(TeamResidents)
 _checkin = table_of(MonthlyCheckin)
+_absence = table_of(Absence)
+_team = table_of(Team)
+
+#: Roles by stored value: the many-teams reads take the role as text and look it up here
+#: (``RoleType`` makes a ``Role`` per row, a cost per member).
+_ROLES = {role.value: role for role in Role}
+
+
+class TeamRow(NamedTuple):
+    """A team as ``/measures`` needs it: its id, name and short name."""
+
+    id: int
+    name: str
+    slug: str
+
+
+def live_teams(conn: Connection) -> list[TeamRow]:
+    """Every live team (not archived), by name, as
+    :func:`storage.people.list_teams` orders them, without building a model per team."""
+    t = _team
+    rows = conn.execute(
+        select(t.c.id, t.c.name, t.c.slug).where(t.c.archived_at.is_(None)).order_by(t.c.name)
+    ).all()
+    return [TeamRow(team_id, name, slug) for team_id, name, slug in rows]
 
 
 def _of(column: ColumnElement[int], team_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
@@ -98,6 +136,120 @@ def rate_members(
         )
         for team_id, person_id, name, username, role, joined_on, left_on, gaps in rows
     ]
+
+
+def _touching(first: date, last: date) -> ColumnElement[bool]:
+    """A membership period (joined_on..left_on, gaps aside) touching ``[first, last]``."""
+    m = _membership
+    return and_(m.c.joined_on <= last, or_(m.c.left_on.is_(None), m.c.left_on >= first))
+
+
+def _throughout(first: date, last: date) -> ColumnElement[bool]:
+    """SQL for :func:`organiser_bot.domain.measures.present_throughout`: a membership from
+    ``first`` or before to ``last`` or after, without a gap, of someone with no live absence
+    overlapping ``[first, last]``."""
+    m, a = _membership, _absence
+    away = select(a.c.person_id).where(
+        a.c.deleted_at.is_(None), a.c.starts_on <= last, a.c.ends_on >= first
+    )
+    return and_(
+        m.c.gaps == "",
+        m.c.joined_on <= first,
+        or_(m.c.left_on.is_(None), m.c.left_on >= last),
+        m.c.person_id.not_in(away),
+    )
+
+
+def present_throughout(
+    conn: Connection,
+    *,
+    team_ids: Sequence[int] | None,
+    roles: Sequence[Role],
+    first: date,
+    last: date,
+) -> dict[tuple[int, Role], int]:
+    """How many members with one of ``roles`` were present every day of ``[first, last]``
+    (:func:`organiser_bot.domain.measures.present_throughout`), per team and role: (team id,
+    role) -> members; none left out."""
+    m = _membership
+    role = type_coerce(m.c.role, String)
+    rows = conn.execute(
+        select(m.c.team_id, role, func.count())
+        .where(m.c.role.in_(list(roles)), _throughout(first, last), *_of(m.c.team_id, team_ids))
+        .group_by(m.c.team_id, role)
+    ).all()
+    return {(team_id, _ROLES[value]): int(count) for team_id, value, count in rows}
+
+
+def present_sometimes(
+    conn: Connection,
+    *,
+    team_ids: Sequence[int] | None,
+    roles: Sequence[Role],
+    first: date,
+    last: date,
+) -> list[RateMember]:
+    """The other memberships with one of ``roles`` whose period touches ``[first, last]``:
+    those :func:`present_throughout` does not count (joined or left inside the window, with a
+    gap, or away in it), whose days the caller counts. ``display_name`` is left empty."""
+    m = _membership
+    rows = conn.execute(
+        select(
+            m.c.team_id,
+            m.c.person_id,
+            type_coerce(m.c.role, String),
+            m.c.joined_on,
+            m.c.left_on,
+            m.c.gaps,
+        ).where(
+            m.c.role.in_(list(roles)),
+            _touching(first, last),
+            ~_throughout(first, last),
+            *_of(m.c.team_id, team_ids),
+        )
+    ).all()
+    return [
+        RateMember(
+            team_id,
+            person_id,
+            "",
+            None,
+            _ROLES[role],
+            Tenure(joined_on, left_on, parse_gaps(gaps) if gaps else ()),
+        )
+        for team_id, person_id, role, joined_on, left_on, gaps in rows
+    ]
+
+
+def kind_by_role(
+    conn: Connection,
+    *,
+    team_ids: Sequence[int] | None,
+    roles: Sequence[Role],
+    kind: str,
+    weeks: tuple[date, date],
+    window: tuple[date, date],
+) -> dict[tuple[int, Role], int]:
+    """The total of ``kind`` over the weeks whose Mondays are in ``weeks`` of the members with
+    one of ``roles`` whose period touches ``window`` (as :func:`rate_members` reads them),
+    summed in SQL from ``weekly_total`` per team and role: (team id, role) -> total, zeros
+    left out."""
+    w, m = _weekly, _membership
+    role = type_coerce(m.c.role, String)
+    rows = conn.execute(
+        select(m.c.team_id, role, func.sum(w.c.total))
+        .join(m, and_(m.c.person_id == w.c.person_id, m.c.team_id == w.c.team_id))
+        .where(
+            w.c.kind == kind,
+            w.c.week >= weeks[0],
+            w.c.week <= weeks[1],
+            m.c.role.in_(list(roles)),
+            _touching(*window),
+            *_of(w.c.team_id, team_ids),
+        )
+        .group_by(m.c.team_id, role)
+    ).all()
+    return {(team_id, _ROLES[value]): int(total) for team_id, value, total in rows if total}
 
 
 def kind_by_person(

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, func, select
 
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.kinds import KindRegistry
-from organiser_bot.domain.measures import TeamMeasures
+from organiser_bot.domain.measures import MeasuresSummary, TeamMeasures
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.periods import to_utc
 from organiser_bot.domain.roles import Role
@@ -602,10 +602,26 @@ def test_entries_outside_the_windows_stay_out(db: Database, ledger: Ledger) -> N
 
 
 def _measures(db: Database, person: Member | None = None) -> dict[str, TeamMeasures]:
-    """``/measures all`` as at ``NOW`` (for an admin, or for ``person``), by team name."""
+    """``/measures <team>`` for each team as at ``NOW`` (for an admin, or for ``person``: their
+    one team, ``/measures all``), by team name. Several teams are a summary of each team's own
+    figures: checked to be these very figures."""
     moment = Moment(NOW, LONDON, KINDS)
-    shown = db.call(lambda c: measures.measures(c, _actor(c, person), ["all"], moment=moment))
-    return {m.team_name: m for m in shown}
+
+    def one(args: list[str]) -> TeamMeasures:
+        shown = db.call(lambda c: measures.measures(c, _actor(c, person), args, moment=moment))
+        assert isinstance(shown, TeamMeasures)
+        return shown
+
+    if person is not None:
+        mine = one(["all"])
+        return {mine.team_name: mine}
+    alone = {team: one([team.lower()]) for team in TEAMS}
+    summary = db.call(lambda c: measures.measures(c, _actor(c), ["all"], moment=moment))
+    assert isinstance(summary, MeasuresSummary)
+    assert [(t.team_name, t.team_rate, t.rolling13, t.month) for t in summary.teams] == [
+        (m.team_name, m.team_rate, m.rolling13, m.months[-1]) for m in alone.values()
+    ]
+    return alone
 
 
 def test_measures_windows_are_the_complete_weeks_before_now(db: Database, ledger: Ledger) -> None:

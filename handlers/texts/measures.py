@@ -8,7 +8,14 @@ from datetime import date
 from handlers.texts import refusal_text
 from handlers.texts.onboarding import echoed, team_list
 from organiser_bot.domain.kinds import KindRegistry
-from organiser_bot.domain.measures import KindChange, MonthActive, Rate, TeamMeasures
+from organiser_bot.domain.measures import (
+    KindChange,
+    MeasuresSummary,
+    MonthActive,
+    Rate,
+    TeamMeasures,
+    TeamSummary,
+)
 from organiser_bot.domain.names import isolated
 from organiser_bot.domain.periods import PERIOD_HELP
 from organiser_bot.domain.roles import Role
@@ -37,14 +44,14 @@ def _row(figure: str, text: str) -> str:
 
 
 def _days(n: int) -> str:
-    return f"{n} day{'s' if n != 1 else ''}"
+    return f"{n:,} day{'s' if n != 1 else ''}"
 
 
 def _rate_row(label: str, rate: Rate) -> str:
     per_week = rate.per_week
     if per_week is None:
         return _row(NO_DAY, f"{label}: no day present")
-    return _row(f"{per_week:.1f}", f"{label} ({rate.contacts} in {_days(rate.days_present)})")
+    return _row(f"{per_week:.1f}", f"{label} ({rate.contacts:,} in {_days(rate.days_present)})")
 
 
 def _change(kind: KindChange, label: str) -> str:
@@ -92,17 +99,83 @@ def team_measures(block: TeamMeasures, kinds: KindRegistry) -> str:
     return "\n".join(lines)
 
 
-def measures(blocks: tuple[TeamMeasures, ...], kinds: KindRegistry) -> str:
-    """The reply to ``/measures``: a block per team, then what the figures mean."""
-    body = "\n\n".join(team_measures(block, kinds) for block in blocks)
-    aggregate_only = any(not b.people and b.by_role for b in blocks)
-    notes = [
-        "Rates: contacts ÷ weeks present (days as a member, not away, ÷ 7); managers' own "
-        "contacts are not in them."
+_NOTE = (
+    "Rates: contacts ÷ weeks present (days as a member, not away, ÷ 7); managers' own "
+    "contacts are not in them."
+)
+
+
+def _month_name(month: MonthActive) -> str:
+    return f"{month.month:%b}" + (" so far" if month.so_far else "")
+
+
+def _compact(kind: KindChange | None) -> str:
+    """A kind's 13-week total and its change in a few characters: ``340 +5%``, ``9 new``,
+    ``0 -100%``, ``0`` (nothing in either span)."""
+    if kind is None:
+        return "0"
+    if kind.percent is None:
+        return f"{kind.total:,} new"
+    return f"{kind.total:,} {round(kind.percent):+d}%"
+
+
+def _team_line(team: TeamSummary, kinds: tuple[str, ...]) -> str:
+    rate = team.team_rate.per_week
+    per_active = team.month.per_active
+    changes = {kind.kind: kind for kind in team.rolling13}
+    figures = " · ".join(_compact(changes.get(kind)) for kind in kinds)
+    return (
+        f"{f'{rate:.1f}' if rate is not None else NO_DAY:>{_FIGURE}}  "
+        f"{f'{per_active:,.0f}' if per_active is not None else NO_DAY:>{_FIGURE}}  "
+        + (f"{figures} · " if figures else "")
+        + isolated(team.team_name)
+    )
+
+
+def summary(shown: MeasuresSummary, kinds: KindRegistry) -> str:
+    """Several teams' measures: each role's rate pooled over them all, then a line per team
+    (its rate, residents per active member in the as-at month, and each kind's 13-week total
+    with the change against the 13 before), figures first; nobody's own figures."""
+    lines = [
+        f"Measures of {len(shown.teams)} teams",
+        f"Resident contacts a week present · 4 weeks {_span(*shown.weeks4)}",
     ]
-    if aggregate_only:
+    if shown.by_role:
+        lines += [_rate_row(_ROLES[role], rate) for role, rate in shown.by_role]
+        lines.append(_rate_row("all of them", shown.rate))
+    else:
+        lines.append(_row(NO_DAY, "no councillors, organisers or caseworkers in these weeks"))
+    month = _month_name(shown.teams[0].month) if shown.teams else ""
+    labels = ", ".join(kinds.get(kind).label for kind in shown.kinds)
+    lines += [
+        "",
+        "Per team: contacts a week present · residents per active member "
+        f"({month})"
+        + (
+            f" · 13 weeks {_span(*shown.weeks13)} and the change against the 13 before "
+            f"({_span(*shown.previous13)}): {labels}"
+            if labels
+            else " · nothing logged in 26 weeks"
+        ),
+    ]
+    lines += [_team_line(team, shown.kinds) for team in shown.teams]
+    lines += [
+        "",
+        f"{_NOTE} {NO_DAY}: no day present; no residents figure recorded or no member active. "
+        "One team in full: /measures <team>.",
+    ]
+    return "\n".join(lines)
+
+
+def measures(shown: TeamMeasures | MeasuresSummary, kinds: KindRegistry) -> str:
+    """The reply to ``/measures``: one team's measures in full, or several teams' summary;
+    then what the figures mean."""
+    if isinstance(shown, MeasuresSummary):
+        return summary(shown, kinds)
+    notes = [_NOTE]
+    if not shown.people and shown.by_role:
         notes.append("Per-person rates: the team's managers and admins.")
-    return body + "\n\n" + " ".join(notes)
+    return team_measures(shown, kinds) + "\n\n" + " ".join(notes)
 
 
 @refusal_text.register

@@ -149,6 +149,49 @@ class TeamMeasures:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamSummary:
+    """One team's line when several teams are shown: the figures of its
+    :class:`TeamMeasures`, without anyone's own.
+
+    Attributes:
+        team_rate: The team's councillors, organisers and caseworkers pooled over ``weeks4``
+            (``TeamMeasures.team_rate``).
+        rolling13: Each kind with an entry in either 13-week span (``TeamMeasures.rolling13``).
+        month: Residents per active member in the month the figures are as at
+            (``TeamMeasures.months[-1]``).
+    """
+
+    team_id: int
+    team_name: str
+    team_rate: Rate
+    rolling13: tuple[KindChange, ...]
+    month: MonthActive
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuresSummary:
+    """The measures of several teams: a line per team and, over every team shown, each
+    role's rate pooled (a person in two teams counts in each, as in each team's figures).
+
+    Attributes:
+        weeks4, weeks13, previous13: As in :class:`TeamMeasures`.
+        by_role: Each of :data:`RATE_ROLES` someone holds in a team shown, pooled over them all
+            (the sum of the teams' ``TeamMeasures.by_role``).
+        rate: Everyone in ``by_role`` pooled.
+        kinds: Every kind in a team's ``rolling13``, in the kinds' order.
+        teams: A line per team, in the teams' order by name.
+    """
+
+    weeks4: tuple[date, date]
+    weeks13: tuple[date, date]
+    previous13: tuple[date, date]
+    by_role: tuple[tuple[Role, Rate], ...]
+    rate: Rate
+    kinds: tuple[str, ...]
+    teams: tuple[TeamSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Windows:
     """The spans the measures cover when taken as at a day (each first Monday, last Sunday)."""
 
@@ -230,6 +273,18 @@ def member_spans(tenure: Tenure, first: date, last: date) -> list[tuple[date, da
     if start <= end:
         spans.append((start, end))
     return spans
+
+
+def present_throughout(
+    joined_on: date, left_on: date | None, *, gaps: bool, away: bool, first: date, last: date
+) -> bool:
+    """True when a member was present every day of ``[first, last]``: a member from
+    ``joined_on`` or before ``first`` until ``left_on`` (None: still) on or after ``last``,
+    with no gap in the membership (``gaps``: it has any) and no absence overlapping the window
+    (``away``). Then :func:`days_present` is the window's length, and ``/measures`` over many
+    teams counts such members in SQL (``storage.measures.presence_by_role`` states this very
+    test) and only the others one by one."""
+    return not gaps and not away and joined_on <= first and (left_on is None or left_on >= last)
 
 
 def days_present(tenure: Tenure, absences: Sequence[AbsenceRow], *, first: date, last: date) -> int:

@@ -2,14 +2,16 @@
 (:mod:`organiser_bot.domain.measures` defines each one).
 
 Every measure is read with one statement over all the teams shown (never one per team), summed
-in SQL from the running totals; the days-present arithmetic is the domain's. The look is
-recorded in the scrutiny ledger in the same transaction as the read.
+in SQL from the running totals; the days-present arithmetic is the domain's. One team is shown
+in full (per person to its managers and admins); several as a line per team
+(:func:`summary`), which makes nothing per member but for the few not present throughout the
+four weeks. The look is recorded in the scrutiny ledger in the same transaction as the read.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,10 +22,12 @@ from organiser_bot.domain.measures import (
     RATE_ROLES,
     RESIDENT_CONTACT,
     KindChange,
+    MeasuresSummary,
     MonthActive,
     PersonRate,
     Rate,
     TeamMeasures,
+    TeamSummary,
     Windows,
     by_role,
     days_present,
@@ -37,15 +41,14 @@ from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.periods import PeriodError, parse_period
 from organiser_bot.domain.permissions import permits
 from organiser_bot.domain.refusals import Action, NoManagedTeam, UnknownTeam
+from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import AbsenceRow
 from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import permitted_teams, require_manager, seen_team
-from organiser_bot.usecases.reports import BadPeriod, NoTeamOrPeriod, _starts_period
+from organiser_bot.usecases.reports import BadPeriod, NoTeamOrPeriod, starts_period
 from organiser_bot.usecases.scrutiny import Look, record_looks
 from storage import measures as store
-from storage import people
 from storage import targets as target_store
-from storage.models import Team
 
 
 @dataclass
@@ -60,33 +63,19 @@ _ABSENCE_ID_LIMIT = 200
 _LISTED_TEAMS = 50
 
 
-def _labels(rows: Sequence[store.RateMember]) -> dict[int, str]:
-    """:func:`~organiser_bot.domain.names.distinct_names` of ``rows``, without its work when
-    every name is ASCII and no two are alike: for ASCII, ``name_key`` is the name lower-cased
-    with its whitespace runs made one space (no format characters, NFKC the identity), and a
-    name no one shares is its own label. ``/measures all`` labels every member of every team."""
-    keys = set()
-    for m in rows:
-        if not m.display_name.isascii():
-            break
-        keys.add(" ".join(m.display_name.lower().split()))
-    else:
-        if len(keys) == len(rows):
-            return {m.person_id: m.display_name for m in rows}
-    return distinct_names([(m.person_id, m.display_name, m.username) for m in rows])
-
-
 @read_only
 def measures(
     conn: Connection, actor: Actor, args: list[str], *, moment: Moment
-) -> tuple[TeamMeasures, ...]:
+) -> TeamMeasures | MeasuresSummary:
     """``/measures [team|all] [period]``: the rolling measures as at the period's end (today
     when sooner, or with no period).
 
-    Managers see their teams per person and in aggregate, admins every team; other members
-    their own teams' aggregates (per role and team) without per-person rows: the rows go with
-    ``Action.SEE_TOTALS``. A manager's or admin's look is recorded (``Look.MEASURES``) for
-    every team shown, in this transaction (a redelivered command is a new look).
+    One team shown (named, the default, or ``all`` when one may see one): its
+    :class:`TeamMeasures`, per person to those with ``Action.SEE_TOTALS`` there (managers,
+    admins), else per role and for the team only. Several teams: a :class:`MeasuresSummary`,
+    a line per team and each role pooled over them all, nobody's own figures. A manager's or
+    admin's look is recorded (``Look.MEASURES``) for every team shown, in this transaction (a
+    redelivered command is a new look).
 
     Args:
         args: Optionally a team's short name or ``all``, then a period
@@ -95,7 +84,7 @@ def measures(
             person's default team (an admin in no team: the first team by name).
 
     Returns:
-        One :class:`TeamMeasures` per team shown, in the teams' order by name.
+        The one team's measures, or the summary of several, teams in order by name.
 
     Raises:
         NotPermitted: the person is in no team and not an admin.
@@ -107,16 +96,17 @@ def measures(
         NoManagedTeam: an admin when there is no team yet.
     """
     require_manager(actor, Action.SEE_MEASURES)
-    visible = permitted_teams(actor, Action.SEE_MEASURES, people.list_teams(conn))
+    visible = permitted_teams(actor, Action.SEE_MEASURES, store.live_teams(conn))
     who = args[0] if args else None
     period_text = " ".join(args[1:]) or None
-    named: Team | None = None
+    named: store.TeamRow | None = None
     if who is not None and who.lower() != "all":
-        named = seen_team(conn, actor, who)
+        found = seen_team(conn, actor, who)
+        named = store.TeamRow(found.id, found.name, found.slug) if found is not None else None
         if named is None:
             # Not a team they may see: perhaps a period, e.g. "/measures lastmonth".
             period_text, who = " ".join(args), None
-            if not _starts_period(args[0]):
+            if not starts_period(args[0]):
                 try:
                     parse_period(period_text, today=moment.today)
                 except PeriodError:
@@ -137,20 +127,159 @@ def measures(
     if not teams:
         raise NoManagedTeam()
     spans = windows(today=moment.today, end=period.end)
-    shown = team_measures(
-        conn,
-        teams,
-        spans,
-        per_person={t.id for t in teams if permits(actor, Action.SEE_TOTALS, team_id=t.id)},
-        kind_order=moment.kinds.keys(),
-    )
+    shown: TeamMeasures | MeasuresSummary
+    if len(teams) == 1:
+        [team] = teams
+        [shown] = team_measures(
+            conn,
+            teams,
+            spans,
+            per_person={team.id} if permits(actor, Action.SEE_TOTALS, team_id=team.id) else set(),
+            kind_order=moment.kinds.keys(),
+        )
+    else:
+        shown = summary(conn, teams, spans, kind_order=moment.kinds.keys())
     record_looks(conn, actor, Look.MEASURES, [t.id for t in teams], moment=moment)
     return shown
 
 
+def _kind_sorter(kind_order: Iterable[str]) -> Callable[[str], tuple[int, str]]:
+    """Kinds in ``kind_order`` first, then any others by key."""
+    order = {kind: i for i, kind in enumerate(kind_order)}
+    return lambda kind: (order.get(kind, len(order)), kind)
+
+
+def summary(
+    conn: Connection,
+    teams: Sequence[store.TeamRow],
+    spans: Windows,
+    *,
+    kind_order: Iterable[str] = (),
+) -> MeasuresSummary:
+    """The measures of ``teams`` (two or more) over ``spans``, a line per team: each figure the
+    very one :func:`team_measures` gives, without per-person work.
+
+    Days present are counted in SQL for the members present throughout the four weeks
+    (:func:`~organiser_bot.domain.measures.present_throughout`: 28 each) and by
+    :func:`~organiser_bot.domain.measures.days_present` for the others only; contacts are
+    summed in SQL per team and role. Residents per active member is read for the as-at month
+    only. Six statements whatever the number of teams (a seventh for absences when someone is
+    not present throughout, an eighth in the rare case of someone whose four weeks all fell in
+    a gap of their membership).
+    """
+    ids = [t.id for t in teams] if len(teams) <= _LISTED_TEAMS else None
+    first4, last4 = spans.weeks4
+    window = (last4 - first4).days + 1
+    throughout = store.present_throughout(
+        conn, team_ids=ids, roles=RATE_ROLES, first=first4, last=last4
+    )
+    others = store.present_sometimes(conn, team_ids=ids, roles=RATE_ROLES, first=first4, last=last4)
+    contacts = store.kind_by_role(
+        conn,
+        team_ids=ids,
+        roles=RATE_ROLES,
+        kind=RESIDENT_CONTACT,
+        weeks=(first4, last4 - timedelta(days=6)),
+        window=spans.weeks4,
+    )
+    # Days present per (team, role), and the roles someone is listed in (TeamMeasures.people):
+    # present a day, a member on a day of the weeks, or with a contact logged.
+    days: dict[tuple[int, Role], int] = defaultdict(int)
+    for key, members in throughout.items():
+        days[key] = members * window
+    listed = set(throughout)
+    if others:
+        away: dict[int, list[AbsenceRow]] = defaultdict(list)
+        person_ids = list({p.person_id for p in others})
+        for a in target_store.absences(
+            conn,
+            start=first4,
+            end=last4 + timedelta(days=1),
+            person_ids=person_ids if len(person_ids) <= _ABSENCE_ID_LIMIT else None,
+        ):
+            away[a.person_id].append(a)
+        unsure: list[tuple[int, int, Role]] = []
+        for p in others:
+            key = (p.team_id, p.role)
+            present = days_present(p.tenure, away.get(p.person_id, ()), first=first4, last=last4)
+            days[key] += present
+            if present or member_spans(p.tenure, first4, last4):
+                listed.add(key)
+            elif key not in listed:
+                unsure.append((p.team_id, p.person_id, p.role))
+        if unsure:
+            # Every day of the weeks in a gap of their membership: listed only with a contact.
+            logged = store.kind_by_person(
+                conn,
+                team_ids=sorted({team_id for team_id, _, _ in unsure}),
+                kind=RESIDENT_CONTACT,
+                first=first4,
+                last=last4 - timedelta(days=6),
+            )
+            listed.update((t, role) for t, person, role in unsure if logged.get((t, person)))
+    first13, last13 = spans.weeks13
+    rolling = store.two_spans_by_kind(
+        conn,
+        team_ids=ids,
+        first=spans.previous13[0],
+        split=first13,
+        last=last13 - timedelta(days=6),
+    )
+    month = spans.months[-1]
+    end = month_end(month)
+    active: dict[int, int] = defaultdict(int)
+    for counted in store.active_members(conn, team_ids=ids, months=[(month, end)]):
+        if counted.tenure is None or member_spans(counted.tenure, month, end):
+            active[counted.team_id] += counted.count
+    residents = store.residents_in_force(conn, team_ids=ids, month_ends=[end])
+
+    sort_key = _kind_sorter(kind_order)
+    roles: dict[Role, list[int]] = {}
+    lines = []
+    for team in teams:
+        team_contacts = team_days = 0
+        for role in RATE_ROLES:
+            key = (team.id, role)
+            n, d = contacts.get(key, 0), days.get(key, 0)
+            team_contacts += n
+            team_days += d
+            if key in listed:
+                pooled_role = roles.setdefault(role, [0, 0])
+                pooled_role[0] += n
+                pooled_role[1] += d
+        kinds = rolling.get(team.id, {})
+        figure = residents.get(team.id)
+        lines.append(
+            TeamSummary(
+                team_id=team.id,
+                team_name=team.name,
+                team_rate=Rate(team_contacts, team_days),
+                rolling13=tuple(
+                    KindChange(kind, *kinds[kind]) for kind in sorted(kinds, key=sort_key)
+                ),
+                month=MonthActive(
+                    month,
+                    figure[0] if figure is not None else None,
+                    active.get(team.id, 0),
+                    month == spans.current_month,
+                ),
+            )
+        )
+    by_role = tuple((role, Rate(*roles[role])) for role in RATE_ROLES if role in roles)
+    return MeasuresSummary(
+        weeks4=spans.weeks4,
+        weeks13=spans.weeks13,
+        previous13=spans.previous13,
+        by_role=by_role,
+        rate=pooled(rate for _, rate in by_role),
+        kinds=tuple(sorted({k for t in rolling.values() for k in t}, key=sort_key)),
+        teams=tuple(lines),
+    )
+
+
 def team_measures(
     conn: Connection,
-    teams: Sequence[Team],
+    teams: Sequence[store.TeamRow],
     spans: Windows,
     *,
     per_person: set[int],
@@ -200,7 +329,7 @@ def team_measures(
     by_team: dict[int, list[store.RateMember]] = defaultdict(list)
     for m in members:
         by_team[m.team_id].append(m)
-    order = {kind: i for i, kind in enumerate(kind_order)}
+    sort_key = _kind_sorter(kind_order)
     out = []
     for team in teams:
         rates = []
@@ -211,7 +340,11 @@ def team_measures(
             # listed (unless they logged a contact then); someone away all of them is.
             if present or count or member_spans(m.tenure, first4, last4):
                 rates.append((m, Rate(count, present)))
-        names = _labels([m for m, _ in rates]) if team.id in per_person else {}
+        names = (
+            distinct_names([(m.person_id, m.display_name, m.username) for m, _ in rates])
+            if team.id in per_person
+            else {}
+        )
         kinds = rolling.get(team.id, {})
         figures = residents.get(team.id)
         out.append(
@@ -222,8 +355,7 @@ def team_measures(
                 weeks13=spans.weeks13,
                 previous13=spans.previous13,
                 rolling13=tuple(
-                    KindChange(kind, *kinds[kind])
-                    for kind in sorted(kinds, key=lambda k: (order.get(k, len(order)), k))
+                    KindChange(kind, *kinds[kind]) for kind in sorted(kinds, key=sort_key)
                 ),
                 people=tuple(
                     PersonRate(m.person_id, names[m.person_id], m.role, rate) for m, rate in rates

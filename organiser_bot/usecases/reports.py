@@ -70,7 +70,7 @@ PERIOD_WORDS = frozenset(
 )
 
 
-def _starts_period(word: str) -> bool:
+def starts_period(word: str) -> bool:
     """Whether ``word`` could begin a period: a period word, or a digit first (``4w``,
     ``2026-W47``, ``2026-11-20``)."""
     return word.lower() in PERIOD_WORDS or (word[:1].isascii() and word[:1].isdigit())
@@ -377,7 +377,7 @@ def totals(
     ):
         # Not a team: perhaps a period, e.g. "/totals 4w".
         period_text, who = " ".join(args), None
-        if not _starts_period(args[0]):
+        if not starts_period(args[0]):
             try:
                 parse_period(period_text, today=moment.today)
             except PeriodError:

@@ -21,6 +21,7 @@ from organiser_bot.domain.measures import (
     member_spans,
     month_end,
     pooled,
+    present_throughout,
     windows,
 )
 from organiser_bot.domain.roles import Role
@@ -63,6 +64,31 @@ def _brute_present(tenure: Tenure, absences: list[AbsenceRow], first: date, last
         for day in days
         if tenure.contains(day) and not any(a.starts_on <= day <= a.ends_on for a in absences)
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(tenure=tenures(), absences=absence_lists(), first=DAYS, length=st.integers(1, 120))
+def test_present_throughout_is_every_day_of_the_window(
+    tenure: Tenure, absences: list[AbsenceRow], first: date, length: int
+) -> None:
+    """The fast path's test (a member throughout, no gap, no absence overlapping): when it
+    holds, days present are the window's length, as counted day by day; for an unbroken
+    membership and no absence in the window, it holds exactly when they are."""
+    last = first + timedelta(days=length - 1)
+    overlapping = [a for a in absences if a.starts_on <= last and a.ends_on >= first]
+    throughout = present_throughout(
+        tenure.joined_on,
+        tenure.left_on,
+        gaps=bool(tenure.gaps),
+        away=bool(overlapping),
+        first=first,
+        last=last,
+    )
+    brute = _brute_present(tenure, absences, first, last)
+    if throughout:
+        assert days_present(tenure, absences, first=first, last=last) == brute == length
+    if not tenure.gaps and not overlapping:
+        assert throughout == (brute == length)
 
 
 @settings(max_examples=400, deadline=None)

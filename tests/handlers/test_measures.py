@@ -92,24 +92,51 @@ async def test_another_teams_name_is_answered_like_no_teams(org: OfflineBot) -> 
     assert "4w" in bad and "North Ward" not in bad
 
 
-async def test_all_over_many_teams_is_split_into_messages_that_fit(
+async def test_an_admin_sees_a_line_per_team_and_each_role_pooled(org: OfflineBot) -> None:
+    [text] = await _texts(org, ADMIN_ID, "/measures all")
+    lines = text.splitlines()
+    assert lines[:6] == [
+        "Measures of 2 teams",
+        "Resident contacts a week present · 4 weeks 26 Oct – 22 Nov",
+        "   4.5  councillors (7 in 11 days)",
+        "   1.3  organisers (2 in 11 days)",
+        "   2.9  all of them (9 in 22 days)",
+        "",
+    ]
+    assert lines[6].startswith("Per team: contacts a week present · residents per active member")
+    assert lines[6].endswith("(25 May – 23 Aug): resident contact")
+    # North Ward's rate and its 9 contacts, new; South Side has no one in the rate and nothing
+    # logged: dashes and a nought.
+    assert lines[7:9] == ["   2.9       —  9 new · North Ward", "     —       —  0 · South Side"]
+    assert "Cleo" not in text and "Sam" not in text  # nobody's own figures
+    assert "/measures <team>" in lines[-1]
+    # A team named: that team in full, per person.
+    [north] = await _texts(org, ADMIN_ID, "/measures north-ward")
+    assert "   4.5  Cleo, councillor (7 in 11 days)" in north
+
+
+async def test_all_over_200_teams_is_a_few_messages_with_every_team_once(
     offline_bot: OfflineBot,
 ) -> None:
     db = Database(offline_bot.db_url)
     try:
         with db.begin() as conn:
-            for t in range(40):
-                team = make_team(conn, f"Team {t:02d}")
-                for p in range(8):
-                    role = (Role.COUNCILLOR, Role.ORGANISER, Role.CASEWORKER)[p % 3]
-                    person = make_member(conn, team, 10_000 + t * 100 + p, f"Member {p}", role)
-                    log(conn, person, team, "resident_contact", p + 1, date(2026, 11, 17))
+            for t in range(200):
+                team = make_team(conn, f"Headingley and Hyde Park {t:03d}")
+                for p in range(3):
+                    role = (Role.COUNCILLOR, Role.ORGANISER, Role.CASEWORKER)[p]
+                    person = make_member(conn, team, 10_000 + t * 10 + p, f"Member {p}", role)
+                    log(conn, person, team, "resident_contact", 1_000 + t, date(2026, 11, 17))
     finally:
         db.close()
     texts = await _texts(offline_bot, ADMIN_ID, "/measures all")
-    assert len(texts) > 1
+    assert 1 < len(texts) <= 5
     whole = "\n".join(texts)
-    for t in range(40):
-        assert whole.count(f"Team {t:02d} · measures") == 1
-    # Each member logged p + 1 over a whole four weeks as a member: (p + 1) × 7 / 28 a week.
-    assert whole.count("   2.0  Member 7, organiser (8 in 28 days)") == 40
+    for t in range(200):
+        [line] = [x for x in whole.splitlines() if x.endswith(f" Park {t:03d}")]
+        # 1,000 + t each over three members' whole four weeks (84 days): × 3 × 7 / 84 a week.
+        assert line.split()[0] == f"{(1_000 + t) * 3 * 7 / 84:.1f}"
+        assert f"  {3 * (1_000 + t):,} new · " in line
+    assert "Member" not in whole
+    # Each role pooled over the 200 teams: 1,000 + t for t < 200, summed, in 200 × 28 days.
+    assert "  councillors (219,900 in 5,600 days)" in whole
