@@ -5,6 +5,10 @@ the residents figures and the monthly check-ins.
 Each takes ``team_ids``, or None for every team (archived ones included: the caller keeps the
 teams it shows). A long list costs more than none: SQLite reads ``team_id IN (...)`` of 200 ids
 as 200 lookups per row of a join (``active_members`` took ~200 ms so, ~7 ms without it).
+
+Every statement is built once (per shape: with or without a list of teams, per number of
+months) with bound parameters, and reused: building one anew costs more than running some
+(SQLAlchemy's ``case()`` alone formats an error message it then drops).
 """
 
 from __future__ import annotations
@@ -13,13 +17,18 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
+    Date,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -30,7 +39,7 @@ from sqlalchemy import (
 )
 
 from organiser_bot.domain.roles import Role
-from organiser_bot.domain.targets import Tenure
+from organiser_bot.domain.targets import AbsenceRow, Tenure
 from storage.models import (
     Absence,
     Membership,
@@ -56,6 +65,7 @@ _team = table_of(Team)
 #: Roles by stored value: the many-teams reads take the role as text and look it up here
 #: (``RoleType`` makes a ``Role`` per row, a cost per member).
 _ROLES = {role.value: role for role in Role}
+_ROLE_TEXT = type_coerce(_membership.c.role, String)
 
 
 class TeamRow(NamedTuple):
@@ -66,25 +76,50 @@ class TeamRow(NamedTuple):
     slug: str
 
 
+_LIVE_TEAMS = (
+    select(_team.c.id, _team.c.name, _team.c.slug)
+    .where(_team.c.archived_at.is_(None))
+    .order_by(_team.c.name)
+)
+
+
 def live_teams(conn: Connection) -> list[TeamRow]:
     """Every live team (not archived), by name, as
     :func:`storage.people.list_teams` orders them, without building a model per team."""
-    t = _team
-    rows = conn.execute(
-        select(t.c.id, t.c.name, t.c.slug).where(t.c.archived_at.is_(None)).order_by(t.c.name)
-    ).all()
-    return [TeamRow(team_id, name, slug) for team_id, name, slug in rows]
+    return [TeamRow(*row) for row in conn.execute(_LIVE_TEAMS).all()]
 
 
-def _of(column: ColumnElement[int], team_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
-    """The condition keeping ``team_ids`` (none for every team)."""
-    return [] if team_ids is None else [column.in_(list(team_ids))]
+def _of(column: ColumnElement[int], listed: bool) -> list[ColumnElement[bool]]:
+    """The condition keeping the teams of the ``team_ids`` parameter, when ``listed``."""
+    return [column.in_(bindparam("team_ids", expanding=True))] if listed else []
+
+
+def _params(team_ids: Sequence[int] | None, **values: Any) -> dict[str, Any]:
+    """The parameters of a statement built by ``_of(..., team_ids is not None)``."""
+    if team_ids is not None:
+        values["team_ids"] = list(team_ids)
+    return values
+
+
+def _day(name: str) -> BindParameter[date]:
+    """A date parameter of the statements (local dates, as the tables store them)."""
+    return bindparam(name, type_=Date())
+
+
+def _touching(first: ColumnElement[Any], last: ColumnElement[Any]) -> ColumnElement[bool]:
+    """A membership period (joined_on..left_on, gaps aside) touching ``[first, last]``."""
+    m = _membership
+    return and_(m.c.joined_on <= last, or_(m.c.left_on.is_(None), m.c.left_on >= first))
+
+
+def _roles() -> ColumnElement[bool]:
+    return _membership.c.role.in_(bindparam("roles", expanding=True))
 
 
 class RateMember(NamedTuple):
     """A membership counted in the weekly rate: the person, their role in the team and their
-    membership period there (local dates). A named tuple: ``/measures all`` makes one for
-    every member of every team, and a tuple is built in a third of a frozen dataclass's time."""
+    membership period there (local dates). A named tuple: ``/measures`` makes one for every
+    member of a team, and a tuple is built in a third of a frozen dataclass's time."""
 
     team_id: int
     person_id: int
@@ -92,6 +127,27 @@ class RateMember(NamedTuple):
     username: str | None
     role: Role
     tenure: Tenure
+
+
+@cache
+def _rate_members(listed: bool) -> Select[Any]:
+    m = _membership
+    return (
+        select(
+            m.c.team_id,
+            m.c.person_id,
+            _person.c.display_name,
+            _person.c.username,
+            _ROLE_TEXT,
+            m.c.joined_on,
+            m.c.left_on,
+            m.c.gaps,
+        )
+        .join(_person, _person.c.id == m.c.person_id)
+        .where(_roles(), _touching(_day("first"), _day("last")))
+        .where(*_of(m.c.team_id, listed))
+        .order_by(m.c.team_id, _person.c.display_name, m.c.person_id)
+    )
 
 
 def rate_members(
@@ -104,26 +160,9 @@ def rate_members(
 ) -> list[RateMember]:
     """The memberships in ``team_ids`` with one of ``roles`` whose period (joined_on..left_on)
     touches ``[first, last]`` (gaps are the caller's to count), by team, then name."""
-    m = _membership
     rows = conn.execute(
-        select(
-            m.c.team_id,
-            m.c.person_id,
-            _person.c.display_name,
-            _person.c.username,
-            m.c.role,
-            m.c.joined_on,
-            m.c.left_on,
-            m.c.gaps,
-        )
-        .join(_person, _person.c.id == m.c.person_id)
-        .where(
-            m.c.role.in_(list(roles)),
-            m.c.joined_on <= last,
-            or_(m.c.left_on.is_(None), m.c.left_on >= first),
-        )
-        .where(*_of(m.c.team_id, team_ids))
-        .order_by(m.c.team_id, _person.c.display_name, m.c.person_id)
+        _rate_members(team_ids is not None),
+        _params(team_ids, roles=list(roles), first=first, last=last),
     ).all()
     return [
         RateMember(
@@ -131,24 +170,19 @@ def rate_members(
             person_id,
             name,
             username,
-            role,
+            _ROLES[role],
             Tenure(joined_on, left_on, parse_gaps(gaps) if gaps else ()),
         )
         for team_id, person_id, name, username, role, joined_on, left_on, gaps in rows
     ]
 
 
-def _touching(first: date, last: date) -> ColumnElement[bool]:
-    """A membership period (joined_on..left_on, gaps aside) touching ``[first, last]``."""
-    m = _membership
-    return and_(m.c.joined_on <= last, or_(m.c.left_on.is_(None), m.c.left_on >= first))
-
-
-def _throughout(first: date, last: date) -> ColumnElement[bool]:
-    """SQL for :func:`organiser_bot.domain.measures.present_throughout`: a membership from
-    ``first`` or before to ``last`` or after, without a gap, of someone with no live absence
-    overlapping ``[first, last]``."""
+def _throughout() -> ColumnElement[bool]:
+    """SQL for :func:`organiser_bot.domain.measures.present_throughout` over ``[:first,
+    :last]``: a membership from ``first`` or before to ``last`` or after, without a gap, of
+    someone with no live absence overlapping the window."""
     m, a = _membership, _absence
+    first, last = _day("first"), _day("last")
     away = select(a.c.person_id).where(
         a.c.deleted_at.is_(None), a.c.starts_on <= last, a.c.ends_on >= first
     )
@@ -157,6 +191,16 @@ def _throughout(first: date, last: date) -> ColumnElement[bool]:
         m.c.joined_on <= first,
         or_(m.c.left_on.is_(None), m.c.left_on >= last),
         m.c.person_id.not_in(away),
+    )
+
+
+@cache
+def _present_throughout(listed: bool) -> Select[Any]:
+    m = _membership
+    return (
+        select(m.c.team_id, _ROLE_TEXT, func.count())
+        .where(_roles(), _throughout(), *_of(m.c.team_id, listed))
+        .group_by(m.c.team_id, _ROLE_TEXT)
     )
 
 
@@ -171,14 +215,24 @@ def present_throughout(
     """How many members with one of ``roles`` were present every day of ``[first, last]``
     (:func:`organiser_bot.domain.measures.present_throughout`), per team and role: (team id,
     role) -> members; none left out."""
-    m = _membership
-    role = type_coerce(m.c.role, String)
     rows = conn.execute(
-        select(m.c.team_id, role, func.count())
-        .where(m.c.role.in_(list(roles)), _throughout(first, last), *_of(m.c.team_id, team_ids))
-        .group_by(m.c.team_id, role)
+        _present_throughout(team_ids is not None),
+        _params(team_ids, roles=list(roles), first=first, last=last),
     ).all()
-    return {(team_id, _ROLES[value]): int(count) for team_id, value, count in rows}
+    return {(team_id, _ROLES[role]): int(count) for team_id, role, count in rows}
+
+
+@cache
+def _present_sometimes(listed: bool) -> Select[Any]:
+    m = _membership
+    return select(
+        m.c.team_id, m.c.person_id, _ROLE_TEXT, m.c.joined_on, m.c.left_on, m.c.gaps
+    ).where(
+        _roles(),
+        _touching(_day("first"), _day("last")),
+        ~_throughout(),
+        *_of(m.c.team_id, listed),
+    )
 
 
 def present_sometimes(
@@ -192,21 +246,9 @@ def present_sometimes(
     """The other memberships with one of ``roles`` whose period touches ``[first, last]``:
     those :func:`present_throughout` does not count (joined or left inside the window, with a
     gap, or away in it), whose days the caller counts. ``display_name`` is left empty."""
-    m = _membership
     rows = conn.execute(
-        select(
-            m.c.team_id,
-            m.c.person_id,
-            type_coerce(m.c.role, String),
-            m.c.joined_on,
-            m.c.left_on,
-            m.c.gaps,
-        ).where(
-            m.c.role.in_(list(roles)),
-            _touching(first, last),
-            ~_throughout(first, last),
-            *_of(m.c.team_id, team_ids),
-        )
+        _present_sometimes(team_ids is not None),
+        _params(team_ids, roles=list(roles), first=first, last=last),
     ).all()
     return [
         RateMember(
@@ -219,6 +261,43 @@ def present_sometimes(
         )
         for team_id, person_id, role, joined_on, left_on, gaps in rows
     ]
+
+
+_ABSENCES = (
+    select(_absence.c.id, _absence.c.person_id, _absence.c.starts_on, _absence.c.ends_on)
+    .where(
+        _absence.c.deleted_at.is_(None),
+        _absence.c.starts_on <= _day("last"),
+        _absence.c.ends_on >= _day("first"),
+    )
+    .order_by(_absence.c.starts_on)
+)
+
+
+def absences(conn: Connection, *, first: date, last: date) -> list[AbsenceRow]:
+    """Every live absence overlapping ``[first, last]`` (as
+    :func:`storage.targets.absences` reads them for ``[first, last + 1)``), by first day."""
+    return [
+        AbsenceRow(*row) for row in conn.execute(_ABSENCES, {"first": first, "last": last}).all()
+    ]
+
+
+@cache
+def _kind_by_role(listed: bool) -> Select[Any]:
+    w, m = _weekly, _membership
+    return (
+        select(m.c.team_id, _ROLE_TEXT, func.sum(w.c.total))
+        .join(m, and_(m.c.person_id == w.c.person_id, m.c.team_id == w.c.team_id))
+        .where(
+            w.c.kind == bindparam("kind"),
+            w.c.week >= _day("first_week"),
+            w.c.week <= _day("last_week"),
+            _roles(),
+            _touching(_day("first"), _day("last")),
+            *_of(w.c.team_id, listed),
+        )
+        .group_by(m.c.team_id, _ROLE_TEXT)
+    )
 
 
 def kind_by_role(
@@ -234,22 +313,34 @@ def kind_by_role(
     one of ``roles`` whose period touches ``window`` (as :func:`rate_members` reads them),
     summed in SQL from ``weekly_total`` per team and role: (team id, role) -> total, zeros
     left out."""
-    w, m = _weekly, _membership
-    role = type_coerce(m.c.role, String)
     rows = conn.execute(
-        select(m.c.team_id, role, func.sum(w.c.total))
-        .join(m, and_(m.c.person_id == w.c.person_id, m.c.team_id == w.c.team_id))
-        .where(
-            w.c.kind == kind,
-            w.c.week >= weeks[0],
-            w.c.week <= weeks[1],
-            m.c.role.in_(list(roles)),
-            _touching(*window),
-            *_of(w.c.team_id, team_ids),
-        )
-        .group_by(m.c.team_id, role)
+        _kind_by_role(team_ids is not None),
+        _params(
+            team_ids,
+            kind=kind,
+            first_week=weeks[0],
+            last_week=weeks[1],
+            roles=list(roles),
+            first=window[0],
+            last=window[1],
+        ),
     ).all()
-    return {(team_id, _ROLES[value]): int(total) for team_id, value, total in rows if total}
+    return {(team_id, _ROLES[role]): int(total) for team_id, role, total in rows if total}
+
+
+@cache
+def _kind_by_person(listed: bool) -> Select[Any]:
+    w = _weekly
+    return (
+        select(w.c.team_id, w.c.person_id, func.sum(w.c.total))
+        .where(
+            w.c.week >= _day("first"),
+            w.c.week <= _day("last"),
+            w.c.kind == bindparam("kind"),
+            *_of(w.c.team_id, listed),
+        )
+        .group_by(w.c.team_id, w.c.person_id)
+    )
 
 
 def kind_by_person(
@@ -258,18 +349,28 @@ def kind_by_person(
     """Each person's total of ``kind`` per team over the weeks whose Mondays are in
     ``[first, last]``, summed in SQL from ``weekly_total``: (team id, person id) -> total,
     zeros left out."""
-    w = _weekly
     rows = conn.execute(
-        select(w.c.team_id, w.c.person_id, func.sum(w.c.total))
-        .where(
-            w.c.week >= first,
-            w.c.week <= last,
-            w.c.kind == kind,
-            *_of(w.c.team_id, team_ids),
-        )
-        .group_by(w.c.team_id, w.c.person_id)
+        _kind_by_person(team_ids is not None),
+        _params(team_ids, kind=kind, first=first, last=last),
     ).all()
     return {(team_id, person_id): int(total) for team_id, person_id, total in rows if total}
+
+
+@cache
+def _two_spans(listed: bool) -> Select[Any]:
+    t = _team_weekly
+    split = _day("split")
+    later = func.sum(case((t.c.week >= split, t.c.total), else_=0))
+    earlier = func.sum(case((t.c.week < split, t.c.total), else_=0))
+    return (
+        select(t.c.team_id, t.c.kind, later, earlier)
+        .where(
+            t.c.week >= _day("first"),
+            t.c.week <= _day("last"),
+            *_of(t.c.team_id, listed),
+        )
+        .group_by(t.c.team_id, t.c.kind)
+    )
 
 
 def two_spans_by_kind(
@@ -281,13 +382,8 @@ def two_spans_by_kind(
     Returns:
         team id -> kind -> (later total, earlier total); kinds with neither are left out.
     """
-    t = _team_weekly
-    later = func.sum(case((t.c.week >= split, t.c.total), else_=0))
-    earlier = func.sum(case((t.c.week < split, t.c.total), else_=0))
     rows = conn.execute(
-        select(t.c.team_id, t.c.kind, later, earlier)
-        .where(t.c.week >= first, t.c.week <= last, *_of(t.c.team_id, team_ids))
-        .group_by(t.c.team_id, t.c.kind)
+        _two_spans(team_ids is not None), _params(team_ids, first=first, split=split, last=last)
     ).all()
     out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     for team_id, kind, now, before in rows:
@@ -311,6 +407,35 @@ class ActiveCount:
     tenure: Tenure | None
 
 
+@cache
+def _active_members(listed: bool, months: int) -> Select[Any]:
+    c, m = _checkin, _membership
+    overlaps = or_(
+        *(
+            and_(
+                c.c.month == _day(f"start_{i}"),
+                _touching(_day(f"start_{i}"), _day(f"end_{i}")),
+            )
+            for i in range(months)
+        )
+    )
+    broken = m.c.gaps != ""
+    joined = case((broken, m.c.joined_on), else_=null())
+    left = case((broken, m.c.left_on), else_=null())
+    gaps = case((broken, m.c.gaps), else_=literal(""))
+    return (
+        select(m.c.team_id, c.c.month, func.count(), joined, left, gaps)
+        .join(m, m.c.person_id == c.c.person_id)
+        .where(
+            c.c.month.in_(bindparam("starts", expanding=True)),
+            c.c.active.is_(True),
+            overlaps,
+            *_of(m.c.team_id, listed),
+        )
+        .group_by(m.c.team_id, c.c.month, joined, left, gaps)
+    )
+
+
 def active_members(
     conn: Connection, *, team_ids: Sequence[int] | None, months: Sequence[tuple[date, date]]
 ) -> list[ActiveCount]:
@@ -323,31 +448,11 @@ def active_members(
     membership of the team (joined_on..left_on) overlaps the month. Memberships broken by gaps
     are counted apart, one count per period, so the caller can test the gaps.
     """
-    c, m = _checkin, _membership
-    overlaps = or_(
-        *(
-            and_(
-                c.c.month == start,
-                m.c.joined_on <= end,
-                or_(m.c.left_on.is_(None), m.c.left_on >= start),
-            )
-            for start, end in months
-        )
-    )
-    broken = m.c.gaps != ""
-    joined = case((broken, m.c.joined_on), else_=null())
-    left = case((broken, m.c.left_on), else_=null())
-    gaps = case((broken, m.c.gaps), else_=literal(""))
+    bounds: dict[str, Any] = {"starts": [start for start, _ in months]}
+    for i, (start, end) in enumerate(months):
+        bounds[f"start_{i}"], bounds[f"end_{i}"] = start, end
     rows = conn.execute(
-        select(m.c.team_id, c.c.month, func.count(), joined, left, gaps)
-        .join(m, m.c.person_id == c.c.person_id)
-        .where(
-            c.c.month.in_([start for start, _ in months]),
-            c.c.active.is_(True),
-            overlaps,
-            *_of(m.c.team_id, team_ids),
-        )
-        .group_by(m.c.team_id, c.c.month, joined, left, gaps)
+        _active_members(team_ids is not None, len(months)), _params(team_ids, **bounds)
     ).all()
     return [
         ActiveCount(
@@ -360,21 +465,12 @@ def active_members(
     ]
 
 
-def residents_in_force(
-    conn: Connection, *, team_ids: Sequence[int] | None, month_ends: Sequence[date]
-) -> dict[int, tuple[int | None, ...]]:
-    """Each team's residents figure in force at each of ``month_ends`` (ascending): the latest
-    ``team_residents`` row with ``set_on`` on or before that day (the latest recorded among
-    rows of one day), else the first one recorded (the earliest ``set_on``). One statement:
-    the latest row of each span between the month ends, and the first row, per team.
-
-    Returns:
-        team id -> a figure per month end; teams with no figure recorded are absent.
-    """
+@cache
+def _residents_in_force(listed: bool, month_ends: int) -> Select[Any]:
     r = _residents
     bucket = case(
-        *((r.c.set_on <= end, literal(i)) for i, end in enumerate(month_ends)),
-        else_=literal(len(month_ends)),
+        *((r.c.set_on <= _day(f"end_{i}"), literal(i)) for i in range(month_ends)),
+        else_=literal(month_ends),
     )
     latest = (
         func.row_number()
@@ -388,17 +484,32 @@ def residents_in_force(
     )
     ranked = (
         select(r.c.team_id, bucket.label("bucket"), r.c.residents, latest, earliest)
-        .where(*_of(r.c.team_id, team_ids))
+        .where(*_of(r.c.team_id, listed))
         .subquery()
     )
+    return select(
+        ranked.c.team_id,
+        ranked.c.bucket,
+        ranked.c.residents,
+        ranked.c.latest,
+        ranked.c.earliest,
+    ).where(or_(ranked.c.latest == 1, ranked.c.earliest == 1))
+
+
+def residents_in_force(
+    conn: Connection, *, team_ids: Sequence[int] | None, month_ends: Sequence[date]
+) -> dict[int, tuple[int | None, ...]]:
+    """Each team's residents figure in force at each of ``month_ends`` (ascending): the latest
+    ``team_residents`` row with ``set_on`` on or before that day (the latest recorded among
+    rows of one day), else the first one recorded (the earliest ``set_on``). One statement:
+    the latest row of each span between the month ends, and the first row, per team.
+
+    Returns:
+        team id -> a figure per month end; teams with no figure recorded are absent.
+    """
     rows = conn.execute(
-        select(
-            ranked.c.team_id,
-            ranked.c.bucket,
-            ranked.c.residents,
-            ranked.c.latest,
-            ranked.c.earliest,
-        ).where(or_(ranked.c.latest == 1, ranked.c.earliest == 1))
+        _residents_in_force(team_ids is not None, len(month_ends)),
+        _params(team_ids, **{f"end_{i}": end for i, end in enumerate(month_ends)}),
     ).all()
     spans: dict[int, dict[int, int]] = defaultdict(dict)
     first: dict[int, int] = {}

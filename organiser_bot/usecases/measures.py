@@ -190,13 +190,7 @@ def summary(
     listed = set(throughout)
     if others:
         away: dict[int, list[AbsenceRow]] = defaultdict(list)
-        person_ids = list({p.person_id for p in others})
-        for a in target_store.absences(
-            conn,
-            start=first4,
-            end=last4 + timedelta(days=1),
-            person_ids=person_ids if len(person_ids) <= _ABSENCE_ID_LIMIT else None,
-        ):
+        for a in store.absences(conn, first=first4, last=last4):
             away[a.person_id].append(a)
         unsure: list[tuple[int, int, Role]] = []
         for p in others:
@@ -233,7 +227,10 @@ def summary(
             active[counted.team_id] += counted.count
     residents = store.residents_in_force(conn, team_ids=ids, month_ends=[end])
 
-    sort_key = _kind_sorter(kind_order)
+    kinds_shown = tuple(
+        sorted({k for t in rolling.values() for k in t}, key=_kind_sorter(kind_order))
+    )
+    so_far = month == spans.current_month
     roles: dict[Role, list[int]] = {}
     lines = []
     for team in teams:
@@ -251,17 +248,15 @@ def summary(
         figure = residents.get(team.id)
         lines.append(
             TeamSummary(
-                team_id=team.id,
-                team_name=team.name,
-                team_rate=Rate(team_contacts, team_days),
-                rolling13=tuple(
-                    KindChange(kind, *kinds[kind]) for kind in sorted(kinds, key=sort_key)
-                ),
-                month=MonthActive(
+                team.id,
+                team.name,
+                Rate(team_contacts, team_days),
+                tuple(KindChange(k, *kinds[k]) for k in kinds_shown if k in kinds),
+                MonthActive(
                     month,
                     figure[0] if figure is not None else None,
                     active.get(team.id, 0),
-                    month == spans.current_month,
+                    so_far,
                 ),
             )
         )
@@ -272,7 +267,7 @@ def summary(
         previous13=spans.previous13,
         by_role=by_role,
         rate=pooled(rate for _, rate in by_role),
-        kinds=tuple(sorted({k for t in rolling.values() for k in t}, key=sort_key)),
+        kinds=kinds_shown,
         teams=tuple(lines),
     )
 
