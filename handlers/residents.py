@@ -31,6 +31,7 @@ from organiser_bot.usecases.digest_run import DeliveryFailed
 from organiser_bot.usecases.residents import (
     ActiveList,
     CheckinClosed,
+    CheckinNotMember,
     CheckinReport,
     CheckinTap,
     ResidentsList,
@@ -113,6 +114,10 @@ async def on_checkin_tap(update: Update, context: BotContext) -> None:
         await answer_tap(query, text)
         await edit_tapped(update, context, text)
         return
+    if isinstance(outcome, CheckinNotMember):
+        # Left as it is: a member is only ever asked about a month they belonged to a team in.
+        await answer_tap(query, texts.checkin_not_member(outcome))
+        return
     text = texts.checkin_recorded(outcome)
     await answer_tap(query, text.split(" Tap again")[0])
     if outcome.changed:
@@ -126,13 +131,13 @@ class TelegramCheckinAsker:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
-    async def ask(self, telegram_user_id: int, month: date) -> None:
+    async def ask(self, telegram_user_id: int, month: date, *, today: date) -> None:
         """Send the question with its buttons; Telegram's 403 (blocked, deactivated) or "chat
         not found" fail permanently, anything else for now."""
         try:
             await self._bot.send_message(
                 telegram_user_id,
-                texts.checkin_question(month),
+                texts.checkin_question(month, today),
                 reply_markup=checkin_keyboard(month),
             )
         except TelegramError as exc:

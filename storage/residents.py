@@ -3,8 +3,10 @@ what ``/residents``, the check-in job, its buttons and ``/active`` write and rea
 
 Every residents figure is kept (a new row each time); the figure in force is the latest one by
 ``set_on``, then by row id. A check-in row is one per person and month (``month`` its first day):
-claimed when the question is sent (``asked_at``), then answered (``active``, ``answered_at``) by
-the member or marked by an organiser (``marked_by``).
+claimed when the question is sent (``asked_at``), then answered by the member (``active``,
+``answered_at``) or marked by an organiser (``active``, ``marked_by``; ``answered_at`` NULL). So a
+row whose ``active`` is set and ``answered_at`` is NULL is a mark even once ``marked_by`` is NULL
+(the person who marked it was forgotten, which empties ``marked_by``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import Membership, MonthlyCheckin, Person, Team, TeamResidents
@@ -93,7 +95,9 @@ class CheckinState:
     Attributes:
         asked_at: When the question was sent (or its sending was attempted); None: never asked.
         active: Their answer or mark; None: not answered.
-        marked_by: Who marked it (person id); None: their own answer, or not answered.
+        answered_at: When they answered themselves; None: not answered, or marked.
+        marked_by: Who marked it (person id); None: their own answer, not answered, or marked
+            by someone since forgotten.
     """
 
     person_id: int
@@ -102,6 +106,11 @@ class CheckinState:
     active: bool | None
     answered_at: datetime | None
     marked_by: int | None
+
+    @property
+    def own(self) -> bool:
+        """Whether ``active`` is the person's own answer (else a mark, or no answer)."""
+        return self.active is not None and self.answered_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +203,78 @@ def set_active(
     marked_by: int | None,
 ) -> None:
     """Record that ``person_id`` was (or was not) active in ``month``: their own answer
-    (``marked_by`` None) or someone's mark; any earlier answer or mark is replaced, ``asked_at``
-    is kept."""
-    values = {"active": active, "answered_at": now, "marked_by": marked_by}
+    (``marked_by`` None: ``answered_at`` is ``now``) or the mark of ``marked_by`` (``answered_at``
+    NULL, so the row still reads as a mark if ``marked_by`` is forgotten); any earlier answer or
+    mark is replaced, ``asked_at`` is kept. When the mark was made is in the audit log."""
+    values = {
+        "active": active,
+        "answered_at": now if marked_by is None else None,
+        "marked_by": marked_by,
+    }
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(_checkin).values(person_id=person_id, month=month, **values)
     conn.execute(stmt.on_conflict_do_update(index_elements=["person_id", "month"], set_=values))
+
+
+def member_during(conn: Connection, *, person_id: int, month: date, month_end: date) -> bool:
+    """Whether ``person_id`` was a member of some team on at least one day of ``month`` (its
+    first day; ``month_end`` its last): a membership that began by ``month_end`` and had not
+    ended before ``month``."""
+    found = conn.execute(
+        select(_membership.c.id)
+        .where(
+            _membership.c.person_id == person_id,
+            _membership.c.joined_on <= month_end,
+            or_(_membership.c.left_on.is_(None), _membership.c.left_on >= month),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMembership:
+    """One membership, current or ended, of someone holding a username.
+
+    Attributes:
+        joined_on: Its first day (local date).
+        left_on: Its last day; None while it lasts.
+    """
+
+    person_id: int
+    display_name: str
+    team_id: int
+    joined_on: date
+    left_on: date | None
+
+    def during(self, month: date, month_end: date) -> bool:
+        """Whether it covered at least one day of ``month`` (first day) .. ``month_end``."""
+        return self.joined_on <= month_end and (self.left_on is None or self.left_on >= month)
+
+
+def memberships_holding(
+    conn: Connection, *, username: str, team_ids: Sequence[int] | None
+) -> list[HeldMembership]:
+    """Every membership, current or ended, of the live teams ``team_ids`` (None: every live
+    team) whose person holds ``username`` (``@`` optional, any case) and is not forgotten (a
+    positive Telegram user id). By person id, then team id, then first day."""
+    stmt = (
+        select(
+            _person.c.id.label("person_id"),
+            _person.c.display_name,
+            _membership.c.team_id,
+            _membership.c.joined_on,
+            _membership.c.left_on,
+        )
+        .join(_membership, _membership.c.person_id == _person.c.id)
+        .join(_team, _team.c.id == _membership.c.team_id)
+        .where(
+            func.lower(_person.c.username) == username.lower().lstrip("@"),
+            _person.c.telegram_user_id > 0,
+            _team.c.archived_at.is_(None),
+        )
+        .order_by(_person.c.id, _membership.c.team_id, _membership.c.joined_on)
+    )
+    if team_ids is not None:
+        stmt = stmt.where(_membership.c.team_id.in_(list(team_ids)))
+    return [HeldMembership(**row._mapping) for row in conn.execute(stmt).all()]

@@ -10,7 +10,8 @@ from datetime import date
 
 from handlers.texts import refusal_text
 from handlers.texts.onboarding import echoed
-from organiser_bot.domain.checkin import MONTH_NAMES
+from organiser_bot.domain.checkin import MONTH_NAMES, month_of, previous_month
+from organiser_bot.domain.digest import message_length
 from organiser_bot.domain.names import isolated
 from organiser_bot.usecases.residents import (
     ActiveList,
@@ -18,6 +19,7 @@ from organiser_bot.usecases.residents import (
     ActiveUsage,
     Answer,
     CheckinClosed,
+    CheckinNotMember,
     CheckinRecorded,
     NoMemberToMark,
     NotMemberThen,
@@ -39,6 +41,9 @@ ACTIVE_USAGE = (
 )
 YES_BUTTON = "Yes"
 NO_BUTTON = "No"
+#: The longest line of names in an ``/active`` list, in UTF-16 units: a longer list goes on
+#: more lines, broken between names, so a reply split at Telegram's 4,096 never cuts a name.
+NAMES_LINE_WIDTH = 1000
 
 
 def month_name(month: date) -> str:
@@ -90,10 +95,18 @@ def residents_list(outcome: ResidentsList) -> str:
     return "\n".join(lines)
 
 
-def checkin_question(month: date) -> str:
-    """The monthly private message."""
+def checkin_question(month: date, today: date) -> str:
+    """The monthly private message about ``month``, sent on the local day ``today``: "this
+    month" on the month's last day, "last month" from the 1st to the 7th of the next."""
+    this = month_of(today)
+    if month == this:
+        which = f"this month ({month_name(month)})"
+    elif month == previous_month(this):
+        which = f"last month ({month_name(month)})"
+    else:
+        which = f"in {month_name(month)}"
     return (
-        f"Were you active this month ({month_name(month)})?\n"
+        f"Were you active {which}?\n"
         "Your answer counts towards your team's residents per active member."
     )
 
@@ -121,10 +134,23 @@ def checkin_closed(outcome: CheckinClosed, today: date) -> str:
     return f"The check-in for {month} isn't open; nothing was changed."
 
 
+def checkin_not_member(outcome: CheckinNotMember) -> str:
+    """A tap for a month in which the tapper belonged to no team."""
+    return (
+        f"You weren't in a team in {month_name(outcome.month)}, so there's nothing to answer "
+        "for it; nothing was changed."
+    )
+
+
 def _was(was: Answer | None) -> str:
     if was is None:
         return "no answer before"
-    whose = "their own answer" if was.own else "marked"
+    if was.own:
+        whose = "their own answer"
+    elif was.marker_forgotten:
+        whose = "marked by a former member"
+    else:
+        whose = "marked"
     return f"was {_state(was.active)}, {whose}"
 
 
@@ -146,11 +172,26 @@ def active_list(outcome: ActiveList) -> str:
         ("Not answered", outcome.unanswered),
     )
     for title, names in parts:
-        shown = ", ".join(isolated(name) for name in names) if names else "—"
-        lines.append(f"{title} ({len(names)}): {shown}")
+        lines += _wrapped(f"{title} ({len(names)}): ", [isolated(name) for name in names] or ["—"])
     if outcome.unanswered:
         lines.append("Mark someone: /active @user [month] [no]")
     return "\n".join(lines)
+
+
+def _wrapped(head: str, names: list[str]) -> list[str]:
+    # ``head`` then ``names`` joined by commas, on as many lines as keep each within
+    # NAMES_LINE_WIDTH, broken only between names (a name longer than that has a line alone).
+    pieces = [f"{name}," for name in names[:-1]] + names[-1:]
+    lines: list[str] = []
+    line, fresh = head, True
+    for piece in pieces:
+        joined = line + piece if fresh else f"{line} {piece}"
+        if not fresh and message_length(joined) > NAMES_LINE_WIDTH:
+            lines.append(line)
+            joined = piece
+        line, fresh = joined, False
+    lines.append(line)
+    return lines
 
 
 @refusal_text.register
@@ -186,6 +227,11 @@ def _(refusal: SeveralToMark) -> str:
 
 @refusal_text.register
 def _(refusal: NotMemberThen) -> str:
+    if refusal.left:
+        return (
+            f"{isolated(refusal.name)} had left before {month_name(refusal.month)} began, so "
+            "there's nothing to mark for it."
+        )
     return (
         f"{isolated(refusal.name)} joined after {month_name(refusal.month)} ended, so there's "
         "nothing to mark for it."

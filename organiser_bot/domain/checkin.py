@@ -72,7 +72,11 @@ def month_end(month: date) -> date:
 
 
 def next_month(month: date) -> date:
-    """The first day of the month after the one ``month`` falls in."""
+    """The first day of the month after the one ``month`` falls in.
+
+    Raises:
+        OverflowError: ``month`` is in December 9999, the last month a date can hold.
+    """
     return month_end(month) + timedelta(days=1)
 
 
@@ -87,8 +91,15 @@ def asked_on(month: date) -> date:
 
 
 def closes_on(month: date) -> date:
-    """The last day the check-in for ``month`` may be answered: the 7th of the next month."""
-    return next_month(month) + timedelta(days=ANSWER_DAYS_AFTER - 1)
+    """The last day the check-in for ``month`` may be answered: the 7th of the next month.
+
+    Any month a date can hold has one, so a month read from a forged button never fails here:
+    for December 9999, whose next month no date can hold, it is ``date.max`` (31 December 9999).
+    """
+    end = month_end(month)
+    if date.max - end < timedelta(days=ANSWER_DAYS_AFTER):
+        return date.max
+    return end + timedelta(days=ANSWER_DAYS_AFTER)
 
 
 def due_month(today: date) -> date | None:

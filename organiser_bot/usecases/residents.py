@@ -15,6 +15,11 @@ Rules (dates are local, in ``TIMEZONE``; months as in :mod:`organiser_bot.domain
   organiser's ``/active`` replaces an earlier answer, e.g. for a member who tapped the wrong
   button after the check-in closed. Taps are honoured only while the month's check-in is open;
   ``/active`` works for any month up to this one.
+* **Only months someone was a member in.** A tap or a mark counts only for a month in which the
+  member belonged to a team on at least one day (a joiner from 1 December has nothing to answer
+  for November). A member who left during a month may still be marked for it by the team's
+  organisers, managers and admins: ``@user`` is looked up among the members of the teams one
+  may mark during that month, not only the current ones.
 
 Each use case returns a typed outcome or raises a :class:`~organiser_bot.domain.refusals.Refusal`
 (nothing is changed then); the adapter words both.
@@ -46,7 +51,7 @@ from organiser_bot.domain.permissions import permits, permits_every_team
 from organiser_bot.domain.refusals import Action, NotPermitted, Refusal
 from organiser_bot.usecases.digest_run import DeliveryFailed
 from organiser_bot.usecases.guards import team_to_act_on
-from organiser_bot.usecases.identities import UnknownMember, members_named
+from organiser_bot.usecases.identities import actionable_team_ids
 from organiser_bot.usecases.onboarding import NoTeamCalled
 from storage import audit, people
 from storage import residents as store
@@ -85,8 +90,8 @@ class ActiveUsage(Refusal):
 
 @dataclass
 class NoMemberToMark(Refusal):
-    """No current member of a team the person may mark holds ``username`` (whether or not
-    someone elsewhere does)."""
+    """No member, current or former, of a team the person may mark holds ``username``
+    (whether or not someone elsewhere does)."""
 
     username: str
 
@@ -100,10 +105,12 @@ class SeveralToMark(Refusal):
 
 @dataclass
 class NotMemberThen(Refusal):
-    """``name`` joined after ``month`` (its first day) ended: there is nothing to mark."""
+    """``name`` joined after ``month`` (its first day) ended, or (``left``) had left the teams
+    the person may mark before it began: there is nothing to mark."""
 
     name: str
     month: date
+    left: bool = False
 
 
 # Outcomes.
@@ -139,10 +146,12 @@ class ResidentsList:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What a check-in row says: ``active``, and whether it is the member's ``own`` answer (else
-    an organiser's mark)."""
+    an organiser's mark); ``marker_forgotten`` when it is a mark by someone since forgotten
+    (``/forgetme``), so no longer known by name."""
 
     active: bool
     own: bool
+    marker_forgotten: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +185,14 @@ class CheckinClosed:
 
     month: date
     closed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinNotMember:
+    """A tap for a month (open or not) in which the tapper belonged to no team on any day (they
+    joined after it ended, or had left before it began): nothing was changed."""
+
+    month: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +230,9 @@ class CheckinRound:
 def _answer(state: store.CheckinState | None) -> Answer | None:
     if state is None or state.active is None:
         return None
-    return Answer(state.active, state.marked_by is None)
+    if state.own:
+        return Answer(state.active, own=True)
+    return Answer(state.active, own=False, marker_forgotten=state.marked_by is None)
 
 
 # /residents
@@ -307,8 +326,9 @@ def release_checkin(conn: Connection, *, person_id: int, month: date, asked_at: 
 class CheckinAsker(Protocol):
     """Sends the check-in question privately (the adapter: Telegram)."""
 
-    async def ask(self, telegram_user_id: int, month: date) -> None:
-        """Ask ``telegram_user_id`` about ``month``, with its Yes / No buttons.
+    async def ask(self, telegram_user_id: int, month: date, *, today: date) -> None:
+        """Ask ``telegram_user_id`` about ``month``, with its Yes / No buttons, on the local day
+        ``today`` (the month's last day, or up to the 7th of the next: the wording differs).
 
         Raises:
             DeliveryFailed: not delivered; ``permanent`` when they cannot be reached at all
@@ -347,7 +367,7 @@ async def send_checkins(asker: CheckinAsker, db: Database, *, moment: Moment) ->
         if not await db.run(claim_checkin, person_id=due.person_id, month=month, now=now):
             continue
         try:
-            await asker.ask(due.telegram_user_id, month)
+            await asker.ask(due.telegram_user_id, month, today=moment.today)
         except DeliveryFailed as exc:
             if exc.permanent:
                 report.refused.append(due.telegram_user_id)
@@ -366,9 +386,12 @@ async def send_checkins(asker: CheckinAsker, db: Database, *, moment: Moment) ->
 
 def answer_checkin(
     conn: Connection, actor: Actor, tap: CheckinTap, *, moment: Moment
-) -> CheckinRecorded | CheckinClosed:
+) -> CheckinRecorded | CheckinClosed | CheckinNotMember:
     """A member taps Yes or No under the check-in for ``tap.month``: record their own answer
-    (replacing an organiser's mark), while the month's check-in is open.
+    (replacing an organiser's mark), while the month's check-in is open and if they were a
+    member of some team in that month. ``tap.month`` may be any month a date can hold (button
+    data can be forged): one not open gives :class:`CheckinClosed`, one they were no member in
+    :class:`CheckinNotMember`, and nothing is changed.
 
     Raises:
         NotPermitted: the tapper is in no team (a stranger, someone who left every team, or a
@@ -379,6 +402,10 @@ def answer_checkin(
         raise NotPermitted(Action.CHECK_IN)
     if not is_open(tap.month, moment.today):
         return CheckinClosed(tap.month, closes_on(tap.month))
+    if not store.member_during(
+        conn, person_id=person_id, month=tap.month, month_end=month_end(tap.month)
+    ):
+        return CheckinNotMember(tap.month)
     state = store.checkin_state(conn, person_id=person_id, month=tap.month)
     was = _answer(state)
     if was == Answer(tap.active, own=True):
@@ -416,8 +443,14 @@ def mark_active(
     conn: Connection, actor: Actor, args: list[str], *, moment: Moment
 ) -> ActiveMarked | ActiveList:
     """``/active @user [month] [no]`` marks a member active (or, with ``no``, not active) for a
-    month (default this month); ``/active [team] [month]`` lists the team's members that month
-    by their answer (no team: the person's default team, else the first they may mark in).
+    month (default this month); ``/active [team] [month]`` (or ``[month] [team]``) lists the
+    team's members that month by their answer (no team: the person's default team, else the
+    first they may mark in). Of two words that both read as a month (a team may be called
+    ``may``), the first that names a team the person may see is the team.
+
+    ``@user`` is looked up among the members, current or former, of the teams the person may
+    mark in, and must have been a member on at least one day of the month (so a member who left
+    mid-month can be marked for that month).
 
     A mark is audited (``mark_active``). Marking what the row says already writes nothing, so
     a member's own answer is not turned into a mark.
@@ -426,10 +459,10 @@ def mark_active(
         NotPermitted: the person may mark no one (not an organiser, manager or admin), or may
             not mark in the team named.
         NoTeamCalled: no team the person may see has that short name.
-        NoMemberToMark: no current member of a team the person may mark holds the username
-            (someone in another team is refused alike).
+        NoMemberToMark: no member, current or former, of a team the person may mark holds the
+            username (someone in another team is refused alike).
         SeveralToMark: several people there hold it.
-        NotMemberThen: the member joined after the month ended.
+        NotMemberThen: the member joined after the month ended, or had left before it began.
         ActiveUsage: a word is neither a month, ``no``/``yes`` nor a team; or nothing to list.
     """
     if not permits_every_team(actor, Action.MARK_ACTIVE) and not any(
@@ -440,52 +473,77 @@ def mark_active(
     if args and args[0].startswith("@"):
         month, active = _mark_words(args[1:], today)
         return _mark(conn, actor, args[0], month, active, moment)
-    team_word: str | None = None
-    listed: date | None = None
-    for word in args:
-        named = parse_month(word, today)
-        if named is not None and listed is None:
-            listed = named
-        elif team_word is None:
-            team_word = word
-        else:
-            raise ActiveUsage(word)
-    return _list(conn, actor, team_word, listed or month_of(today))
+    if len(args) > 2:
+        raise ActiveUsage(args[2])
+    months = [parse_month(word, today) for word in args]
+    if not args:
+        return _list(conn, actor, None, month_of(today))
+    if len(args) == 1:
+        named = months[0]
+        if named is not None:
+            return _list(conn, actor, None, named)
+        return _list(conn, actor, args[0], month_of(today))
+    # Two words: one the team, the other the month, in either order.
+    readings = [
+        (args[team], when)
+        for team, other in ((0, 1), (1, 0))
+        if (when := months[other]) is not None
+    ]
+    if not readings:
+        raise ActiveUsage(args[1])
+    refusals: list[NoTeamCalled] = []
+    for team_word, when in readings:
+        try:
+            team = team_to_act_on(conn, actor, team_word, Action.MARK_ACTIVE, unknown=NoTeamCalled)
+        except NoTeamCalled as refusal:
+            refusals.append(refusal)
+            continue
+        return _team_list(conn, team.id, team.name, when)
+    raise refusals[0]
+
+
+def _member_then(conn: Connection, actor: Actor, username: str, month: date) -> tuple[int, str]:
+    # Whom ``username`` means for ``month``: (person id, display name) of the one person holding
+    # it who was a member of a team the actor may mark on some day of ``month``.
+    held = store.memberships_holding(
+        conn, username=username, team_ids=actionable_team_ids(actor, Action.MARK_ACTIVE)
+    )
+    if not held:
+        raise NoMemberToMark(username)
+    last = month_end(month)
+    then = [m for m in held if m.during(month, last)] or held
+    if len({m.person_id for m in then}) > 1:
+        raise SeveralToMark(username)
+    member = then[0]
+    if not member.during(month, last):
+        left = all(m.joined_on <= last for m in then)
+        raise NotMemberThen(member.display_name, month, left=left)
+    return member.person_id, member.display_name
 
 
 def _mark(
     conn: Connection, actor: Actor, username: str, month: date, active: bool, moment: Moment
 ) -> ActiveMarked:
-    try:
-        found = members_named(conn, actor, username, Action.MARK_ACTIVE)
-    except UnknownMember:
-        raise NoMemberToMark(username) from None
-    if len({m.person_id for m in found}) > 1:
-        raise SeveralToMark(username)
-    member = found[0]
-    if min(m.joined_on for m in found) > month_end(month):
-        raise NotMemberThen(member.display_name, month)
-    state = store.checkin_state(conn, person_id=member.person_id, month=month)
+    person_id, name = _member_then(conn, actor, username, month)
+    state = store.checkin_state(conn, person_id=person_id, month=month)
     was = _answer(state)
     if was is not None and was.active == active:
-        return ActiveMarked(member.display_name, month, active, was, changed=False)
+        return ActiveMarked(name, month, active, was, changed=False)
     now = moment.now
     by = people.ensure_person(conn, actor.identity, now=now)
-    store.set_active(
-        conn, person_id=member.person_id, month=month, active=active, now=now, marked_by=by
-    )
+    store.set_active(conn, person_id=person_id, month=month, active=active, now=now, marked_by=by)
     audit.record(
         conn,
         at=now,
         actor=by,
         action="mark_active",
         entity="person",
-        entity_id=member.person_id,
+        entity_id=person_id,
         month=month.isoformat(),
         active=active,
         previous=None if was is None else was.active,
     )
-    return ActiveMarked(member.display_name, month, active, was, changed=True)
+    return ActiveMarked(name, month, active, was, changed=True)
 
 
 def _list(conn: Connection, actor: Actor, team_word: str | None, month: date) -> ActiveList:
@@ -501,6 +559,10 @@ def _list(conn: Connection, actor: Actor, team_word: str | None, month: date) ->
         if pick is None:
             raise ActiveUsage(None)
         team_id, team_name = pick.team_id, pick.name
+    return _team_list(conn, team_id, team_name, month)
+
+
+def _team_list(conn: Connection, team_id: int, team_name: str, month: date) -> ActiveList:
     last = month_end(month)
     members = [
         m

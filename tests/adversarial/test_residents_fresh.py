@@ -401,12 +401,6 @@ async def test_a_tap_for_a_month_not_open_changes_nothing(org: OfflineBot, data:
     assert _rows(org) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a forged tap ci:9999-12:y should be told the check-in isn't open; instead "
-    "closes_on(9999-12) overflows date (next_month past 9999-12-31) in answer_checkin and "
-    "the tap gets the generic error",
-)
 async def test_a_tap_for_the_last_representable_month_is_not_open(org: OfflineBot) -> None:
     message = (await _ask(org))[CAL]
     calls = await _tap(org, CAL, "ci:9999-12:y", message)
@@ -415,12 +409,6 @@ async def test_a_tap_for_the_last_representable_month_is_not_open(org: OfflineBo
     assert _rows(org) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a tap for a month the member had not joined by (Nell joined 1 Dec taps "
-    "ci:2026-11:y on 2 Dec) should change nothing, as /active refuses it (NotMemberThen); "
-    "instead answer_checkin records her active in November",
-)
 async def test_a_tap_for_a_month_before_joining_changes_nothing(org: OfflineBot) -> None:
     message = await _any_message(org, NELL)
     org.clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -475,12 +463,6 @@ async def test_latest_word_stands_and_the_replies_say_so(org: OfflineBot) -> Non
     assert _rows(org)[(CAL, NOVEMBER)] == (True, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after the organiser who marked Cal is forgotten (/forgetme sets marked_by to NULL), "
-    "/active @cal says the mark is Cal's 'own answer'; expected it still to read as marked "
-    "(Answer.own is inferred from marked_by IS NULL in usecases/residents._answer)",
-)
 async def test_a_mark_by_a_forgotten_organiser_is_not_called_the_members_answer(
     org: OfflineBot,
 ) -> None:
@@ -576,13 +558,6 @@ async def test_active_member_who_joined_after_the_month_is_refused(org: OfflineB
     assert list(_rows(org)) == [(NELL, date(2026, 12, 1))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Leo left North Ward on 20 Nov: /active north-ward november lists him under 'Not "
-    "answered' with 'Mark someone: /active @user', and the measure would count him if active, "
-    "but /active @leo november replies 'No member @leo in a team you can mark' (members_named "
-    "finds current members only), so no one can ever mark a mid-month leaver",
-)
 async def test_a_member_who_left_mid_month_can_be_marked_for_that_month(
     org: OfflineBot,
 ) -> None:
@@ -642,13 +617,6 @@ async def test_active_list_of_a_big_team_fits_in_messages(offline_bot: OfflineBo
     assert all(_big_name(i) in whole for i in range(300))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="/active for a team of 300 puts every unanswered name on one line; the reply is "
-    "split at 4,096 characters inside that line, cutting names in half across messages "
-    "(e.g. 'Member 094 nnnn' | 'nnnn, Member 095'); expected each name whole in one message "
-    "(handlers/texts/residents.active_list builds one comma-joined line per answer)",
-)
 async def test_active_list_of_a_big_team_keeps_each_name_whole(offline_bot: OfflineBot) -> None:
     texts = await _big_team_list(offline_bot)
     for i in range(300):
@@ -691,13 +659,6 @@ async def test_checkin_skips_a_member_whose_only_team_is_archived(org: OfflineBo
     assert sorted(await _ask(org)) == sorted([MIA, ALICE, CAL, KAI])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a team whose short name is a month's name ('may'): '/active thismonth may' lists "
-    "team May, but '/active may thismonth' is refused as no team called 'thismonth' "
-    "(mark_active reads the first month-like word as the month, whatever the order); "
-    "expected both orders to list team May for this month",
-)
 async def test_active_list_of_a_team_named_like_a_month_in_either_order(
     offline_bot: OfflineBot,
 ) -> None:
@@ -710,13 +671,6 @@ async def test_active_list_of_a_team_named_like_a_month_in_either_order(
     assert other == one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when the job first reaches a member on 1-7 December (the bot was down on 30 Nov, "
-    "or a passing failure was retried), the question about November still says 'Were you "
-    "active this month (November 2026)?'; expected it not to call November 'this month' "
-    "(handlers/texts/residents.checkin_question words every month as 'this month')",
-)
 async def test_a_question_sent_in_december_does_not_call_november_this_month(
     org: OfflineBot,
 ) -> None:
