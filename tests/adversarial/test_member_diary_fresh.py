@@ -712,3 +712,37 @@ async def test_a_period_as_long_as_a_message_is_refused_within_the_limit(org: Of
     assert parts and all(message_length(p) <= 4096 for p in parts), parts
     assert not any(p.startswith("Sorry") or p.startswith("Diary of") for p in parts)
     assert _looks(org) == []
+
+
+async def test_the_diarys_counts_agree_with_totals_for_the_member(org: OfflineBot) -> None:
+    await _week_of_logs(org)
+    assert "✓" in await _sam(org, "121 x3 Zed tue")
+    diary = await org.say(MIA, "/diary @sam")
+    summed: dict[str, int] = {}
+    for label, n in re.findall(r"(?:: | · )([a-z -]+?) (\d+)(?=$| · )", diary, re.M):
+        summed[label] = summed.get(label, 0) + int(n)
+    assert summed == {"one-to-one": 4, "casework": 2}
+    totals = await org.say(MIA, "/totals @sam")
+    assert "• Sam (organiser): one-to-one 4/15, casework 2" in totals, totals
+
+
+async def test_a_period_word_before_the_username_is_refused_not_read_as_ones_own(
+    org: OfflineBot,
+) -> None:
+    await _week_of_logs(org)
+    text = await org.say(MIA, "/diary week @sam")
+    assert text.startswith("I can't read 'week @sam' as a period."), text
+    assert "Priya" not in text
+    assert _looks(org) == []
+
+
+async def test_a_month_end_splits_the_days_at_local_midnight(org: OfflineBot) -> None:
+    assert "✓" in await _sam(org, "doors 1 Pine 2026-10-31 at 23:59")
+    assert "✓" in await _sam(org, "doors 2 Yew 2026-11-01 at 00:00")
+    text = await org.say(MIA, "/diary @sam 2026-10-31..2026-11-01")
+    assert text.splitlines()[1:] == [
+        "Sat 31 Oct: resident contact 1",
+        "  23:59 resident contact — Pine",
+        "Sun 1 Nov: resident contact 2",
+        "  00:00 2 × resident contact — Yew",
+    ]
