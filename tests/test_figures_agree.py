@@ -728,3 +728,22 @@ def test_a_managers_view_shows_the_admins_figures(db: Database, ledger: Ledger) 
     zed = next(p for p in admin.people if p.person_id == ledger.person_ids[202])
     assert zed.rate.contacts == _expected_rates(ledger, "Leeds")[202][1]
     assert zed.rate.contacts != _expected_rates(ledger, "York")[202][1]
+
+
+def test_measures_all_pools_each_role_over_every_team(db: Database, ledger: Ledger) -> None:
+    """``/measures all`` over both teams: each role's contacts and days present pooled over
+    every team (someone in both teams counted in each), and everyone pooled, against the
+    day-by-day count; the weeks are the complete weeks before now."""
+    moment = Moment(NOW, LONDON, KINDS)
+    summary = db.call(lambda c: measures.measures(c, _actor(c), ["all"], moment=moment))
+    assert isinstance(summary, MeasuresSummary)
+    assert (summary.weeks4, summary.weeks13, summary.previous13) == (WEEKS4, WEEKS13, PREVIOUS13)
+    pooled: dict[Role, tuple[int, int]] = {}
+    for team in TEAMS:
+        for role, contacts, days in _expected_rates(ledger, team).values():
+            c, d = pooled.get(role, (0, 0))
+            pooled[role] = (c + contacts, d + days)
+    assert {r: (x.contacts, x.days_present) for r, x in summary.by_role} == pooled
+    everyone = tuple(map(sum, zip(*pooled.values(), strict=True)))
+    assert (summary.rate.contacts, summary.rate.days_present) == everyone
+    assert [t.team_name for t in summary.teams] == list(TEAMS)
