@@ -18,7 +18,9 @@ from datetime import date, datetime
 from sqlalchemy import Connection, delete, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import Membership, MonthlyCheckin, Person, Team, TeamResidents
+from organiser_bot.domain.measures import member_spans
+from organiser_bot.domain.targets import Tenure
+from storage.models import Membership, MonthlyCheckin, Person, Team, TeamResidents, parse_gaps
 from storage.query import table_of
 from storage.upsert import insert_ignore
 
@@ -123,28 +125,31 @@ class DueCheckin:
 
 def due_checkins(conn: Connection, *, month: date, month_end: date) -> list[DueCheckin]:
     """The people to ask about ``month`` (its first day; ``month_end`` its last): everyone with a
-    current membership of a live team that began by ``month_end``, whose person row is not a
-    forgotten one (a positive Telegram user id), and who has no check-in row for ``month`` yet
-    (not asked, answered or marked). By person id."""
+    current membership of a live team that covers at least one day of the month (begun by
+    ``month_end``, and not away for the whole of it between leaving and joining again), whose
+    person row is not a forgotten one (a positive Telegram user id), and who has no check-in row
+    for ``month`` yet (not asked, answered or marked). By person id."""
     already = select(_checkin.c.person_id).where(_checkin.c.month == month)
     rows = conn.execute(
-        select(_person.c.id, _person.c.telegram_user_id)
+        select(
+            _person.c.id, _person.c.telegram_user_id, _membership.c.joined_on, _membership.c.gaps
+        )
+        .join(_membership, _membership.c.person_id == _person.c.id)
+        .join(_team, _team.c.id == _membership.c.team_id)
         .where(
             _person.c.telegram_user_id > 0,
             _person.c.id.not_in(already),
-            select(_membership.c.id)
-            .join(_team, _team.c.id == _membership.c.team_id)
-            .where(
-                _membership.c.person_id == _person.c.id,
-                _membership.c.left_on.is_(None),
-                _membership.c.joined_on <= month_end,
-                _team.c.archived_at.is_(None),
-            )
-            .exists(),
+            _membership.c.left_on.is_(None),
+            _membership.c.joined_on <= month_end,
+            _team.c.archived_at.is_(None),
         )
         .order_by(_person.c.id)
     ).all()
-    return [DueCheckin(person_id, user_id) for person_id, user_id in rows]
+    due: dict[int, DueCheckin] = {}
+    for person_id, user_id, joined_on, gaps in rows:
+        if not gaps or member_spans(Tenure(joined_on, None, parse_gaps(gaps)), month, month_end):
+            due.setdefault(person_id, DueCheckin(person_id, user_id))
+    return list(due.values())
 
 
 def claim_checkin(conn: Connection, *, person_id: int, month: date, now: datetime) -> bool:
@@ -216,20 +221,20 @@ def set_active(
     conn.execute(stmt.on_conflict_do_update(index_elements=["person_id", "month"], set_=values))
 
 
-def member_during(conn: Connection, *, person_id: int, month: date, month_end: date) -> bool:
-    """Whether ``person_id`` was a member of some team on at least one day of ``month`` (its
-    first day; ``month_end`` its last): a membership that began by ``month_end`` and had not
-    ended before ``month``."""
-    found = conn.execute(
-        select(_membership.c.id)
-        .where(
+def tenures_touching(
+    conn: Connection, *, person_id: int, month: date, month_end: date
+) -> list[Tenure]:
+    """``person_id``'s memberships (of any team) whose period, gaps aside, touches ``month``
+    (its first day) .. ``month_end``: begun by ``month_end``, not ended before ``month``. The
+    caller tests the gaps (:func:`organiser_bot.domain.measures.member_spans`)."""
+    rows = conn.execute(
+        select(_membership.c.joined_on, _membership.c.left_on, _membership.c.gaps).where(
             _membership.c.person_id == person_id,
             _membership.c.joined_on <= month_end,
             or_(_membership.c.left_on.is_(None), _membership.c.left_on >= month),
         )
-        .limit(1)
-    ).first()
-    return found is not None
+    ).all()
+    return [Tenure(joined_on, left_on, parse_gaps(gaps)) for joined_on, left_on, gaps in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,19 +242,13 @@ class HeldMembership:
     """One membership, current or ended, of someone holding a username.
 
     Attributes:
-        joined_on: Its first day (local date).
-        left_on: Its last day; None while it lasts.
+        tenure: Its period (local dates) and gaps.
     """
 
     person_id: int
     display_name: str
     team_id: int
-    joined_on: date
-    left_on: date | None
-
-    def during(self, month: date, month_end: date) -> bool:
-        """Whether it covered at least one day of ``month`` (first day) .. ``month_end``."""
-        return self.joined_on <= month_end and (self.left_on is None or self.left_on >= month)
+    tenure: Tenure
 
 
 def memberships_holding(
@@ -257,14 +256,15 @@ def memberships_holding(
 ) -> list[HeldMembership]:
     """Every membership, current or ended, of the live teams ``team_ids`` (None: every live
     team) whose person holds ``username`` (``@`` optional, any case) and is not forgotten (a
-    positive Telegram user id). By person id, then team id, then first day."""
+    positive Telegram user id). By person id, then team id."""
     stmt = (
         select(
-            _person.c.id.label("person_id"),
+            _person.c.id,
             _person.c.display_name,
             _membership.c.team_id,
             _membership.c.joined_on,
             _membership.c.left_on,
+            _membership.c.gaps,
         )
         .join(_membership, _membership.c.person_id == _person.c.id)
         .join(_team, _team.c.id == _membership.c.team_id)
@@ -273,8 +273,11 @@ def memberships_holding(
             _person.c.telegram_user_id > 0,
             _team.c.archived_at.is_(None),
         )
-        .order_by(_person.c.id, _membership.c.team_id, _membership.c.joined_on)
+        .order_by(_person.c.id, _membership.c.team_id)
     )
     if team_ids is not None:
         stmt = stmt.where(_membership.c.team_id.in_(list(team_ids)))
-    return [HeldMembership(**row._mapping) for row in conn.execute(stmt).all()]
+    return [
+        HeldMembership(person_id, name, team_id, Tenure(joined_on, left_on, parse_gaps(gaps)))
+        for person_id, name, team_id, joined_on, left_on, gaps in conn.execute(stmt).all()
+    ]

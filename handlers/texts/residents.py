@@ -229,7 +229,7 @@ def _(refusal: SeveralToMark) -> str:
 def _(refusal: NotMemberThen) -> str:
     if refusal.left:
         return (
-            f"{isolated(refusal.name)} had left before {month_name(refusal.month)} began, so "
+            f"{isolated(refusal.name)} wasn't a member in {month_name(refusal.month)}, so "
             "there's nothing to mark for it."
         )
     return (

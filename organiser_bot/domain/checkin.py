@@ -149,6 +149,13 @@ def parse_month(word: str, today: date) -> date | None:
     return date(year, named, 1)
 
 
+def names_a_month(word: str) -> bool:
+    """Whether ``word`` is a month's English name, whole or cut to three letters (``may``,
+    ``oct``, any case): a word that may also be a team's short name, unlike ``thismonth`` or
+    ``2026-10``."""
+    return word.strip().casefold() in _MONTH_WORDS
+
+
 def parse_residents(text: str) -> int | None:
     """The residents figure ``text`` gives: a whole number from 1 to :data:`MAX_RESIDENTS`.
 

@@ -42,9 +42,11 @@ from organiser_bot.domain.checkin import (
     is_open,
     month_end,
     month_of,
+    names_a_month,
     parse_month,
     parse_residents,
 )
+from organiser_bot.domain.measures import member_spans
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.permissions import permits, permits_every_team
@@ -105,8 +107,9 @@ class SeveralToMark(Refusal):
 
 @dataclass
 class NotMemberThen(Refusal):
-    """``name`` joined after ``month`` (its first day) ended, or (``left``) had left the teams
-    the person may mark before it began: there is nothing to mark."""
+    """``name`` joined after ``month`` (its first day) ended, or (``left``) was otherwise not a
+    member of the teams the person may mark on any day of it (had left before it began, or was
+    away between leaving and joining again): there is nothing to mark."""
 
     name: str
     month: date
@@ -402,9 +405,9 @@ def answer_checkin(
         raise NotPermitted(Action.CHECK_IN)
     if not is_open(tap.month, moment.today):
         return CheckinClosed(tap.month, closes_on(tap.month))
-    if not store.member_during(
-        conn, person_id=person_id, month=tap.month, month_end=month_end(tap.month)
-    ):
+    last = month_end(tap.month)
+    tenures = store.tenures_touching(conn, person_id=person_id, month=tap.month, month_end=last)
+    if not any(member_spans(tenure, tap.month, last) for tenure in tenures):
         return CheckinNotMember(tap.month)
     state = store.checkin_state(conn, person_id=person_id, month=tap.month)
     was = _answer(state)
@@ -446,7 +449,9 @@ def mark_active(
     month (default this month); ``/active [team] [month]`` (or ``[month] [team]``) lists the
     team's members that month by their answer (no team: the person's default team, else the
     first they may mark in). Of two words that both read as a month (a team may be called
-    ``may``), the first that names a team the person may see is the team.
+    ``may``), the first that names a team the person may see is the team, a month's name tried
+    before ``thismonth``, ``lastmonth`` or ``2026-10``; when neither does, the refusal names the
+    one tried first.
 
     ``@user`` is looked up among the members, current or former, of the teams the person may
     mark in, and must have been a member on at least one day of the month (so a member who left
@@ -462,7 +467,8 @@ def mark_active(
         NoMemberToMark: no member, current or former, of a team the person may mark holds the
             username (someone in another team is refused alike).
         SeveralToMark: several people there hold it.
-        NotMemberThen: the member joined after the month ended, or had left before it began.
+        NotMemberThen: the member was not a member on any day of the month (joined after it
+            ended, had left before it began, or was between leaving and joining again).
         ActiveUsage: a word is neither a month, ``no``/``yes`` nor a team; or nothing to list.
     """
     if not permits_every_team(actor, Action.MARK_ACTIVE) and not any(
@@ -483,12 +489,16 @@ def mark_active(
         if named is not None:
             return _list(conn, actor, None, named)
         return _list(conn, actor, args[0], month_of(today))
-    # Two words: one the team, the other the month, in either order.
-    readings = [
-        (args[team], when)
-        for team, other in ((0, 1), (1, 0))
-        if (when := months[other]) is not None
-    ]
+    # Two words: one the team, the other the month, in either order. When both read as a month,
+    # a month's name (``may``) is tried as the team before ``thismonth`` or ``2026-10`` are.
+    readings = sorted(
+        (
+            (args[team], when)
+            for team, other in ((0, 1), (1, 0))
+            if (when := months[other]) is not None
+        ),
+        key=lambda reading: not names_a_month(reading[0]),
+    )
     if not readings:
         raise ActiveUsage(args[1])
     refusals: list[NoTeamCalled] = []
@@ -511,14 +521,14 @@ def _member_then(conn: Connection, actor: Actor, username: str, month: date) -> 
     if not held:
         raise NoMemberToMark(username)
     last = month_end(month)
-    then = [m for m in held if m.during(month, last)] or held
-    if len({m.person_id for m in then}) > 1:
+    then = [m for m in held if member_spans(m.tenure, month, last)]
+    persons = {m.person_id for m in then or held}
+    if len(persons) > 1:
         raise SeveralToMark(username)
-    member = then[0]
-    if not member.during(month, last):
-        left = all(m.joined_on <= last for m in then)
-        raise NotMemberThen(member.display_name, month, left=left)
-    return member.person_id, member.display_name
+    if not then:
+        joined_after = all(m.tenure.joined_on > last for m in held)
+        raise NotMemberThen(held[0].display_name, month, left=not joined_after)
+    return then[0].person_id, then[0].display_name
 
 
 def _mark(
@@ -564,11 +574,7 @@ def _list(conn: Connection, actor: Actor, team_word: str | None, month: date) ->
 
 def _team_list(conn: Connection, team_id: int, team_name: str, month: date) -> ActiveList:
     last = month_end(month)
-    members = [
-        m
-        for m in people.team_members(conn, team_id)
-        if m.joined_on <= last and (m.left_on is None or m.left_on >= month)
-    ]
+    members = [m for m in people.team_members(conn, team_id) if member_spans(m.tenure, month, last)]
     labels = distinct_names([(m.person_id, m.display_name, m.username) for m in members])
     states = store.month_checkins(conn, month=month, person_ids=[m.person_id for m in members])
     active: list[str] = []

@@ -19,6 +19,7 @@ from organiser_bot.domain.checkin import (
     is_open,
     month_end,
     month_of,
+    names_a_month,
     next_month,
     parse_month,
     parse_residents,
@@ -151,3 +152,26 @@ def test_any_figure_in_range_grouped_or_not_reads_back(n: int, separator: str) -
 def test_figures_over_the_maximum_are_refused(n: int) -> None:
     assert parse_residents(str(n)) is None
     assert parse_residents(f"{n:,}") is None
+
+
+#: Every month a ``date`` can hold, from January of year 1 to December 9999.
+any_month = st.dates(min_value=date.min, max_value=date.max).map(month_of)
+
+
+@given(any_month, st.dates(min_value=date.min, max_value=date.max))
+def test_every_month_a_date_can_hold_has_a_window(month: date, today: date) -> None:
+    """A month read from a forged button may be any of them: none makes the window fail."""
+    closes = closes_on(month)
+    assert asked_on(month) == month_end(month) < closes or closes == date.max
+    if month < date(9999, 12, 1):
+        assert closes == next_month(month) + timedelta(days=ANSWER_DAYS_AFTER - 1)
+    else:
+        assert closes == date.max  # December 9999: no date holds the 7th of the next month
+    assert is_open(month, today) == (month_end(month) <= today <= closes)
+
+
+def test_names_a_month_only_for_names() -> None:
+    for word in ("may", "MAY", "Oct", "october", "sept", "Sep"):
+        assert names_a_month(word), word
+    for word in ("thismonth", "lastmonth", "last", "this", "month", "2026-10", "north-ward", ""):
+        assert not names_a_month(word), word

@@ -4,7 +4,8 @@ redelivered, malformed) and what is stored."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,11 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from handlers.common import split_text
 from handlers.residents import TelegramCheckinAsker, checkin_data, parse_checkin_data
 from handlers.texts.entries import BUTTON_EXPIRED
+from handlers.texts.residents import NAMES_LINE_WIDTH, active_list, checkin_question, month_name
+from organiser_bot.domain.checkin import ANSWER_DAYS_AFTER, asked_on, month_of
+from organiser_bot.domain.digest import message_length
 from organiser_bot.domain.moment import Moment
+from organiser_bot.domain.names import isolated
 from organiser_bot.domain.roles import Role
-from organiser_bot.usecases.residents import CheckinTap, send_checkins
+from organiser_bot.usecases.residents import ActiveList, CheckinTap, send_checkins
+from storage import people
 from storage.engine import Database
 from storage.models import MonthlyCheckin, TeamResidents
 from storage.query import table_of
@@ -25,6 +32,7 @@ from tests.digest_factories import make_member, make_team
 from tests.offline import Call
 
 MIA, ALICE, CAL, BEA, BOB, STRANGER = 2001, 2002, 2003, 2101, 2102, 2999
+NELL, LEO = 2004, 2005
 NOVEMBER = date(2026, 11, 1)
 LAST_DAY = datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
 #: Telegram's limit on a button's callback data, in bytes.
@@ -244,3 +252,126 @@ async def test_help_tells_members_of_the_check_in_and_organisers_of_active(
     assert "/residents <team> <number>" in manager and "/active @user" in manager
     admin = await _say(org, ADMIN_ID, "/residents")
     assert "• Bradford: not recorded yet" in admin and "• North Ward: not recorded yet" in admin
+
+
+# Forged months, months someone was no member in, leavers, forgotten markers, long lists, wording
+
+
+@pytest.mark.parametrize("data", ["ci:0001-01:y", "ci:1999-12:n", "ci:9999-11:y", "ci:9999-12:n"])
+async def test_a_forged_tap_for_a_month_at_either_end_is_answered_and_changes_nothing(
+    org: OfflineBot, data: str
+) -> None:
+    message = (await _ask(org))[CAL]
+    calls = await _tap(org, CAL, data, message)
+    [popup] = _only(calls, "answerCallbackQuery")
+    assert "nothing was changed" in popup["text"]
+    assert not any(c.method == "sendMessage" for c in calls)  # no "something went wrong"
+    assert all(active is None for active, _ in _checkins(org).values())
+
+
+async def test_a_tap_for_a_month_before_joining_is_answered_and_changes_nothing(
+    org: OfflineBot,
+) -> None:
+    with _db(org).begin() as conn:
+        north = make_team(conn, "East Ward")
+        make_member(conn, north, NELL, "Nell", Role.ORGANISER, joined_on=date(2026, 12, 1))
+    message = (await _ask(org))[CAL]  # any message will do to hang a forged tap under
+    org.clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    calls = await _tap(org, NELL, "ci:2026-11:y", message)
+    [popup] = _only(calls, "answerCallbackQuery")
+    assert popup["text"] == (
+        "You weren't in a team in November 2026, so there's nothing to answer for it; nothing "
+        "was changed."
+    )
+    assert _only(calls, "editMessageText") == []
+    assert all(active is None for active, _ in _checkins(org).values())
+
+
+async def test_a_question_sent_after_the_month_calls_it_last_month(org: OfflineBot) -> None:
+    org.clock.now = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)  # the job missed the 30th
+    data = org.app.bot_data
+    moment = Moment(now=data.now(), tz=data.settings.tz, kinds=data.kinds)
+    report = await send_checkins(TelegramCheckinAsker(org.app.bot), data.db, moment=moment)
+    assert report.month == NOVEMBER and report.sent
+    for params in _only(org.request.calls, "sendMessage"):
+        assert params["text"].startswith("Were you active last month (November 2026)?")
+        assert "this month" not in params["text"]
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2200, 12, 31)), st.integers(0, 7))
+def test_the_question_calls_the_month_this_month_only_while_it_lasts(day: date, after: int) -> None:
+    month = month_of(day)
+    today = asked_on(month) + timedelta(days=after)
+    assert after <= ANSWER_DAYS_AFTER
+    text = checkin_question(month, today)
+    assert f"({month_name(month)})" in text
+    assert ("this month" in text) == (after == 0)
+    assert ("last month" in text) == (after > 0)
+
+
+async def test_a_leaver_is_marked_for_the_month_they_left_in_but_not_after(
+    org: OfflineBot,
+) -> None:
+    with _db(org).begin() as conn:
+        [north] = [t.id for t in people.list_teams(conn) if t.name == "North Ward"]
+        make_member(
+            conn, north, LEO, "Leo", Role.COUNCILLOR, username="leo", left_on=date(2026, 11, 20)
+        )
+    org.clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    assert await _say(org, ALICE, "/active @leo november") == (
+        "✓ Leo: active in November 2026 (no answer before)."
+    )
+    assert await _say(org, ALICE, "/active @leo") == (
+        "Leo wasn't a member in December 2026, so there's nothing to mark for it."
+    )
+    bob = await _say(org, BOB, "/active @leo november")
+    nobody = await _say(org, BOB, "/active @nobody november")
+    assert bob.replace("@leo", "@x") == nobody.replace("@nobody", "@x")
+
+
+async def test_a_mark_by_someone_forgotten_reads_as_marked_by_a_former_member(
+    org: OfflineBot,
+) -> None:
+    org.clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    await _say(org, ALICE, "/active @cal lastmonth")
+    await _say(org, ALICE, "/forgetme confirm")
+    assert await _say(org, MIA, "/active @cal lastmonth") == (
+        "✓ Cal is already active in November 2026 (was active, marked by a former member)."
+    )
+    assert await _say(org, MIA, "/active @cal lastmonth no") == (
+        "✓ Cal: not active in November 2026 (was active, marked by a former member)."
+    )
+    assert await _say(org, MIA, "/active @cal lastmonth") == (
+        "✓ Cal: active in November 2026 (was not active, marked)."
+    )
+
+
+async def test_the_team_and_the_month_may_come_in_either_order(org: OfflineBot) -> None:
+    org.clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    first = await _say(org, ALICE, "/active north-ward lastmonth")
+    assert first.startswith("North Ward — November 2026:")
+    assert await _say(org, ALICE, "/active lastmonth north-ward") == first
+    assert await _say(org, ALICE, "/active november north-ward") == first
+
+
+_HEADING = re.compile(r"^(Active|Not active|Not answered) \(\d+\): ")
+_label = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=160
+).filter(lambda t: t.strip() and "," not in t)
+
+
+@given(st.lists(_label, max_size=400), st.lists(_label, max_size=40))
+def test_an_active_list_of_any_length_keeps_every_name_whole(
+    unanswered: list[str], active: list[str]
+) -> None:
+    outcome = ActiveList("North Ward", NOVEMBER, tuple(active), (), tuple(unanswered))
+    text = active_list(outcome)
+    parts = split_text(text)
+    assert all(message_length(part) <= 4096 for part in parts)
+    for name in [*active, *unanswered]:
+        assert any(isolated(name) in part for part in parts), name
+    whole = {isolated(name) for name in [*active, *unanswered]}
+    for line in text.split("\n"):
+        # A line over the width holds one name only (after its heading, if first).
+        if message_length(line) > NAMES_LINE_WIDTH:
+            assert _HEADING.sub("", line, count=1).removesuffix(",") in whole, line

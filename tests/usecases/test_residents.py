@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.kinds import KindRegistry
@@ -23,6 +23,7 @@ from organiser_bot.usecases.residents import (
     ActiveUsage,
     Answer,
     CheckinClosed,
+    CheckinNotMember,
     CheckinRecorded,
     CheckinTap,
     NoMemberToMark,
@@ -31,11 +32,12 @@ from organiser_bot.usecases.residents import (
     ResidentsSet,
     ResidentsShown,
     ResidentsUsage,
+    SeveralToMark,
 )
 from storage import people
 from storage import residents as store
 from storage.engine import Database
-from storage.models import AuditEntry, MonthlyCheckin, TeamResidents
+from storage.models import AuditEntry, MonthlyCheckin, Person, TeamResidents
 from storage.privacy import forget_person
 from storage.query import table_of
 from tests.digest_factories import LONDON, make_member, make_team
@@ -400,3 +402,224 @@ def test_store_keeps_every_residents_figure_and_reads_the_latest(
         figures = store.current_residents(conn, [north, bradford])
     assert list(figures) == [north]
     assert figures[north].residents == 200
+
+
+# Months at the edges, months someone was no member in, leavers, forgotten markers, word order
+
+#: Wednesday 2 December 2026, midday: November's check-in is open.
+DEC_2 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+DECEMBER = date(2026, 12, 1)
+LEO, LOU, SAM, OLD_SAM = 17, 22, 18, 19
+IDENTITIES.update(
+    {
+        LEO: Identity(LEO, "Leo", "leo"),
+        LOU: Identity(LOU, "Lou", "lou"),
+        SAM: Identity(SAM, "Sam", "sam"),
+        OLD_SAM: Identity(OLD_SAM, "Old Sam"),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "month",
+    [
+        date(1, 1, 1),
+        date(1, 12, 1),
+        date(1999, 12, 1),
+        date(2026, 12, 1),
+        date(2100, 6, 1),
+        date(9999, 11, 1),
+        date(9999, 12, 1),  # no date holds its next month
+    ],
+)
+@pytest.mark.parametrize("active", [True, False])
+def test_a_tap_for_any_month_a_date_can_hold_outside_its_window_changes_nothing(
+    db: Database, teams: tuple[int, int], month: date, active: bool
+) -> None:
+    outcome = _tap(db, CAL, month, active, DEC_2)
+    assert isinstance(outcome, CheckinClosed) and outcome.month == month
+    assert outcome.closed_on >= month  # December 9999 closes on the last day a date can hold
+    assert _rows(db, MonthlyCheckin) == []
+
+
+def _rejoin(db: Database, user_id: int, team_id: int, left_on: date, back_on: date) -> None:
+    """``user_id`` leaves ``team_id`` on ``left_on`` and joins it again on ``back_on``."""
+    person_id = _person(db, user_id)
+    with db.begin() as conn:
+        assert people.end_membership(conn, person_id=person_id, team_id=team_id, left_on=left_on)
+        people.add_membership(
+            conn,
+            person_id=person_id,
+            team_id=team_id,
+            role=Role.COUNCILLOR,
+            now=NOW,
+            joined_on=back_on,
+        )
+
+
+def test_a_tap_counts_only_for_a_month_the_member_belonged_to_a_team_in(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    north, bradford = teams
+    # Cal left on 31 October and came back on 1 December: away the whole of November.
+    _rejoin(db, CAL, north, date(2026, 10, 31), DECEMBER)
+    # Bob left Bradford on 10 November and joined North Ward on 1 December.
+    with db.begin() as conn:
+        people.end_membership(
+            conn, person_id=_person(db, BOB), team_id=bradford, left_on=date(2026, 11, 10)
+        )
+        make_member(conn, north, BOB, "Bob", Role.ORGANISER, joined_on=DECEMBER)
+    assert _tap(db, NEW, NOVEMBER, True, DEC_2) == CheckinNotMember(NOVEMBER)  # joined 1 Dec
+    assert _tap(db, CAL, NOVEMBER, False, DEC_2) == CheckinNotMember(NOVEMBER)  # away
+    bob = _tap(db, BOB, NOVEMBER, True, DEC_2)  # in Bradford until the 10th
+    assert isinstance(bob, CheckinRecorded) and bob.changed
+    rows = _rows(db, MonthlyCheckin)
+    assert [(r["person_id"], r["month"], r["active"]) for r in rows] == [
+        (_person(db, BOB), NOVEMBER, True)
+    ]
+    # The check-in does not ask Cal about the month he was away for, and the list leaves him out.
+    found = db.call(residents.checkins_due, moment=_moment(DEC_2))
+    assert found is not None
+    assert _person(db, CAL) not in {d.person_id for d in found.due}
+    listed = _active(db, MIA, "north-ward", "november", now=DEC_2)
+    assert isinstance(listed, ActiveList) and "Cal" not in listed.unanswered
+
+
+def test_a_member_who_left_mid_month_is_marked_for_the_months_they_were_in(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    north, bradford = teams
+    with db.begin() as conn:
+        make_member(
+            conn, north, LEO, "Leo", Role.COUNCILLOR, username="leo", left_on=date(2026, 11, 20)
+        )
+        make_member(
+            conn, bradford, LOU, "Lou", Role.COUNCILLOR, username="lou", left_on=date(2026, 11, 20)
+        )
+    assert _active(db, ALICE, "@leo", "november", now=DEC_2) == ActiveMarked(
+        "Leo", NOVEMBER, True, None, changed=True
+    )
+    assert _active(db, MIA, "@LEO", "2026-10", "no", now=DEC_2) == ActiveMarked(
+        "Leo", OCTOBER, False, None, changed=True
+    )
+    assert _active(db, ADMIN, "@leo", "november", "no", now=DEC_2) == ActiveMarked(
+        "Leo", NOVEMBER, False, Answer(True, own=False), changed=True
+    )
+    with pytest.raises(NotMemberThen) as after:
+        _active(db, ALICE, "@leo", now=DEC_2)  # December: he had left
+    assert (after.value.name, after.value.month, after.value.left) == ("Leo", DECEMBER, True)
+    # Another team's leaver reads like nobody; their own team's manager may mark them.
+    for tail in ([], ["november"], ["november", "no"]):
+        with pytest.raises(NoMemberToMark) as lou:
+            _active(db, ALICE, "@lou", *tail, now=DEC_2)
+        with pytest.raises(NoMemberToMark) as nobody:
+            _active(db, ALICE, "@nobody", *tail, now=DEC_2)
+        assert (lou.value.username, nobody.value.username) == ("@lou", "@nobody")
+    assert _active(db, BEA, "@lou", "november", now=DEC_2) == ActiveMarked(
+        "Lou", NOVEMBER, True, None, changed=True
+    )
+    assert [(a["month"], a["active"]) for a in _audits(db, "mark_active")] == [
+        ("2026-11-01", True),
+        ("2026-10-01", False),
+        ("2026-11-01", False),
+        ("2026-11-01", True),
+    ]
+
+
+def test_a_member_away_for_the_whole_month_is_not_marked_for_it(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    north, _ = teams
+    _rejoin(db, CAL, north, date(2026, 10, 31), DECEMBER)
+    with pytest.raises(NotMemberThen) as away:
+        _active(db, ALICE, "@cal", "november", now=DEC_2)
+    assert (away.value.name, away.value.left) == ("Cal", True)
+    assert _active(db, ALICE, "@cal", "october", now=DEC_2).changed  # type: ignore[attr-defined]
+    assert _active(db, ALICE, "@cal", now=DEC_2).changed  # type: ignore[attr-defined]
+    with pytest.raises(NotMemberThen) as late:
+        _active(db, ALICE, "@nell", "november", now=DEC_2)
+    assert late.value.left is False
+
+
+def test_a_username_means_whoever_held_it_as_a_member_that_month(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    north, _ = teams
+    with db.begin() as conn:
+        old = make_member(
+            conn, north, OLD_SAM, "Old Sam", Role.COUNCILLOR, left_on=date(2026, 10, 31)
+        )
+        make_member(conn, north, SAM, "Sam", Role.COUNCILLOR, username="sam", joined_on=NOVEMBER)
+        # Old Sam gave the name up and has not written since: his row still holds it.
+        p = table_of(Person)
+        conn.execute(update(p).where(p.c.id == old).values(username="sam"))
+    assert _active(db, ALICE, "@sam", "november", now=DEC_2) == ActiveMarked(
+        "Sam", NOVEMBER, True, None, changed=True
+    )
+    assert _active(db, ALICE, "@sam", "october", now=DEC_2) == ActiveMarked(
+        "Old Sam", OCTOBER, True, None, changed=True
+    )
+    with pytest.raises(SeveralToMark):
+        _active(db, ALICE, "@sam", "2025-12", now=DEC_2)  # neither was a member: can't tell
+    marked = {(r["person_id"], r["month"]) for r in _rows(db, MonthlyCheckin)}
+    assert marked == {(_person(db, SAM), NOVEMBER), (old, OCTOBER)}
+
+
+def test_a_mark_stays_a_mark_after_whoever_made_it_is_forgotten(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    _tap(db, MIA, NOVEMBER, True, datetime(2026, 12, 1, 9, tzinfo=UTC))  # Mia's own answer
+    _active(db, ALICE, "@cal", "lastmonth", now=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    with db.begin() as conn:
+        forget_person(conn, _person(db, ALICE), now=DEC_2, today=DEC_2.date())
+    rows = {r["person_id"]: r for r in _rows(db, MonthlyCheckin)}
+    cal, mia = _person(db, CAL), _person(db, MIA)
+    assert (rows[cal]["marked_by"], rows[cal]["answered_at"]) == (None, None)
+    assert rows[mia]["answered_at"] is not None
+    gone = Answer(True, own=False, marker_forgotten=True)
+    assert _active(db, MIA, "@cal", "lastmonth", now=DEC_2) == ActiveMarked(
+        "Cal", NOVEMBER, True, gone, changed=False
+    )
+    IDENTITIES[MIA] = Identity(MIA, "Mia", "mia")
+    assert _active(db, MIA, "@mia", "lastmonth", now=DEC_2) == ActiveMarked(
+        "Mia", NOVEMBER, True, Answer(True, own=True), changed=False
+    )
+    no = _tap(db, CAL, NOVEMBER, False, DEC_2)
+    assert isinstance(no, CheckinRecorded) and no.was == gone
+    assert _active(db, MIA, "@cal", "lastmonth", now=DEC_2) == ActiveMarked(
+        "Cal", NOVEMBER, True, Answer(False, own=True), changed=True
+    )
+
+
+@pytest.mark.parametrize("name", ["May", "Oct", "Last", "This", "Month"])
+def test_a_team_named_like_a_month_is_listed_whichever_word_comes_first(
+    db: Database, name: str
+) -> None:
+    with db.begin() as conn:
+        team = make_team(conn, name)
+        make_member(conn, team, ALICE, "Alice", Role.ORGANISER, username="alice")
+        make_member(conn, team, CAL, "Cal", Role.COUNCILLOR, username="cal")
+    slug = name.lower()
+    for month_word, month in (("thismonth", NOVEMBER), ("2026-10", OCTOBER), ("june", None)):
+        shown = month or date(2026, 6, 1)
+        expected = ActiveList(name, shown, (), (), ("Alice", "Cal"))
+        assert _active(db, ALICE, slug, month_word) == expected
+        assert _active(db, ALICE, month_word, slug) == expected
+
+
+def test_another_teams_name_reads_like_no_teams_in_either_order(
+    db: Database, teams: tuple[int, int]
+) -> None:
+    with db.begin() as conn:
+        june = make_team(conn, "June")
+        make_member(conn, june, BOB, "Bob", Role.ORGANISER, username="bob")
+    for other in ("bradford", "june"):
+        for words in ([other, "thismonth"], ["thismonth", other], [other, "may"]):
+            with pytest.raises(NoTeamCalled) as refused:
+                _active(db, ALICE, *words)
+            assert refused.value.name == other
+    with pytest.raises(NoTeamCalled) as none:
+        _active(db, ALICE, "thismonth", "zzz")
+    assert none.value.name == "zzz"
+    with pytest.raises(NotPermitted):
+        _active(db, CAL, "thismonth", "north-ward")  # his team, but a councillor may not mark
