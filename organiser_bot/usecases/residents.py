@@ -391,10 +391,10 @@ def answer_checkin(
     conn: Connection, actor: Actor, tap: CheckinTap, *, moment: Moment
 ) -> CheckinRecorded | CheckinClosed | CheckinNotMember:
     """A member taps Yes or No under the check-in for ``tap.month``: record their own answer
-    (replacing an organiser's mark), while the month's check-in is open and if they were a
-    member of some team in that month. ``tap.month`` may be any month a date can hold (button
-    data can be forged): one not open gives :class:`CheckinClosed`, one they were no member in
-    :class:`CheckinNotMember`, and nothing is changed.
+    (replacing an organiser's mark), if they were a member of some team in that month and
+    while the month's check-in is open. ``tap.month`` may be any month a date can hold (button
+    data can be forged): one they were no member in gives :class:`CheckinNotMember`, else one
+    not open :class:`CheckinClosed`, and nothing is changed.
 
     Raises:
         NotPermitted: the tapper is in no team (a stranger, someone who left every team, or a
@@ -403,12 +403,14 @@ def answer_checkin(
     person_id = actor.person_id
     if person_id is None or not permits(actor, Action.CHECK_IN, team_id=None):
         raise NotPermitted(Action.CHECK_IN)
-    if not is_open(tap.month, moment.today):
-        return CheckinClosed(tap.month, closes_on(tap.month))
+    # Membership first: "closed, an organiser can still mark you" would be untrue for a month
+    # they were no member in.
     last = month_end(tap.month)
     tenures = store.tenures_touching(conn, person_id=person_id, month=tap.month, month_end=last)
     if not any(member_spans(tenure, tap.month, last) for tenure in tenures):
         return CheckinNotMember(tap.month)
+    if not is_open(tap.month, moment.today):
+        return CheckinClosed(tap.month, closes_on(tap.month))
     state = store.checkin_state(conn, person_id=person_id, month=tap.month)
     was = _answer(state)
     if was == Answer(tap.active, own=True):

@@ -437,8 +437,11 @@ def test_a_tap_for_any_month_a_date_can_hold_outside_its_window_changes_nothing(
     db: Database, teams: tuple[int, int], month: date, active: bool
 ) -> None:
     outcome = _tap(db, CAL, month, active, DEC_2)
-    assert isinstance(outcome, CheckinClosed) and outcome.month == month
-    assert outcome.closed_on >= month  # December 9999 closes on the last day a date can hold
+    if month < date(2026, 1, 1):  # before Cal joined
+        assert outcome == CheckinNotMember(month)
+    else:
+        assert isinstance(outcome, CheckinClosed) and outcome.month == month
+        assert outcome.closed_on >= month  # December 9999 closes on the last day a date holds
     assert _rows(db, MonthlyCheckin) == []
 
 
@@ -471,6 +474,9 @@ def test_a_tap_counts_only_for_a_month_the_member_belonged_to_a_team_in(
         make_member(conn, north, BOB, "Bob", Role.ORGANISER, joined_on=DECEMBER)
     assert _tap(db, NEW, NOVEMBER, True, DEC_2) == CheckinNotMember(NOVEMBER)  # joined 1 Dec
     assert _tap(db, CAL, NOVEMBER, False, DEC_2) == CheckinNotMember(NOVEMBER)  # away
+    late = datetime(2027, 1, 20, 12, tzinfo=UTC)  # November's check-in has closed too
+    assert _tap(db, NEW, NOVEMBER, True, late) == CheckinNotMember(NOVEMBER)
+    assert _tap(db, NEW, DECEMBER, True, late) == CheckinClosed(DECEMBER, date(2027, 1, 7))
     bob = _tap(db, BOB, NOVEMBER, True, DEC_2)  # in Bradford until the 10th
     assert isinstance(bob, CheckinRecorded) and bob.changed
     rows = _rows(db, MonthlyCheckin)
