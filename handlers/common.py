@@ -233,7 +233,9 @@ async def reply_refusal(update: Update, refusal: Refusal) -> None:
             if query.message is not None:
                 await query.get_bot().send_message(query.message.chat.id, text)
     elif msg := update.effective_message:
-        await msg.reply_text(text)
+        # A refusal may quote what was typed: split like any reply, so it always fits.
+        for part in split_text(text):
+            await msg.reply_text(part)
 
 
 def moment(context: BotContext) -> Moment:

@@ -23,7 +23,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from handlers.common import was_committed
 from handlers.replies import reply
 from handlers.status import tell_error
-from handlers.texts import DONE_NOT_SHOWN, SAVED_NOT_SHOWN, SORRY, UNDONE_NOT_SHOWN
+from handlers.texts import DONE_NOT_SHOWN, NOT_SHOWN, SAVED_NOT_SHOWN, SORRY, UNDONE_NOT_SHOWN
 from organiser_bot.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,9 @@ def done_text(update: Update) -> str:
     """What to tell someone whose update's work committed but whose reply failed: what was done.
 
     ``SAVED_NOT_SHOWN`` for a log (a quick log, ``/log``, an edit), ``UNDONE_NOT_SHOWN`` for
-    ``/undo`` and the Undo button, ``SORRY`` for a command that only reads
-    (:data:`READING_COMMANDS`: it did nothing), ``DONE_NOT_SHOWN`` for any other command.
+    ``/undo`` and the Undo button, ``NOT_SHOWN`` for a command that only reads
+    (:data:`READING_COMMANDS`: it changed nothing, though a manager's look at figures is
+    recorded, so "wasn't done" would not be true), ``DONE_NOT_SHOWN`` for any other command.
     """
     if update.callback_query is not None:
         return UNDONE_NOT_SHOWN
@@ -61,7 +62,7 @@ def done_text(update: Update) -> str:
         return SAVED_NOT_SHOWN
     command = text[1:].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > 1 else ""
     if command in READING_COMMANDS:
-        return SORRY
+        return NOT_SHOWN
     return {"log": SAVED_NOT_SHOWN, "undo": UNDONE_NOT_SHOWN}.get(command, DONE_NOT_SHOWN)
 
 

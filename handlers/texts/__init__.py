@@ -70,7 +70,7 @@ Managing teams:
 /revoke <code> — withdraw an invite
 /target <role|@user|member> <kind> <n|none|reset> [team] — set, clear or reset a weekly target
 /totals [team|all|@user] [period] — totals against targets
-/measures [team|all] [period] — the rolling measures, per person too (all: every team)
+/measures [team|all] [period] — the rolling measures: one team per person, all a line a team
 /diary @user [period] — a member's days: counts, entries, times (notes: your teams only)
 /team [team] — members and their roles
 /residents <team> <number> — record the team area's residents (/residents lists them)
@@ -123,6 +123,10 @@ SORRY = "Sorry — something went wrong on my side and that wasn't done. Please 
 SAVED_NOT_SHOWN = "Your entries were saved, but I couldn't show the confirmation: /week shows them."
 UNDONE_NOT_SHOWN = "That was undone, but I couldn't show the details: /week shows your entries now."
 DONE_NOT_SHOWN = "That was done, but I couldn't show the full reply."
+#: A report whose reply failed: nothing was changed, and the look was recorded (scrutiny).
+NOT_SHOWN = (
+    "Something went wrong on my side and I couldn't show you that. Please try again shortly."
+)
 
 NO_MANAGED_TEAM = "You don't manage any team yet."
 

@@ -606,15 +606,6 @@ async def test_a_renamed_username_is_found_by_its_new_name_only(org: OfflineBot)
     assert len(_looks(org)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a /diary @user reply Telegram refuses: the look is committed to the scrutiny ledger "
-        "(and shown in the member's /mydata as 'Mia ... diary 1'), yet the manager is told "
-        '"that wasn\'t done" (SORRY, as for every reading command); expected the reply and '
-        "the ledger to agree: either no look recorded, or no 'wasn't done'"
-    ),
-)
 async def test_an_undelivered_diary_is_not_told_as_not_done_while_its_look_is_kept(
     org: OfflineBot,
 ) -> None:
@@ -685,17 +676,6 @@ async def test_an_edited_diary_command_is_not_run_again_nor_logged(org: OfflineB
     assert mias == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a refusal that repeats what was typed is sent as one message: '/diary @' + 4,088 "
-        "letters (a 4,096-character message, Telegram's most) gets 'No member @kkk… in a team "
-        "you can act on…' (over 4,096), Telegram refuses it ('Message is too long') and the "
-        "manager is told 'Sorry — something went wrong… wasn't done'; expected the refusal "
-        "split under 4,096 like every other reply (handlers/common.py reply_refusal calls "
-        "msg.reply_text(text) without split_text)"
-    ),
-)
 async def test_a_username_as_long_as_a_message_is_refused_in_parts_that_fit(
     org: OfflineBot,
 ) -> None:
