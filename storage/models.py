@@ -216,8 +216,10 @@ class TeamWeeklyTotal(SQLModel, table=True):
 
     __tablename__ = "team_weekly_total"
     __table_args__ = (
-        # Covering index for a span of weeks over every team.
-        Index("ix_team_weekly_total_week", "week", "team_id", "kind", "total"),
+        # Covering index for a span of weeks of one team and kind: the rolling measures seek
+        # each (team, kind) pair's spans, a few rows each, whatever the length of the history
+        # (index-only on PostgreSQL, no sort on SQLite).
+        Index("ix_team_weekly_total_team_kind", "team_id", "kind", "week", "total"),
     )
 
     team_id: int = Field(foreign_key="team.id", primary_key=True)
@@ -453,11 +455,13 @@ class TeamResidents(SQLModel, table=True):
 
 class MonthlyCheckin(SQLModel, table=True):
     """Whether a person was active in a calendar month: their answer to the monthly private
-    check-in ("Were you active this month?"), or an organiser's mark.
+    check-in ("Were you active this month (November 2026)?"), or an organiser's mark.
 
     One row per person and month (``month`` is the month's first day, local). ``asked_at`` is
     when the check-in was sent (NULL: never asked, e.g. only marked); ``active`` is NULL until
-    answered or marked; ``marked_by`` is who marked them active (NULL: their own answer).
+    answered or marked, and the latest word stands. ``answered_at`` is set by the person's own
+    answer and cleared by a mark, so a row with ``active`` set and no ``answered_at`` is a mark;
+    ``marked_by`` is who marked it (NULL once that person is forgotten).
     A person active in a month counts as an active member of every team they were a member of
     in that month.
     """

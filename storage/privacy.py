@@ -597,10 +597,16 @@ def held(
         looks_taken=_count(conn, _scrutiny, _scrutiny.c.viewer_person_id == person_id),
         residents_set=_count(conn, _residents, where["team_residents", "set_by"]),
         checkins=tuple(
-            HeldCheckin(r.month, r.asked_at is not None, r.active, r.marked_by is not None)
+            # A mark leaves answered_at empty (its marker may since have been forgotten).
+            HeldCheckin(
+                r.month,
+                r.asked_at is not None,
+                r.active,
+                r.active is not None and r.answered_at is None,
+            )
             for r in conn.execute(
                 select(
-                    _checkin.c.month, _checkin.c.asked_at, _checkin.c.active, _checkin.c.marked_by
+                    _checkin.c.month, _checkin.c.asked_at, _checkin.c.active, _checkin.c.answered_at
                 )
                 .where(_checkin.c.person_id == person_id)
                 .order_by(_checkin.c.month)

@@ -335,6 +335,9 @@ async def test_a_mark_by_someone_forgotten_reads_as_marked_by_a_former_member(
     org.clock.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     await _say(org, ALICE, "/active @cal lastmonth")
     await _say(org, ALICE, "/forgetme confirm")
+    # Cal's own data still calls it a mark, not her answer.
+    mydata = await org.say(CAL, "/mydata", first_name="Cal", username="cal")
+    assert "(marked, not your own answer)" in mydata
     assert await _say(org, MIA, "/active @cal lastmonth") == (
         "✓ Cal is already active in November 2026 (was active, marked by a former member)."
     )
