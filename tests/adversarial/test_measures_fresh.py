@@ -1,0 +1,477 @@
+"""``/measures`` tried as a new user would, through the real bot on SQLite and PostgreSQL: the
+figures against a day-by-day count of what was logged (quick logs, /log with past days, /undo,
+edits, /away, /remove and rejoining, /forgetme), complete weeks at Sunday night, Monday morning,
+the clocks changing and a period's end, another team's name refused exactly like no team for
+every role, replies within 4,096 characters, and the scrutiny ledger."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from storage.engine import Database
+from storage.models import Scrutiny
+from storage.query import table_of
+from tests.conftest import ADMIN_ID, OfflineBot
+
+LOOK = table_of(Scrutiny)
+LIMIT = 4096
+
+MIA, CLEO, SAM, KIT, NOOR, FAY, ADA, SOL, STRANGER = (
+    1500,
+    2001,
+    2002,
+    2003,
+    2004,
+    2005,
+    3001,
+    3002,
+    9999,
+)
+
+
+def _at(y: int, m: int, d: int, hh: int = 12, mm: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=UTC)
+
+
+async def _join(
+    bot: OfflineBot, user_id: int, role: str, name: str, team: str, username: str | None = None
+) -> None:
+    reply = await bot.say(ADMIN_ID, f"/invite {team} {role}")
+    code = re.search(r"start=([\w-]+)", reply)
+    assert code, reply
+    welcome = await bot.say(user_id, f"/start {code.group(1)}", first_name=name, username=username)
+    assert "Welcome" in welcome, welcome
+
+
+async def _texts(bot: OfflineBot, user_id: int, text: str) -> list[str]:
+    replies = await bot.replies(bot.message(user_id, text))
+    texts = [str(r.params["text"]) for r in replies]
+    assert texts, f"no reply to {text!r}"
+    assert all(len(t.encode("utf-16-le")) // 2 <= LIMIT for t in texts), [len(t) for t in texts]
+    return texts
+
+
+async def _one(bot: OfflineBot, user_id: int, text: str) -> str:
+    [reply] = await _texts(bot, user_id, text)
+    return reply
+
+
+def _looks(bot: OfflineBot) -> list[tuple[int, int]]:
+    """(viewer person id, team id) of every look in the ledger."""
+    db: Database = bot.app.bot_data.db
+    with db.begin() as conn:
+        rows = conn.execute(select(LOOK)).mappings().all()
+    return [dict(r) for r in rows]  # type: ignore[misc]
+
+
+def _rate(contacts: int, days: int) -> str:
+    return f"{contacts * 7 / days:.1f}"
+
+
+def _row(figure: str, text: str) -> str:
+    return f"{figure:>6}  {text}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+async def _organisation(bot: OfflineBot) -> None:
+    """North Ward and South Side from Tue 20 Oct 2026; what each member logs is in the test."""
+    bot.clock.now = _at(2026, 10, 20)
+    assert "North Ward" in await bot.say(ADMIN_ID, "/newteam North Ward")
+    assert "South Side" in await bot.say(ADMIN_ID, "/newteam South Side")
+    await _join(bot, MIA, "manager", "Mia", "north-ward", "mia")
+    await _join(bot, CLEO, "councillor", "Cleo", "north-ward", "cleo")
+    await _join(bot, SAM, "organiser", "Sam", "north-ward", "sam")
+    await _join(bot, KIT, "caseworker", "Kit", "north-ward", "kit")
+    await _join(bot, FAY, "organiser", "Fay", "north-ward", "fay")
+    await _join(bot, ADA, "manager", "Ada", "south-side", "ada")
+    await _join(bot, SOL, "councillor", "Sol", "south-side", "sol")
+
+
+async def _history(bot: OfflineBot) -> None:
+    """Everything logged, day by day (London is on UTC from 25 Oct):
+
+    * Cleo (councillor, throughout): 7 on Tue 27 Oct; 3 for Tue 10 Nov logged on 12 Nov with
+      /log; 4 on 12 Nov undone; 2 on Mon 16 Nov edited to 20; 1 at 23:30 on Sun 22 Nov; 100 at
+      00:30 on Mon 23 Nov (the week not complete). 31 in 28 days.
+    * Sam (organiser): away Mon 2 – Wed 4 Nov; 10 on Tue 10 Nov. 10 in 25 days.
+    * Kit (caseworker): 2 on Mon 2 Nov; removed Wed 4 Nov; rejoined Mon 9 Nov; 8 on Fri 20
+      Nov. 10 in 10 + 14 = 24 days.
+    * Noor (councillor): joined Wed 11 Nov; 5 on Thu 12 Nov; 9 on Tue 24 Nov (not complete).
+      5 in 12 days.
+    * Fay (organiser): 6 for Mon 26 Oct; /forgetme on Wed 18 Nov. 6 in 24 days.
+    * Mia (manager): 50 on Mon 16 Nov (in the 13 weeks, not in the rates).
+    * Sol (South Side councillor, throughout): 3 on 12 Nov.
+
+    North Ward's residents: 1,000 from 27 Oct, 2,000 from 5 Nov. Active in October: Cleo (Sam
+    marked not); in November: Fay (before /forgetme), Cleo, Kit, Noor.
+    """
+    bot.clock.now = _at(2026, 10, 27)
+    assert "1,000" in await bot.say(MIA, "/residents north-ward 1000")
+    assert "✓" in await bot.say(CLEO, "doors 7")
+    assert "✓" in await bot.say(FAY, "doors 6 yesterday")
+    bot.clock.now = _at(2026, 11, 2)
+    assert "✓" in await bot.say(KIT, "doors 2")
+    away = await bot.say(SAM, "/away 2026-11-02 2026-11-04")
+    assert "2 Nov" in away or "away" in away.lower(), away
+    bot.clock.now = _at(2026, 11, 4)
+    removed = await bot.say(MIA, "/remove north-ward @kit confirm")
+    assert "Kit" in removed, removed
+    bot.clock.now = _at(2026, 11, 5)
+    assert "2,000" in await bot.say(MIA, "/residents north-ward 2,000")
+    bot.clock.now = _at(2026, 11, 9)
+    await _join(bot, KIT, "caseworker", "Kit", "north-ward", "kit")
+    bot.clock.now = _at(2026, 11, 10)
+    assert "✓" in await bot.say(SAM, "doors 10")
+    bot.clock.now = _at(2026, 11, 11)
+    await _join(bot, NOOR, "councillor", "Noor", "north-ward", "noor")
+    bot.clock.now = _at(2026, 11, 12)
+    assert "✓" in await bot.say(CLEO, "/log contacts 3 2026-11-10")
+    assert "✓" in await bot.say(NOOR, "doors 5")
+    assert "✓" in await bot.say(CLEO, "doors 4")
+    assert "4" in await bot.say(CLEO, "/undo")
+    assert "✓" in await bot.say(SOL, "doors 3")
+    for mark in ("@fay", "@cleo", "@cleo october", "@sam october no"):
+        assert (
+            "Fay" in (said := await bot.say(MIA, f"/active {mark}"))
+            or "Cleo" in said
+            or ("Sam" in said)
+        ), said
+    bot.clock.now = _at(2026, 11, 16)
+    original = bot.message(CLEO, "doors 2")
+    [ok] = await bot.replies(original)
+    assert "✓" in ok.params["text"]
+    await bot.process(bot.updates.edited(original, "doors 20"))
+    assert "✓" in await bot.say(MIA, "doors 50")
+    bot.clock.now = _at(2026, 11, 18)
+    await bot.say(FAY, "/forgetme")
+    gone = await bot.say(FAY, "/forgetme confirm")
+    assert "erased" in gone.lower() or "forgot" in gone.lower(), gone
+    bot.clock.now = _at(2026, 11, 20)
+    assert "✓" in await bot.say(KIT, "doors 8")
+    assert "Kit" in await bot.say(MIA, "/active @kit")
+    assert "Noor" in await bot.say(MIA, "/active @noor")
+    bot.clock.now = _at(2026, 11, 22, 23, 30)
+    assert "✓" in await bot.say(CLEO, "doors 1")
+    bot.clock.now = _at(2026, 11, 23, 0, 30)
+    assert "✓" in await bot.say(CLEO, "doors 100")
+    bot.clock.now = _at(2026, 11, 24)
+    assert "✓" in await bot.say(NOOR, "doors 9")
+    bot.clock.now = _at(2026, 11, 26)
+
+
+@pytest.fixture
+async def org(offline_bot: OfflineBot) -> OfflineBot:
+    await _organisation(offline_bot)
+    await _history(offline_bot)
+    return offline_bot
+
+
+async def test_a_managers_figures_match_the_day_by_day_count(org: OfflineBot) -> None:
+    text = await _one(org, MIA, "/measures")
+    lines = text.splitlines()
+    assert lines[0] == "North Ward · measures"
+    assert "4 weeks 26 Oct – 22 Nov" in lines[1]
+    for name, role, n, d in [
+        ("Cleo", "councillor", 31, 28),
+        ("Sam", "organiser", 10, 25),
+        ("Kit", "caseworker", 10, 24),
+        ("Noor", "councillor", 5, 12),
+        ("former member", "organiser", 6, 24),
+    ]:
+        assert _row(_rate(n, d), f"{name}, {role} ({n} in {_days(d)})") in lines, (name, text)
+    assert _row(_rate(36, 40), "councillors (36 in 40 days)") in lines, text
+    assert _row(_rate(16, 49), "organisers (16 in 49 days)") in lines, text
+    assert _row(_rate(10, 24), "caseworkers (10 in 24 days)") in lines, text
+    assert _row(_rate(62, 113), "team (62 in 113 days)") in lines, text
+    assert "Mia" not in text and "Fay" not in text
+    assert "13 weeks 24 Aug – 22 Nov against the 13 before (25 May – 23 Aug)" in text
+    assert _row("112", "resident contact (0 before: new)") in lines, text
+
+
+async def test_the_summary_agrees_with_each_team_in_full(org: OfflineBot) -> None:
+    whole = "\n".join(await _texts(org, ADMIN_ID, "/measures all"))
+    lines = whole.splitlines()
+    assert lines[0] == "Measures of 2 teams"
+    assert _row(_rate(39, 68), "councillors (39 in 68 days)") in lines, whole
+    assert _row(_rate(16, 49), "organisers (16 in 49 days)") in lines, whole
+    assert _row(_rate(10, 24), "caseworkers (10 in 24 days)") in lines, whole
+    assert _row(_rate(65, 141), "all of them (65 in 141 days)") in lines, whole
+    assert f"{_rate(62, 113):>6}     500  112 new · North Ward" in lines, whole
+    assert f"{_rate(3, 28):>6}       —  3 new · South Side" in lines, whole
+    assert "Cleo" not in whole and "former member" not in whole
+
+
+async def test_residents_per_active_member_by_month(org: OfflineBot) -> None:
+    lines = (await _one(org, MIA, "/measures")).splitlines()
+    at = lines.index("Residents per active member")
+    assert lines[at + 1 :][:3] == [
+        _row("—", "Sep: no member active (1,000 residents)"),
+        _row("1,000", "Oct (1,000 residents, 1 active)"),
+        _row("500", "Nov so far (2,000 residents, 4 active)"),
+    ], lines
+    whole = "\n".join(await _texts(org, ADMIN_ID, "/measures all"))
+    assert f"{_rate(62, 113):>6}     500  112 new · North Ward" in whole, whole
+
+
+async def test_last_month_is_measured_as_at_its_end(org: OfflineBot) -> None:
+    """October ends on Saturday 31st: its last complete week ends Sunday 25 Oct, the day the
+    clocks went back; October is not "so far"."""
+    text = await _one(org, MIA, "/measures north-ward 2026-10-01..2026-10-31")
+    lines = text.splitlines()
+    assert "4 weeks 28 Sep – 25 Oct" in lines[1], text
+    # Everyone joined on Tue 20 Oct: 6 days each; nothing logged before 26 Oct.
+    assert _row(_rate(0, 6), "Cleo, councillor (0 in 6 days)") in lines, text
+    assert "Noor" not in text  # joined in November
+    assert "13 weeks 27 Jul – 25 Oct" in text and "nothing logged in either" in text
+    assert "so far" not in text
+    assert _row("1,000", "Oct (1,000 residents, 1 active)") in lines, text
+
+
+# --- Complete weeks at the boundaries ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "window"),
+    [
+        # London on GMT: Sunday 23:30 is still Sunday; Monday 00:30 completes the week.
+        (_at(2026, 11, 29, 23, 30), "26 Oct – 22 Nov"),
+        (_at(2026, 11, 29, 23, 59), "26 Oct – 22 Nov"),
+        (_at(2026, 11, 30, 0, 0), "2 Nov – 29 Nov"),
+        (_at(2026, 11, 30, 0, 30), "2 Nov – 29 Nov"),
+        # On BST, Sunday 23:30 UTC is Monday 00:30 in London: the week is complete.
+        (_at(2026, 10, 18, 22, 59), "14 Sep – 11 Oct"),
+        (_at(2026, 10, 18, 23, 0), "21 Sep – 18 Oct"),
+        # The Sunday the clocks go back (25 Oct): 23:30 UTC is 23:30 GMT, still Sunday.
+        (_at(2026, 10, 25, 23, 30), "21 Sep – 18 Oct"),
+        (_at(2026, 10, 26, 0, 0), "28 Sep – 25 Oct"),
+        # Spring forward (29 Mar 2026): 23:00 UTC on Sunday is Monday in London.
+        (_at(2026, 3, 29, 22, 30), "23 Feb – 22 Mar"),
+        (_at(2026, 3, 29, 23, 0), "2 Mar – 29 Mar"),
+        # Across a new year.
+        (_at(2027, 1, 4, 9, 0), "7 Dec 2026 – 3 Jan 2027"),
+    ],
+)
+async def test_a_week_is_complete_from_monday_midnight_local(
+    offline_bot: OfflineBot, now: datetime, window: str
+) -> None:
+    bot = offline_bot
+    bot.clock.now = _at(2026, 1, 5)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    bot.clock.now = now
+    text = await _one(bot, ADMIN_ID, "/measures")
+    assert text.splitlines()[1] == f"Resident contacts a week present · 4 weeks {window}", text
+
+
+async def test_an_entry_at_local_midnight_falls_in_the_local_week(offline_bot: OfflineBot) -> None:
+    """Sun 18 Oct 2026 23:30 UTC is Mon 19 Oct 00:30 in London (BST): an entry then is in the
+    week from 19 Oct, not yet complete at Mon 19 Oct 08:00; 22:30 UTC is still Sunday."""
+    bot = offline_bot
+    bot.clock.now = _at(2026, 9, 1)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(bot, CLEO, "councillor", "Cleo", "north-ward")
+    bot.clock.now = _at(2026, 10, 18, 22, 30)
+    assert "Sun 18 Oct" in await bot.say(CLEO, "doors 3")
+    bot.clock.now = _at(2026, 10, 18, 23, 30)
+    assert "Mon 19 Oct" in await bot.say(CLEO, "doors 40")
+    bot.clock.now = _at(2026, 10, 19, 7, 0)
+    lines = (await _one(bot, ADMIN_ID, "/measures")).splitlines()
+    assert lines[1].endswith("21 Sep – 18 Oct"), lines
+    assert _row(_rate(3, 28), "Cleo, councillor (3 in 28 days)") in lines, lines
+    assert _row("3", "resident contact (0 before: new)") in lines, lines
+
+
+@pytest.mark.parametrize(
+    ("period", "window", "months"),
+    [
+        ("2026-11-01..2026-11-22", "26 Oct – 22 Nov", ("Sep", "Oct", "Nov so far")),
+        ("2026-11-01..2026-11-21", "19 Oct – 15 Nov", ("Sep", "Oct", "Nov so far")),
+        ("last", "26 Oct – 22 Nov", ("Sep", "Oct", "Nov so far")),
+        ("2026-W46", "19 Oct – 15 Nov", ("Sep", "Oct", "Nov so far")),
+        ("2026-09-01..2026-09-30", "31 Aug – 27 Sep", ("Jul", "Aug", "Sep")),
+        # A period reaching past today is measured as at today.
+        ("2026-11-01..2026-12-31", "26 Oct – 22 Nov", ("Sep", "Oct", "Nov so far")),
+        # A leap February (2024) ends on Thursday 29th.
+        ("2024-02-01..2024-02-29", "29 Jan – 25 Feb", ("Dec", "Jan", "Feb")),
+    ],
+)
+async def test_the_as_at_day_is_the_periods_end(
+    offline_bot: OfflineBot, period: str, window: str, months: tuple[str, ...]
+) -> None:
+    bot = offline_bot
+    assert "North Ward" in await bot.say(ADMIN_ID, "/newteam North Ward")
+    text = await _one(bot, ADMIN_ID, f"/measures north-ward {period}")
+    lines = text.splitlines()
+    assert lines[1].endswith(f"4 weeks {window}"), text
+    at = lines.index("Residents per active member")
+    shown = [line.split(":")[0].split("(")[0].strip(" —") for line in lines[at + 1 : at + 4]]
+    assert shown == list(months), lines
+    # The period on its own, without the team, reads the same.
+    assert await _one(bot, ADMIN_ID, f"/measures {period}") == text
+
+
+# --- Who sees what, refusals and the scrutiny ledger ---------------------------------------------
+
+
+@pytest.mark.parametrize("user_id", [CLEO, SAM, KIT, NOOR])
+async def test_a_member_sees_their_teams_aggregate_and_records_no_look(
+    org: OfflineBot, user_id: int
+) -> None:
+    before = _looks(org)
+    for asked in ("/measures", "/measures north-ward", "/measures all", "/measures last"):
+        text = await _one(org, user_id, asked)
+        assert text.startswith("North Ward · measures"), (asked, text)
+        for name in ("Cleo", "Sam", "Kit", "Noor", "former member", "Mia", "South Side"):
+            assert name not in text, (asked, name, text)
+        assert _row(_rate(62, 113), "team (62 in 113 days)") in text.splitlines(), text
+        assert "Per-person rates: the team's managers and admins." in text
+    assert _looks(org) == before
+
+
+@pytest.mark.parametrize("user_id", [MIA, CLEO, SAM, KIT, ADA, SOL])
+@pytest.mark.parametrize("after", ["", " lastmonth", " 2026-11-01..2026-11-22", " all"])
+async def test_another_teams_name_is_refused_exactly_like_no_teams(
+    org: OfflineBot, user_id: int, after: str
+) -> None:
+    own, other = (
+        ("south-side", "north-ward") if user_id in (ADA, SOL) else ("north-ward", "south-side")
+    )
+    before = _looks(org)
+    [theirs] = await _texts(org, user_id, f"/measures {other}{after}")
+    [nobodys] = await _texts(org, user_id, f"/measures zzzzzzzzzz{after}")
+    assert theirs.replace(other, "X") == nobodys.replace("zzzzzzzzzz", "X")
+    assert theirs.count(other) == 1  # the echo of what was typed, nothing more
+    for name in ("North Ward", "South Side"):
+        assert name not in theirs
+    assert own in theirs
+    assert _looks(org) == before
+
+
+async def test_strangers_and_the_forgotten_are_refused_alike(org: OfflineBot) -> None:
+    before = _looks(org)
+    replies = {
+        await _one(org, who, asked)
+        for who in (STRANGER, FAY)
+        for asked in ("/measures", "/measures north-ward", "/measures all", "/measures zz")
+    }
+    assert len(replies) == 1, replies
+    [refused] = replies
+    assert "North Ward" not in refused and "north-ward" not in refused
+    assert _looks(org) == before
+
+
+async def test_each_look_by_a_manager_or_admin_is_recorded_per_team_shown(
+    org: OfflineBot,
+) -> None:
+    def ledger() -> list[tuple[int, str, int | None]]:
+        return sorted((r["team_id"], r["what"], r["subject_person_id"]) for r in _looks(org))
+
+    start = ledger()
+    db: Database = org.app.bot_data.db
+    with db.begin() as conn:
+        from sqlalchemy import text as sql
+
+        teams = dict(conn.execute(sql("SELECT slug, id FROM team")).all())
+        people = dict(conn.execute(sql("SELECT telegram_user_id, id FROM person")).all())
+    north, south = teams["north-ward"], teams["south-side"]
+    await _one(org, MIA, "/measures")
+    await _one(org, MIA, "/measures all")  # Mia manages one team: that team
+    await _one(org, ADA, "/measures south-side last")
+    await _texts(org, ADMIN_ID, "/measures all")
+    await _one(org, ADMIN_ID, "/measures north-ward")
+    await _one(org, MIA, "/measures north-ward fortnight")  # refused: no look
+    assert start == []
+    assert ledger() == sorted(
+        [
+            (north, "measures", None),
+            (north, "measures", None),
+            (south, "measures", None),
+            (north, "measures", None),
+            (south, "measures", None),
+            (north, "measures", None),
+        ]
+    ), ledger()
+    viewers = sorted(r["viewer_person_id"] for r in _looks(org))
+    assert viewers.count(people[MIA]) == 2
+    assert viewers.count(people[ADA]) == 1
+    assert viewers.count(people[ADMIN_ID]) == 3
+
+
+# --- Odd memberships: gaps and absences together, two teams, a new role, redelivery --------------
+
+KIT2, ZED, IVY, AMAL = 5001, 5002, 5003, 5004
+
+
+async def _odd(bot: OfflineBot) -> None:
+    """Leeds and York from Tue 20 Oct 2026, measured on Thu 26 Nov (4 weeks 26 Oct – 22 Nov).
+
+    * Kit (Leeds caseworker): away Tue 3 – Sat 7 Nov; removed Wed 4 Nov; rejoined Mon 9 Nov as
+      a councillor (a new role applies to the whole window); 2 on Mon 2 Nov, 8 on Fri 20 Nov.
+      Days: 26 Oct – 2 Nov (8) + 9 – 22 Nov (14) = 22, as a councillor.
+    * Zed (Leeds organiser): away 20 Oct – 31 Dec: no day present.
+    * Ivy (organiser in Leeds, then York): 6 on Wed 11 Nov to Leeds (the update delivered
+      twice), 4 on Tue 10 Nov to York with #york; away 16–17 Nov, withdrawn with /away cancel.
+    * أمل (York councillor, right to left): 1 on Thu 12 Nov.
+    """
+    bot.clock.now = _at(2026, 10, 20)
+    await bot.say(ADMIN_ID, "/newteam Leeds")
+    await bot.say(ADMIN_ID, "/newteam York")
+    await _join(bot, KIT2, "caseworker", "Kit", "leeds", "kit")
+    await _join(bot, ZED, "organiser", "Zed", "leeds", "zed")
+    await _join(bot, IVY, "organiser", "Ivy", "leeds", "ivy")
+    await _join(bot, IVY, "organiser", "Ivy", "york", "ivy")
+    await _join(bot, AMAL, "councillor", "أمل", "york", "amal")
+    assert "Dec" in await bot.say(ZED, "/away 2026-10-20 2026-12-31")
+    bot.clock.now = _at(2026, 11, 2)
+    assert "✓" in await bot.say(KIT2, "doors 2")
+    assert "Nov" in await bot.say(KIT2, "/away 2026-11-03 2026-11-07")
+    bot.clock.now = _at(2026, 11, 4)
+    assert "Kit" in await bot.say(ADMIN_ID, "/remove leeds @kit confirm")
+    bot.clock.now = _at(2026, 11, 9)
+    await _join(bot, KIT2, "councillor", "Kit", "leeds", "kit")
+    bot.clock.now = _at(2026, 11, 10)
+    assert "✓" in await bot.say(IVY, "doors 4 #york")
+    assert "Nov" in await bot.say(IVY, "/away 2026-11-16 2026-11-17")
+    assert "Nov" in await bot.say(IVY, "/away cancel")
+    bot.clock.now = _at(2026, 11, 11)
+    twice = bot.message(IVY, "doors 6 #leeds")
+    await bot.process(twice)
+    await bot.process(twice)
+    bot.clock.now = _at(2026, 11, 12)
+    assert "✓" in await bot.say(AMAL, "doors 1")
+    bot.clock.now = _at(2026, 11, 20)
+    assert "✓" in await bot.say(KIT2, "doors 8")
+    bot.clock.now = _at(2026, 11, 26)
+
+
+async def test_gaps_absences_two_teams_and_a_new_role_in_full_and_in_summary(
+    offline_bot: OfflineBot,
+) -> None:
+    bot = offline_bot
+    await _odd(bot)
+    leeds = (await _one(bot, ADMIN_ID, "/measures leeds")).splitlines()
+    assert _row(_rate(10, 22), "Kit, councillor (10 in 22 days)") in leeds, leeds
+    assert _row("—", "Zed, organiser: no day present") in leeds, leeds
+    assert _row(_rate(6, 28), "Ivy, organiser (6 in 28 days)") in leeds, leeds
+    assert _row(_rate(10, 22), "councillors (10 in 22 days)") in leeds, leeds
+    assert _row(_rate(6, 28), "organisers (6 in 28 days)") in leeds, leeds
+    assert _row(_rate(16, 50), "team (16 in 50 days)") in leeds, leeds
+    assert not any("caseworker" in line for line in leeds), leeds
+    york = (await _one(bot, ADMIN_ID, "/measures york")).splitlines()
+    assert _row(_rate(4, 28), "Ivy, organiser (4 in 28 days)") in york, york
+    assert _row(_rate(1, 28), "\u2068أمل\u2069, councillor (1 in 28 days)") in york or any(
+        "أمل" in line and line.startswith(_row(_rate(1, 28), "")) for line in york
+    ), york
+    assert _row(_rate(5, 56), "team (5 in 56 days)") in york, york
+    whole = (await _one(bot, ADMIN_ID, "/measures all")).splitlines()
+    assert _row(_rate(11, 50), "councillors (11 in 50 days)") in whole, whole
+    assert _row(_rate(10, 56), "organisers (10 in 56 days)") in whole, whole
+    assert _row(_rate(21, 106), "all of them (21 in 106 days)") in whole, whole
+    assert f"{_rate(16, 50):>6}       —  16 new · Leeds" in whole, whole
+    assert any(line.startswith(f"{_rate(5, 56):>6}       —  5 new · ") for line in whole), whole
