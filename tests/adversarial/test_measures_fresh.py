@@ -475,3 +475,51 @@ async def test_gaps_absences_two_teams_and_a_new_role_in_full_and_in_summary(
     assert _row(_rate(21, 106), "all of them (21 in 106 days)") in whole, whole
     assert f"{_rate(16, 50):>6}       —  16 new · Leeds" in whole, whole
     assert any(line.startswith(f"{_rate(5, 56):>6}       —  5 new · ") for line in whole), whole
+
+
+async def test_a_manager_of_one_team_and_councillor_of_another_records_only_the_first(
+    org: OfflineBot,
+) -> None:
+    """Mia manages North Ward and joins South Side as a councillor: South Side's measures are
+    the aggregate to her and her look at them is not scrutiny."""
+    await _join(org, MIA, "councillor", "Mia", "south-side", "mia")
+    south = await _one(org, MIA, "/measures south-side")
+    assert south.startswith("South Side · measures")
+    assert "Sol" not in south and "Mia" not in south
+    assert _looks(org) == []
+    whole = "\n".join(await _texts(org, MIA, "/measures all"))
+    assert whole.startswith("Measures of 2 teams") and "Sol" not in whole
+    assert [r["what"] for r in _looks(org)] == ["measures"]
+    assert len({r["team_id"] for r in _looks(org)}) == 1
+
+
+async def test_a_team_of_300_long_names_in_every_script_fits_in_messages(
+    offline_bot: OfflineBot,
+) -> None:
+    from datetime import date
+
+    from organiser_bot.domain.roles import Role
+    from tests.digest_factories import log, make_member, make_team
+
+    scripts = ["Émilie-Ånne", "محمد عبد الله", "שרה", "Ζωή", "Дмитрий", "李小龍", "👩🏽‍🔧 Jo"]
+    names = [f"{scripts[i % len(scripts)]} {'x' * 40} {i:03d}" for i in range(300)]
+    db: Database = offline_bot.app.bot_data.db
+    with db.begin() as conn:
+        team = make_team(conn, "Big Ward")
+        for i, name in enumerate(names):
+            role = (Role.COUNCILLOR, Role.ORGANISER, Role.CASEWORKER)[i % 3]
+            person = make_member(conn, team, 20_000 + i, name, role)
+            log(conn, person, team, "resident_contact", 1 + i % 7, date(2026, 11, 17))
+    texts = await _texts(offline_bot, ADMIN_ID, "/measures big-ward")
+    assert len(texts) > 1
+    assert texts[0].startswith("Big Ward · measures")
+    whole = "\n".join(texts)
+    for i, name in enumerate(names):
+        hits = [line for line in whole.splitlines() if f"{i:03d}" in line and "x" * 40 in line]
+        assert len(hits) == 1, (name, hits)
+        n = 1 + i % 7
+        assert hits[0].startswith(_row(_rate(n, 28), "")), hits
+        assert hits[0].endswith(f" ({n} in 28 days)"), hits
+    total = sum(1 + i % 7 for i in range(300))
+    assert _row(_rate(total, 300 * 28), f"team ({total:,} in {300 * 28:,} days)") in whole
+    assert "Residents per active member" in texts[-1]
