@@ -523,3 +523,51 @@ async def test_a_team_of_300_long_names_in_every_script_fits_in_messages(
     total = sum(1 + i % 7 for i in range(300))
     assert _row(_rate(total, 300 * 28), f"team ({total:,} in {300 * 28:,} days)") in whole
     assert "Residents per active member" in texts[-1]
+
+
+async def test_check_in_taps_count_as_active_and_the_latest_word_stands(org: OfflineBot) -> None:
+    """November's check-in on Mon 30 Nov asks those not marked yet (Sam and Mia): Sam taps Yes,
+    Mia (a manager is a member too) Yes, then No. Active in November: Fay, Cleo, Kit and Noor
+    (marked) and Sam."""
+    from handlers.residents import TelegramCheckinAsker
+    from organiser_bot.domain.moment import Moment
+    from organiser_bot.usecases.residents import send_checkins
+
+    bot = org
+    bot.clock.now = _at(2026, 11, 30, 11, 0)
+    data = bot.app.bot_data
+    since = len(bot.request.calls)
+    moment = Moment(now=data.now(), tz=data.settings.tz, kinds=data.kinds)
+    await send_checkins(TelegramCheckinAsker(bot.app.bot), data.db, moment=moment)
+    asked = {
+        int(c.params["chat_id"]): c for c in bot.request.calls[since:] if c.method == "sendMessage"
+    }
+    assert {SAM, MIA} <= set(asked) and not {CLEO, KIT, NOOR, FAY} & set(asked), sorted(asked)
+
+    async def tap(user_id: int, answer: str) -> None:
+        call = asked[user_id]
+        buttons = [b for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+        [button] = [b for b in buttons if b["text"].startswith(answer)]
+        await bot.process(
+            bot.updates.callback_query(user_id, button["callback_data"], message=call.result)
+        )
+
+    await tap(SAM, "Yes")
+    await tap(MIA, "Yes")
+    lines = (await _one(bot, MIA, "/measures")).splitlines()
+    assert _row("333", "Nov so far (2,000 residents, 6 active)") in lines, lines
+    await tap(MIA, "No")
+    lines = (await _one(bot, MIA, "/measures")).splitlines()
+    assert _row("400", "Nov so far (2,000 residents, 5 active)") in lines, lines
+    bot.clock.now = _at(2026, 12, 1, 9, 0)
+    lines = (await _one(bot, MIA, "/measures")).splitlines()
+    at = lines.index("Residents per active member")
+    assert lines[at + 1 : at + 4] == [
+        _row("1,000", "Oct (1,000 residents, 1 active)"),
+        _row("400", "Nov (2,000 residents, 5 active)"),
+        _row("—", "Dec so far: no member active (2,000 residents)"),
+    ], lines
+    # A period ending in November: November is over, not "so far".
+    lines = (await _one(bot, MIA, "/measures 2026-11-01..2026-11-30")).splitlines()
+    assert _row("400", "Nov (2,000 residents, 5 active)") in lines, lines
+    assert not any("so far" in line for line in lines), lines
