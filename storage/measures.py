@@ -27,6 +27,7 @@ from sqlalchemy import (
     Date,
     Select,
     String,
+    TextClause,
     and_,
     bindparam,
     case,
@@ -35,6 +36,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     type_coerce,
 )
 
@@ -356,20 +358,38 @@ def kind_by_person(
     return {(team_id, person_id): int(total) for team_id, person_id, total in rows if total}
 
 
+#: Each team's kinds, found by seeking the next kind after the last (a skip scan of the
+#: (team_id, kind, ...) index: a few seeks a team), and each (team, kind) pair's two spans
+#: summed by two range seeks on ``ix_team_weekly_total_team_kind`` (covering): some 1,200
+#: seeks of 13 entries for 200 teams, whatever the length of the history, and no sort.
+#: Grouping the span's rows instead (one pass over every team) sorted 15,600 rows on SQLite
+#: (17 ms against 9 ms here) and hashed a sequential scan on PostgreSQL.
+_TWO_SPANS = """
+WITH RECURSIVE pair(team_id, kind) AS (
+    SELECT t.id, (SELECT min(w.kind) FROM team_weekly_total w WHERE w.team_id = t.id)
+    FROM team t {teams}
+    UNION ALL
+    SELECT p.team_id,
+        (SELECT min(w.kind) FROM team_weekly_total w
+         WHERE w.team_id = p.team_id AND w.kind > p.kind)
+    FROM pair p WHERE p.kind IS NOT NULL
+)
+SELECT p.team_id, p.kind,
+    (SELECT sum(w.total) FROM team_weekly_total w
+     WHERE w.team_id = p.team_id AND w.kind = p.kind AND w.week >= :split AND w.week <= :last),
+    (SELECT sum(w.total) FROM team_weekly_total w
+     WHERE w.team_id = p.team_id AND w.kind = p.kind AND w.week >= :first AND w.week < :split)
+FROM pair p WHERE p.kind IS NOT NULL
+"""
+
+
 @cache
-def _two_spans(listed: bool) -> Select[Any]:
-    t = _team_weekly
-    split = _day("split")
-    later = func.sum(case((t.c.week >= split, t.c.total), else_=0))
-    earlier = func.sum(case((t.c.week < split, t.c.total), else_=0))
-    return (
-        select(t.c.team_id, t.c.kind, later, earlier)
-        .where(
-            t.c.week >= _day("first"),
-            t.c.week <= _day("last"),
-            *_of(t.c.team_id, listed),
-        )
-        .group_by(t.c.team_id, t.c.kind)
+def _two_spans(listed: bool) -> TextClause:
+    params = [_day("first"), _day("split"), _day("last")]
+    if listed:
+        params.append(bindparam("team_ids", expanding=True))
+    return text(_TWO_SPANS.format(teams="WHERE t.id IN :team_ids" if listed else "")).bindparams(
+        *params
     )
 
 
@@ -377,19 +397,19 @@ def two_spans_by_kind(
     conn: Connection, *, team_ids: Sequence[int] | None, first: date, split: date, last: date
 ) -> dict[int, dict[str, tuple[int, int]]]:
     """Each team's totals per kind over the weeks whose Mondays are in ``[split, last]`` and
-    in ``[first, split)``, summed in SQL from ``team_weekly_total`` in one pass.
+    in ``[first, split)``, summed in SQL from ``team_weekly_total`` (one statement, by index
+    seeks: see ``_TWO_SPANS``).
 
     Returns:
         team id -> kind -> (later total, earlier total); kinds with neither are left out.
     """
-    rows = conn.execute(
+    out: dict[int, dict[str, tuple[int, int]]] = {}
+    for team_id, kind, now, before in conn.execute(
         _two_spans(team_ids is not None), _params(team_ids, first=first, split=split, last=last)
-    ).all()
-    out: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for team_id, kind, now, before in rows:
+    ).all():
         if now or before:
-            out[team_id][kind] = (int(now or 0), int(before or 0))
-    return dict(out)
+            out.setdefault(team_id, {})[kind] = (int(now or 0), int(before or 0))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
