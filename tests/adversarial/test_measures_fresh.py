@@ -571,3 +571,76 @@ async def test_check_in_taps_count_as_active_and_the_latest_word_stands(org: Off
     lines = (await _one(bot, MIA, "/measures 2026-11-01..2026-11-30")).splitlines()
     assert _row("400", "Nov (2,000 residents, 5 active)") in lines, lines
     assert not any("so far" in line for line in lines), lines
+
+
+async def test_joining_and_leaving_after_local_midnight_count_from_the_local_day(
+    offline_bot: OfflineBot,
+) -> None:
+    """On BST, 23:30 UTC on Sunday is 00:30 on Monday in London: Cleo joining then joined on
+    Monday 19 Oct; Kit removed at 23:30 UTC on Sun 25 Oct (GMT again: still Sunday) left on
+    Sunday. Measured on Thu 29 Oct (4 weeks 28 Sep – 25 Oct): Cleo 7 days, Kit 28."""
+    bot = offline_bot
+    bot.clock.now = _at(2026, 9, 1)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(bot, KIT, "caseworker", "Kit", "north-ward", "kit")
+    bot.clock.now = _at(2026, 10, 18, 23, 30)
+    await _join(bot, CLEO, "councillor", "Cleo", "north-ward", "cleo")
+    bot.clock.now = _at(2026, 10, 25, 23, 30)
+    assert "Kit" in await bot.say(ADMIN_ID, "/remove north-ward @kit confirm")
+    bot.clock.now = _at(2026, 10, 29)
+    lines = (await _one(bot, ADMIN_ID, "/measures")).splitlines()
+    assert lines[1].endswith("28 Sep – 25 Oct"), lines
+    assert _row(_rate(0, 7), "Cleo, councillor (0 in 7 days)") in lines, lines
+    assert _row(_rate(0, 28), "Kit, caseworker (0 in 28 days)") in lines, lines
+
+
+async def test_removed_and_back_the_same_day_or_the_next_loses_no_day(
+    offline_bot: OfflineBot,
+) -> None:
+    bot = offline_bot
+    bot.clock.now = _at(2026, 10, 1)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(bot, KIT, "caseworker", "Kit", "north-ward", "kit")
+    await _join(bot, SAM, "organiser", "Sam", "north-ward", "sam")
+    bot.clock.now = _at(2026, 11, 4, 9, 0)
+    assert "Kit" in await bot.say(ADMIN_ID, "/remove north-ward @kit confirm")
+    assert "Sam" in await bot.say(ADMIN_ID, "/remove north-ward @sam confirm")
+    bot.clock.now = _at(2026, 11, 4, 15, 0)
+    await _join(bot, KIT, "caseworker", "Kit", "north-ward", "kit")
+    bot.clock.now = _at(2026, 11, 5, 9, 0)
+    await _join(bot, SAM, "organiser", "Sam", "north-ward", "sam")
+    assert "✓" in await bot.say(KIT, "doors 3")
+    bot.clock.now = _at(2026, 11, 26)
+    lines = (await _one(bot, ADMIN_ID, "/measures")).splitlines()
+    assert _row(_rate(3, 28), "Kit, caseworker (3 in 28 days)") in lines, lines
+    assert _row(_rate(0, 28), "Sam, organiser (0 in 28 days)") in lines, lines
+    await bot.say(ADMIN_ID, "/newteam South Side")
+    whole = (await _one(bot, ADMIN_ID, "/measures all")).splitlines()
+    assert _row(_rate(3, 56), "all of them (3 in 56 days)") in whole, whole
+
+
+async def test_an_edit_moving_an_entry_to_another_kind_or_week_moves_it_in_the_measures(
+    offline_bot: OfflineBot,
+) -> None:
+    bot = offline_bot
+    bot.clock.now = _at(2026, 10, 1)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await _join(bot, CLEO, "councillor", "Cleo", "north-ward", "cleo")
+    bot.clock.now = _at(2026, 11, 12)
+    original = bot.message(CLEO, "doors 5")
+    await bot.process(original)
+    bot.clock.now = _at(2026, 11, 26)
+
+    async def shown() -> list[str]:
+        return (await _one(bot, ADMIN_ID, "/measures")).splitlines()
+
+    assert _row(_rate(5, 28), "Cleo, councillor (5 in 28 days)") in await shown()
+    await bot.process(bot.updates.edited(original, "doors 5 2026-10-06"))
+    lines = await shown()
+    assert _row(_rate(0, 28), "Cleo, councillor (0 in 28 days)") in lines, lines
+    assert _row("5", "resident contact (0 before: new)") in lines, lines
+    await bot.process(bot.updates.edited(original, "121 x5"))
+    lines = await shown()
+    assert _row(_rate(0, 28), "Cleo, councillor (0 in 28 days)") in lines, lines
+    assert _row("5", "one-to-one (0 before: new)") in lines, lines
+    assert not any("resident contact" in line for line in lines), lines
