@@ -644,3 +644,97 @@ async def test_an_edit_moving_an_entry_to_another_kind_or_week_moves_it_in_the_m
     assert _row(_rate(0, 28), "Cleo, councillor (0 in 28 days)") in lines, lines
     assert _row("5", "one-to-one (0 before: new)") in lines, lines
     assert not any("resident contact" in line for line in lines), lines
+
+
+async def test_an_archived_team_is_refused_like_no_team_and_left_out_of_all(
+    org: OfflineBot,
+) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Team
+
+    team = table_of(Team)
+    db: Database = org.app.bot_data.db
+    with db.begin() as conn:
+        conn.execute(
+            update(team).where(team.c.slug == "south-side").values(archived_at=_at(2026, 11, 25))
+        )
+    archived = await _one(org, ADMIN_ID, "/measures south-side")
+    none = await _one(org, ADMIN_ID, "/measures zzzzzzzzzz")
+    assert archived.replace("south-side", "X") == none.replace("zzzzzzzzzz", "X")
+    whole = "\n".join(await _texts(org, ADMIN_ID, "/measures all"))
+    assert "South Side" not in whole and "Sol" not in whole
+    assert len(_looks(org)) == 1  # North Ward's, by /measures all; none for the refusals
+
+
+async def test_namesakes_and_other_scripts_in_a_teams_measures(offline_bot: OfflineBot) -> None:
+    """Two councillors called Sam (one @sam_a, one without a username) and a team whose name is
+    in Cyrillic: each Sam on a line of their own, told apart, the team found by its name."""
+    bot = offline_bot
+    bot.clock.now = _at(2026, 10, 1)
+    reply = await bot.say(ADMIN_ID, "/newteam Северный")
+    assert "Северный" in reply, reply
+    slug = "северный"
+    await _join(bot, SAM, "councillor", "Sam", slug, "sam_a")
+    await _join(bot, CLEO, "councillor", "Sam", slug, None)
+    bot.clock.now = _at(2026, 11, 10)
+    assert "✓" in await bot.say(SAM, "doors 4")
+    assert "✓" in await bot.say(CLEO, "doors 9")
+    bot.clock.now = _at(2026, 11, 26)
+    text = await _one(bot, ADMIN_ID, f"/measures {slug.upper()}")
+    lines = text.splitlines()
+    sams = [line for line in lines if "Sam" in line]
+    assert len(sams) == 2, text
+    assert sams[0] != sams[1]
+    assert {line[:6] for line in sams} == {f"{_rate(4, 28):>6}", f"{_rate(9, 28):>6}"}, sams
+    assert sams[0].split(", councillor")[0] != sams[1].split(", councillor")[0], sams
+    assert _row(_rate(13, 56), "councillors (13 in 56 days)") in lines, text
+
+
+@pytest.mark.parametrize(
+    "live",
+    [
+        3,
+        pytest.param(
+            60,
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="with more than 50 teams, /measures all lists as columns the kinds of "
+                "every team, archived ones included (usecases.measures.summary builds kinds "
+                "from two_spans_by_kind over all teams): expected only resident contact, got "
+                "'one-to-one, resident contact' and a '0' column on every line",
+            ),
+        ),
+    ],
+)
+async def test_all_shows_no_kind_logged_only_in_an_archived_team(
+    offline_bot: OfflineBot, live: int
+) -> None:
+    """Every live team logged resident contacts; an archived team alone logged one-to-ones.
+    ``/measures all`` lists the kinds of the teams shown: one-to-ones are no column of it
+    (with more than 50 teams the reads take every team, archived ones included)."""
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from organiser_bot.domain.roles import Role
+    from storage.models import Team
+    from tests.digest_factories import log, make_member, make_team
+
+    db: Database = offline_bot.app.bot_data.db
+    with db.begin() as conn:
+        for t in range(live):
+            team = make_team(conn, f"Ward {t:02d}")
+            person = make_member(conn, team, 30_000 + t, f"Member {t}", Role.ORGANISER)
+            log(conn, person, team, "resident_contact", 2, date(2026, 11, 17))
+        gone = make_team(conn, "Closed Ward")
+        person = make_member(conn, gone, 39_999, "Closed", Role.ORGANISER)
+        log(conn, person, gone, "one_to_one", 5, date(2026, 11, 17))
+        t_ = table_of(Team)
+        conn.execute(update(t_).where(t_.c.id == gone).values(archived_at=_at(2026, 11, 25)))
+    whole = "\n".join(await _texts(offline_bot, ADMIN_ID, "/measures all"))
+    assert f"Measures of {live} teams" in whole
+    assert "Closed" not in whole
+    assert "one-to-one" not in whole, whole[:600]
+    ward = [line for line in whole.splitlines() if line.endswith("Ward 00")]
+    assert ward == [f"{_rate(2, 28):>6}       —  2 new · Ward 00"], ward
