@@ -290,18 +290,30 @@ def present_throughout(
 def days_present(tenure: Tenure, absences: Sequence[AbsenceRow], *, first: date, last: date) -> int:
     """Days of ``[first, last]`` (inclusive) inside the membership ``tenure`` and inside none
     of ``absences`` (each day once, however many absences cover it)."""
-    if (
-        not absences
-        and not tenure.gaps
-        and tenure.joined_on <= first
-        and (tenure.left_on is None or tenure.left_on >= last)
-    ):
-        return (last - first).days + 1  # a member throughout, never away: most people
-    inside = member_spans(tenure, first, last)
-    if not inside:
+    start = first if tenure.joined_on <= first else tenure.joined_on
+    end = last if tenure.left_on is None or tenure.left_on >= last else tenure.left_on
+    if start > end:
         return 0
-    total = sum((b - a).days + 1 for a, b in inside)
-    away = _clip(((a.starts_on, a.ends_on) for a in absences), first, last)
+    if tenure.gaps:
+        inside = member_spans(tenure, first, last)
+        if not inside:
+            return 0
+        total = sum((b - a).days + 1 for a, b in inside)
+    else:
+        # Most people: one unbroken span (the whole window when they were a member throughout).
+        total = (end - start).days + 1
+        if not absences:
+            return total
+        inside = [(start, end)]
+    if len(absences) == 1:
+        [a] = absences
+        away = (
+            [(max(a.starts_on, first), min(a.ends_on, last))]
+            if (a.starts_on <= last and a.ends_on >= first)
+            else []
+        )
+    else:
+        away = _clip(((a.starts_on, a.ends_on) for a in absences), first, last)
     for a_start, a_end in away:
         for m_start, m_end in inside:
             lo, hi = max(a_start, m_start), min(a_end, m_end)

@@ -31,7 +31,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("team_weekly_total", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_team_weekly_total_team_kind", ["team_id", "kind", "week", "total"], unique=False
+            "ix_team_weekly_total_kind_team", ["kind", "team_id", "week", "total"], unique=False
         )
     # Filled from the per-person weekly totals, which equal the live entries.
     op.execute(
@@ -121,5 +121,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_scrutiny_at_team")
     op.drop_table("scrutiny")
     with op.batch_alter_table("team_weekly_total", schema=None) as batch_op:
-        batch_op.drop_index("ix_team_weekly_total_team_kind")
+        batch_op.drop_index("ix_team_weekly_total_kind_team")
     op.drop_table("team_weekly_total")
