@@ -216,10 +216,10 @@ class TeamWeeklyTotal(SQLModel, table=True):
 
     __tablename__ = "team_weekly_total"
     __table_args__ = (
-        # Covering index for a span of weeks of one team and kind: the rolling measures seek
-        # each (team, kind) pair's spans, a few rows each, whatever the length of the history
-        # (index-only on PostgreSQL, no sort on SQLite).
-        Index("ix_team_weekly_total_team_kind", "team_id", "kind", "week", "total"),
+        # Covering index for a span of weeks of one kind and team: on SQLite the rolling
+        # measures find the kinds by seeking the next one and seek each (kind, team) pair's
+        # spans, a few rows each, whatever the length of the history, with no sort.
+        Index("ix_team_weekly_total_kind_team", "kind", "team_id", "week", "total"),
     )
 
     team_id: int = Field(foreign_key="team.id", primary_key=True)
