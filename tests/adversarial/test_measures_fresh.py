@@ -768,3 +768,50 @@ async def test_a_manager_of_many_teams_sees_no_kind_of_a_team_not_theirs(
     assert "Measures of 51 teams" in whole
     assert "Elsewhere" not in whole
     assert "one-to-one" not in whole, whole[:600]
+
+
+async def test_thirteen_weeks_against_the_thirteen_before_at_their_edges(
+    offline_bot: OfflineBot,
+) -> None:
+    """As at Thu 26 Nov: 13 weeks 24 Aug – 22 Nov, the 13 before 25 May – 23 Aug. Resident
+    contacts: 1 on Sun 24 May (in neither), 4 on Mon 25 May and 6 on Sun 23 Aug (before), 2 on
+    Mon 24 Aug and 3 on Sun 22 Nov (now), 50 on Mon 23 Nov (in neither): 5 against 10.
+    One-to-ones: 3 on Wed 1 Jul only: 0 against 3. Casework: 7 on Mon 24 Aug: new."""
+    from datetime import date
+
+    from organiser_bot.domain.roles import Role
+    from tests.digest_factories import log, make_member, make_team
+
+    db: Database = offline_bot.app.bot_data.db
+    with db.begin() as conn:
+        team = make_team(conn, "North Ward", created_at=_at(2026, 1, 5))
+        other = make_team(conn, "South Side", created_at=_at(2026, 1, 5))
+        cleo = make_member(conn, team, CLEO, "Cleo", Role.COUNCILLOR, joined_on=date(2026, 1, 5))
+        make_member(conn, other, SOL, "Sol", Role.COUNCILLOR, joined_on=date(2026, 1, 5))
+        for kind, n, day in [
+            ("resident_contact", 1, date(2026, 5, 24)),
+            ("resident_contact", 4, date(2026, 5, 25)),
+            ("resident_contact", 6, date(2026, 8, 23)),
+            ("resident_contact", 2, date(2026, 8, 24)),
+            ("resident_contact", 3, date(2026, 11, 22)),
+            ("resident_contact", 50, date(2026, 11, 23)),
+            ("one_to_one", 3, date(2026, 7, 1)),
+            ("casework", 7, date(2026, 8, 24)),
+        ]:
+            log(conn, cleo, team, kind, n, day)
+    lines = (await _one(offline_bot, ADMIN_ID, "/measures north-ward")).splitlines()
+    assert "13 weeks 24 Aug – 22 Nov against the 13 before (25 May – 23 Aug)" in lines, lines
+    at = lines.index("13 weeks 24 Aug – 22 Nov against the 13 before (25 May – 23 Aug)")
+    assert lines[at + 1 : at + 4] == [
+        _row("0", "one-to-one (3 before: -3, -100%)"),
+        _row("7", "casework (0 before: new)"),
+        _row("5", "resident contact (10 before: -5, -50%)"),
+    ], lines
+    assert _row(_rate(3, 28), "Cleo, councillor (3 in 28 days)") in lines, lines
+    whole = (await _one(offline_bot, ADMIN_ID, "/measures all")).splitlines()
+    assert [line for line in whole if line.endswith("North Ward")] == [
+        f"{_rate(3, 28):>6}       —  0 -100% · 7 new · 5 -50% · North Ward"
+    ], whole
+    assert [line for line in whole if line.endswith("South Side")] == [
+        f"{_rate(0, 28):>6}       —  0 · 0 · 0 · South Side"
+    ], whole
