@@ -243,8 +243,11 @@ def summary(
             active[counted.team_id] += counted.count
     residents = store.residents_in_force(conn, team_ids=ids, month_ends=[end])
 
+    # The kinds of the teams shown only: ``rolling`` holds every team's when read for all.
     kinds_shown = tuple(
-        sorted({k for t in rolling.values() for k in t}, key=_kind_sorter(kind_order))
+        sorted(
+            {k for team in teams for k in rolling.get(team.id, ())}, key=_kind_sorter(kind_order)
+        )
     )
     so_far = month == spans.current_month
     roles: dict[Role, list[int]] = {}
