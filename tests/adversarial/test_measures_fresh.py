@@ -815,3 +815,56 @@ async def test_thirteen_weeks_against_the_thirteen_before_at_their_edges(
     assert [line for line in whole if line.endswith("South Side")] == [
         f"{_rate(0, 28):>6}       —  0 · 0 · 0 · South Side"
     ], whole
+
+
+@pytest.mark.parametrize("user_id", [ADMIN_ID, MIA, CLEO, STRANGER])
+async def test_in_a_group_chat_no_figures_are_shown_and_no_look_recorded(
+    org: OfflineBot, user_id: int
+) -> None:
+    group = -100_555
+    update = org.message(user_id, "/measures all", chat_id=group, chat_type="supergroup")
+    calls = await org.process(update)
+    said = " ".join(str(c.params.get("text", "")) for c in calls)
+    for shown in ("Cleo", "team (", "North Ward · measures", "Measures of", "112"):
+        assert shown not in said, said
+    assert _looks(org) == []
+
+
+async def test_a_forgotten_member_of_two_teams_keeps_their_days_and_contacts_in_each(
+    offline_bot: OfflineBot,
+) -> None:
+    """Fay, organiser in North Ward and South Side from 20 Oct, away Mon 9 – Fri 13 Nov (and
+    1 – 5 Dec, deleted by /forgetme), logs 6 to each team, then /forgetme on Wed 18 Nov: in
+    each team 6 in 26 Oct – 18 Nov less the 5 days away = 19 days, as a former member."""
+    bot = offline_bot
+    bot.clock.now = _at(2026, 10, 20)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await bot.say(ADMIN_ID, "/newteam South Side")
+    await _join(bot, FAY, "organiser", "Fay", "north-ward", "fay")
+    await _join(bot, FAY, "organiser", "Fay", "south-side", "fay")
+    await _join(bot, SAM, "organiser", "Sam", "south-side", "sam")
+    bot.clock.now = _at(2026, 11, 2)
+    assert "Nov" in await bot.say(FAY, "/away 2026-11-09 2026-11-13")
+    assert "Dec" in await bot.say(FAY, "/away 2026-12-01 2026-12-05")
+    assert "✓" in await bot.say(FAY, "doors 6 #north-ward")
+    assert "✓" in await bot.say(FAY, "doors 6 #south-side")
+    bot.clock.now = _at(2026, 11, 18)
+    await bot.say(FAY, "/forgetme")
+    await bot.say(FAY, "/forgetme confirm")
+    bot.clock.now = _at(2026, 11, 26)
+    for slug in ("north-ward", "south-side"):
+        lines = (await _one(bot, ADMIN_ID, f"/measures {slug}")).splitlines()
+        assert _row(_rate(6, 19), "former member, organiser (6 in 19 days)") in lines, lines
+        assert not any("Fay" in line for line in lines), lines
+    whole = (await _one(bot, ADMIN_ID, "/measures all")).splitlines()
+    assert _row(_rate(12, 66), "organisers (12 in 66 days)") in whole, whole
+    assert f"{_rate(6, 19):>6}       —  6 new · North Ward" in whole, whole
+    assert f"{_rate(6, 47):>6}       —  6 new · South Side" in whole, whole
+
+
+async def test_with_no_team_yet_an_admin_is_told_so(offline_bot: OfflineBot) -> None:
+    for asked in ("/measures", "/measures all", "/measures last"):
+        text = await _one(offline_bot, ADMIN_ID, asked)
+        assert "measures" not in text.splitlines()[0].lower() or "no team" in text.lower(), text
+        assert "team" in text.lower(), text
+    assert _looks(offline_bot) == []
