@@ -691,22 +691,7 @@ async def test_namesakes_and_other_scripts_in_a_teams_measures(offline_bot: Offl
     assert _row(_rate(13, 56), "councillors (13 in 56 days)") in lines, text
 
 
-@pytest.mark.parametrize(
-    "live",
-    [
-        3,
-        pytest.param(
-            60,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="with more than 50 teams, /measures all lists as columns the kinds of "
-                "every team, archived ones included (usecases.measures.summary builds kinds "
-                "from two_spans_by_kind over all teams): expected only resident contact, got "
-                "'one-to-one, resident contact' and a '0' column on every line",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("live", [3, 60])
 async def test_all_shows_no_kind_logged_only_in_an_archived_team(
     offline_bot: OfflineBot, live: int
 ) -> None:
@@ -740,12 +725,6 @@ async def test_all_shows_no_kind_logged_only_in_an_archived_team(
     assert ward == [f"{_rate(2, 28):>6}       —  2 new · Ward 00"], ward
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a manager of more than 50 teams is shown, as a column of /measures all, a kind "
-    "logged only in a team they do not manage (usecases.measures.summary takes the kinds of "
-    "every team when it reads them all): expected no 'one-to-one', got it with a 0 per team",
-)
 async def test_a_manager_of_many_teams_sees_no_kind_of_a_team_not_theirs(
     offline_bot: OfflineBot,
 ) -> None:
