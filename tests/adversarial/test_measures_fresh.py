@@ -723,6 +723,9 @@ async def test_all_shows_no_kind_logged_only_in_an_archived_team(
     assert "one-to-one" not in whole, whole[:600]
     ward = [line for line in whole.splitlines() if line.endswith("Ward 00")]
     assert ward == [f"{_rate(2, 28):>6}       —  2 new · Ward 00"], ward
+    looks = _looks(offline_bot)
+    assert len(looks) == live and gone not in {r["team_id"] for r in looks}
+    assert len({r["team_id"] for r in looks}) == live
 
 
 async def test_a_manager_of_many_teams_sees_no_kind_of_a_team_not_theirs(
@@ -747,6 +750,16 @@ async def test_a_manager_of_many_teams_sees_no_kind_of_a_team_not_theirs(
     assert "Measures of 51 teams" in whole
     assert "Elsewhere" not in whole
     assert "one-to-one" not in whole, whole[:600]
+    looks = _looks(offline_bot)
+    assert len(looks) == 51 and other not in {r["team_id"] for r in looks}
+    assert len({r["team_id"] for r in looks}) == 51
+    # Mia joins Elsewhere as a councillor: 52 teams shown, her look at Elsewhere not recorded.
+    with db.begin() as conn:
+        make_member(conn, other, MIA, "Mia", Role.COUNCILLOR)
+    whole = "\n".join(await _texts(offline_bot, MIA, "/measures all"))
+    assert "Measures of 52 teams" in whole and "Elsewhere" in whole
+    looks = _looks(offline_bot)
+    assert len(looks) == 102 and other not in {r["team_id"] for r in looks}
 
 
 async def test_thirteen_weeks_against_the_thirteen_before_at_their_edges(
