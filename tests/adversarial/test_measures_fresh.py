@@ -860,3 +860,30 @@ async def test_with_no_team_yet_an_admin_is_told_so(offline_bot: OfflineBot) -> 
         assert "measures" not in text.splitlines()[0].lower() or "no team" in text.lower(), text
         assert "team" in text.lower(), text
     assert _looks(offline_bot) == []
+
+
+@pytest.mark.parametrize(
+    "spelt",
+    ["SOUTH-SIDE", "South-Side", "\u200fsouth-side", "south-side\u200b", "ＳＯＵＴＨ-ＳＩＤＥ"],
+)
+async def test_other_spellings_of_another_teams_name_are_refused_like_no_teams(
+    org: OfflineBot, spelt: str
+) -> None:
+    """Cleo (North Ward) typing South Side's short name in other cases, with invisible marks
+    or in full-width letters gets the reply a name of no team gets; the same spelling of her
+    own team's name finds it or is refused alike."""
+    theirs = await _one(org, CLEO, f"/measures {spelt}")
+    nobodys = await _one(org, CLEO, f"/measures {spelt.replace('s', 'q').replace('S', 'Q')}")
+    assert "South Side" not in theirs and "Sol" not in theirs
+    assert theirs.startswith("No team called"), theirs
+    assert nobodys.startswith("No team called"), nobodys
+    assert re.sub(r"called .* that", "called X that", theirs) == re.sub(
+        r"called .* that", "called X that", nobodys
+    )
+    own = spelt.replace("south-side", "north-ward").replace("SOUTH-SIDE", "NORTH-WARD")
+    own = own.replace("South-Side", "North-Ward").replace(
+        "ＳＯＵＴＨ-ＳＩＤＥ", "ＮＯＲＴＨ-ＷＡＲＤ"
+    )
+    mine = await _one(org, CLEO, f"/measures {own}")
+    assert mine.startswith("North Ward · measures") or mine.startswith("No team called"), mine
+    assert _looks(org) == []
