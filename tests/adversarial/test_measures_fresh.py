@@ -887,3 +887,41 @@ async def test_other_spellings_of_another_teams_name_are_refused_like_no_teams(
     mine = await _one(org, CLEO, f"/measures {own}")
     assert mine.startswith("North Ward · measures") or mine.startswith("No team called"), mine
     assert _looks(org) == []
+
+
+async def test_the_residents_figure_in_force_at_each_month_end_by_the_local_day(
+    offline_bot: OfflineBot,
+) -> None:
+    """Figures: 1,000 on 1 Sep; 1,200 at 23:30 UTC on 30 Sep (00:30 on 1 Oct in London, BST);
+    1,500 at 23:30 UTC on 31 Oct (GMT: still 31 Oct); 3,000 then 2,500 on 1 Nov. September is
+    measured by 1,000, October by 1,500, November by 2,500; Cleo marked active each month."""
+    bot = offline_bot
+    bot.clock.now = _at(2026, 8, 3)
+    await bot.say(ADMIN_ID, "/newteam North Ward")
+    await bot.say(ADMIN_ID, "/newteam South Side")
+    await _join(bot, CLEO, "councillor", "Cleo", "north-ward", "cleo")
+    for when, figure in [
+        (_at(2026, 9, 1), "1000"),
+        (_at(2026, 9, 30, 23, 30), "1200"),
+        (_at(2026, 10, 31, 23, 30), "1500"),
+        (_at(2026, 11, 1, 9), "3000"),
+        (_at(2026, 11, 1, 10), "2500"),
+    ]:
+        bot.clock.now = when
+        said = await bot.say(ADMIN_ID, f"/residents north-ward {figure}")
+        assert f"{int(figure):,}" in said, said
+    bot.clock.now = _at(2026, 11, 26)
+    for month in ("2026-09", "2026-10", "2026-11"):
+        said = await bot.say(ADMIN_ID, f"/active @cleo {month}")
+        assert "Cleo" in said, said
+    lines = (await _one(bot, ADMIN_ID, "/measures north-ward")).splitlines()
+    at = lines.index("Residents per active member")
+    assert lines[at + 1 : at + 4] == [
+        _row("1,000", "Sep (1,000 residents, 1 active)"),
+        _row("1,500", "Oct (1,500 residents, 1 active)"),
+        _row("2,500", "Nov so far (2,500 residents, 1 active)"),
+    ], lines
+    whole = (await _one(bot, ADMIN_ID, "/measures all")).splitlines()
+    assert any(line.endswith("North Ward") and "  2,500  " in line for line in whole), whole
+    october = (await _one(bot, ADMIN_ID, "/measures all 2026-10-01..2026-10-31")).splitlines()
+    assert any(line.endswith("North Ward") and "  1,500  " in line for line in october), october
