@@ -925,3 +925,20 @@ async def test_the_residents_figure_in_force_at_each_month_end_by_the_local_day(
     assert any(line.endswith("North Ward") and "  2,500  " in line for line in whole), whole
     october = (await _one(bot, ADMIN_ID, "/measures all 2026-10-01..2026-10-31")).splitlines()
     assert any(line.endswith("North Ward") and "  1,500  " in line for line in october), october
+
+
+async def test_a_councillor_back_as_a_manager_leaves_the_rates_for_the_whole_window(
+    org: OfflineBot,
+) -> None:
+    """Cleo is removed on Thu 26 Nov and rejoins as a manager the same day: her current role
+    counts for the whole window, so her 31 contacts leave the rates (not the 13-week total)."""
+    assert "Cleo" in await org.say(MIA, "/remove north-ward @cleo confirm")
+    await _join(org, CLEO, "manager", "Cleo", "north-ward", "cleo")
+    lines = (await _one(org, MIA, "/measures")).splitlines()
+    assert not any(line.strip().split("  ")[-1].startswith("Cleo") for line in lines), lines
+    assert _row(_rate(5, 12), "councillors (5 in 12 days)") in lines, lines
+    assert _row(_rate(31, 85), "team (31 in 85 days)") in lines, lines
+    assert _row("112", "resident contact (0 before: new)") in lines, lines
+    whole = (await _one(org, ADMIN_ID, "/measures all")).splitlines()
+    assert f"{_rate(31, 85):>6}     500  112 new · North Ward" in whole, whole
+    assert _row(_rate(8, 40), "councillors (8 in 40 days)") in whole, whole
