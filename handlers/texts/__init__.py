@@ -57,8 +57,7 @@ Add #team to log a line to another of your teams, e.g. 121 Sam #north-ward.
 /access — who holds which role in every team, granted by whom
 Once a month (its last day) I ask whether you were active; tap Yes or No (until the 7th)
 /scrutiny [period] — how often managers and admins looked at each team's figures (4w)
-/measures [team|all] [period] — your team's rolling measures: resident contacts a week, 13 weeks
-  against the 13 before, residents per active member
+/measures [team|all] [period] — your team's rolling measures (contacts a week, 13 weeks' trend)
 Periods: week, last, 4w, 13w, 2026-W47, 2026-11-01..2026-11-30"""
 
 MANAGER_HELP = """\
@@ -70,7 +69,7 @@ Managing teams:
 /revoke <code> — withdraw an invite
 /target <role|@user|member> <kind> <n|none|reset> [team] — set, clear or reset a weekly target
 /totals [team|all|@user] [period] — totals against targets
-/measures [team|all] [period] — the rolling measures: one team per person, all a line a team
+/measures [team|all] [period] — rolling measures: one team per person, several a line each
 /diary @user [period] — a member's days: counts, entries, times (notes: your teams only)
 /team [team] — members and their roles
 /residents <team> <number> — record the team area's residents (/residents lists them)
