@@ -39,17 +39,15 @@ from organiser_bot.domain.measures import (
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import distinct_names
 from organiser_bot.domain.periods import PeriodError, parse_period
-from organiser_bot.domain.permissions import MANAGERS, permits, standing
+from organiser_bot.domain.permissions import permits
 from organiser_bot.domain.refusals import Action, NoManagedTeam, UnknownTeam
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import AbsenceRow
 from organiser_bot.usecases.actors import read_only
 from organiser_bot.usecases.guards import permitted_teams, require_manager, seen_team
 from organiser_bot.usecases.reports import BadPeriod, NoTeamOrPeriod, starts_period
-from organiser_bot.usecases.scrutiny import Look
+from organiser_bot.usecases.scrutiny import Look, record_looks
 from storage import measures as store
-from storage import people
-from storage import scrutiny as scrutiny_store
 from storage import targets as target_store
 
 
@@ -141,22 +139,8 @@ def measures(
         )
     else:
         shown = summary(conn, teams, spans, kind_order=moment.kinds.keys())
-    _record_looks(conn, actor, [t.id for t in teams], moment=moment)
+    record_looks(conn, actor, Look.MEASURES, [t.id for t in teams], moment=moment)
     return shown
-
-
-def _record_looks(conn: Connection, actor: Actor, team_ids: list[int], *, moment: Moment) -> None:
-    """:func:`~organiser_bot.usecases.scrutiny.record_looks` for ``Look.MEASURES`` (a look by
-    someone who stands as a manager or admin towards the team, one row per team), written by
-    one ``INSERT … SELECT`` (:func:`storage.scrutiny.record_shown`): ``all`` shows up to
-    hundreds of teams."""
-    looked = [t for t in team_ids if standing(actor, t)[0] in MANAGERS]
-    if looked:
-        # An admin in no team may not be stored yet: every look has someone to answer for it.
-        viewer = actor.person_id or people.ensure_person(conn, actor.identity, now=moment.now)
-        scrutiny_store.record_shown(
-            conn, at=moment.now, viewer=viewer, what=Look.MEASURES.value, team_ids=looked
-        )
 
 
 def _kind_sorter(kind_order: Iterable[str]) -> Callable[[str], tuple[int, str]]:
