@@ -23,6 +23,8 @@ import calendar
 import re
 from datetime import date, timedelta
 
+from organiser_bot.domain.periods import MONTH_NAMES
+
 #: How many days into the next month a month's check-in may still be answered.
 ANSWER_DAYS_AFTER = 7
 #: The largest residents figure accepted (more than any council area holds).
@@ -33,21 +35,6 @@ EARLIEST_MONTH = date(2000, 1, 1)
 THIS_MONTH = ("thismonth", "this-month", "month", "this")
 LAST_MONTH = ("lastmonth", "last-month", "last")
 
-#: The months' English names (not ``calendar.month_name``, which follows the locale).
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _MONTH_WORDS = {
     word: number
     for number, name in enumerate(MONTH_NAMES, start=1)

@@ -52,7 +52,8 @@ MAX_YEAR = 2999
 #: Appended to every ``PeriodError`` message.
 PERIOD_HELP = "Try: week, last, 4w, 2026-W47, month, 2026-11-20 or 2026-11-01..2026-11-30."
 
-_MONTH_NAMES = (
+#: The months' English names (not ``calendar.month_name``, which follows the locale).
+MONTH_NAMES = (
     "January",
     "February",
     "March",
@@ -395,7 +396,7 @@ def _next_month(first: date) -> date:
 
 
 def _month_label(first: date) -> str:
-    return f"{_MONTH_NAMES[first.month - 1]} {first.year}"
+    return f"{MONTH_NAMES[first.month - 1]} {first.year}"
 
 
 def _clip(text: str, limit: int = 30) -> str:

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from organiser_bot.domain.checkin import (
     ANSWER_DAYS_AFTER,
     MAX_RESIDENTS,
-    MONTH_NAMES,
     asked_on,
     closes_on,
     due_month,
@@ -25,6 +24,7 @@ from organiser_bot.domain.checkin import (
     parse_residents,
     previous_month,
 )
+from organiser_bot.domain.periods import MONTH_NAMES
 
 days = st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31))
 months = days.map(month_of)
