@@ -1,4 +1,5 @@
-"""``storage.scrutiny.record_shown``: the rows ``record`` writes, in one ``INSERT … SELECT``."""
+"""``storage.scrutiny.record``: one row per team shown (each once), written in one ``INSERT …
+SELECT``, with the moment to the microsecond and the subject; an id that is no team refused."""
 
 from __future__ import annotations
 
@@ -36,34 +37,29 @@ def _rows(conn: Connection) -> list[tuple[datetime, int, int, int | None, str]]:
     )
 
 
-def test_the_same_rows_as_record(db: Database) -> None:
+def test_one_row_per_team_shown_with_the_subject(db: Database) -> None:
     with db.begin() as conn:
         teams = [make_team(conn, f"Team {i}") for i in range(5)]
         mia = make_member(conn, teams[0], 15, "Mia", Role.MANAGER)
         sam = make_member(conn, teams[1], 16, "Sam", Role.ORGANISER)
     shown = [teams[3], teams[0], teams[3], teams[4], teams[0]]  # repeats: one row each
-    written = {}
     for subject in (None, sam):
-        for fn in (store.record, store.record_shown):
-            with db.begin() as conn:
-                conn.execute(delete(LOOK))
-                count = fn(
-                    conn, at=AT, viewer=mia, what="measures", team_ids=shown, subject=subject
-                )
-                written[fn.__name__, subject] = (count, _rows(conn))
-        assert written["record_shown", subject] == written["record", subject]
-        count, rows = written["record_shown", subject]
-        assert count == 3
-        assert rows == sorted(
-            (AT, mia, t, subject, "measures") for t in teams[3:4] + teams[0:1] + teams[4:]
-        )
+        with db.begin() as conn:
+            conn.execute(delete(LOOK))
+            count = store.record(
+                conn, at=AT, viewer=mia, what="measures", team_ids=shown, subject=subject
+            )
+            assert count == 3
+            assert _rows(conn) == sorted(
+                (AT, mia, t, subject, "measures") for t in (teams[3], teams[0], teams[4])
+            )
 
 
 def test_no_team_writes_nothing(db: Database) -> None:
     with db.begin() as conn:
         team = make_team(conn, "North")
         mia = make_member(conn, team, 15, "Mia", Role.MANAGER)
-        assert store.record_shown(conn, at=AT, viewer=mia, what="measures", team_ids=[]) == 0
+        assert store.record(conn, at=AT, viewer=mia, what="measures", team_ids=[]) == 0
         assert _rows(conn) == []
 
 
@@ -72,7 +68,7 @@ def test_an_id_that_is_no_team_is_refused(db: Database) -> None:
         team = make_team(conn, "North")
         mia = make_member(conn, team, 15, "Mia", Role.MANAGER)
     with pytest.raises(IntegrityError), db.begin() as conn:
-        store.record_shown(conn, at=AT, viewer=mia, what="measures", team_ids=[team, team + 99])
+        store.record(conn, at=AT, viewer=mia, what="measures", team_ids=[team, team + 99])
     with db.begin() as conn:
         assert _rows(conn) == []
 
@@ -88,7 +84,7 @@ def test_any_list_of_teams_gives_one_row_per_team_in_it(db: Database, picks: lis
             teams = [make_team(conn, f"Team {i}") for i in range(8)]
             mia = make_member(conn, teams[0], 15, "Mia", Role.MANAGER)
             shown = [teams[i] for i in picks]
-            count = store.record_shown(conn, at=AT, viewer=mia, what="totals", team_ids=shown)
+            count = store.record(conn, at=AT, viewer=mia, what="totals", team_ids=shown)
             assert count == len(set(shown))
             assert _rows(conn) == sorted((AT, mia, t, None, "totals") for t in set(shown))
         finally:
