@@ -1015,3 +1015,37 @@ async def test_measures_a_manager_naming_another_team_reads_like_no_team(org: Of
     assert other.replace("bradford", "X") == none.replace("zzzz", "X")
     assert "Bea" not in other and "Bob" not in other
     assert _looks(org) == []
+
+
+def _marks(bot: OfflineBot) -> dict[date, bool]:
+    with _db(bot).begin() as conn:
+        rows = conn.execute(
+            select(CHECKIN.c.month, CHECKIN.c.active).where(CHECKIN.c.active.is_not(None))
+        )
+        return {month: active for month, active in rows}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="README (/active): 'The month defaults to this one; lastmonth, 2026-10 and october "
+    "also work.' '/active @cal last month no' (the check-in's own wording, 'last month') is read "
+    "as two month words, 'last' (October) then 'month' (this month), the later silently winning: "
+    "November is marked not active. Expected October marked, or a refusal that changes nothing; "
+    "got November marked (organiser_bot/usecases/residents.py _mark_words: each month word "
+    "overwrites the one before)",
+)
+async def test_active_last_month_in_two_words_does_not_mark_this_month(org: OfflineBot) -> None:
+    answer = await _say(org, ALICE, "/active @cal last month no")
+    assert date(2026, 11, 1) not in _marks(org), answer
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="README (/active @user [month] [no]): one month. '/active @cal october november' names "
+    "two months and is accepted, the last silently winning (November marked); expected a refusal "
+    "that changes nothing (organiser_bot/usecases/residents.py _mark_words)",
+)
+async def test_active_two_months_are_refused_and_change_nothing(org: OfflineBot) -> None:
+    answer = await _say(org, ALICE, "/active @cal october november")
+    assert not answer.startswith("✓")
+    assert _marks(org) == {}
