@@ -1049,3 +1049,26 @@ async def test_active_two_months_are_refused_and_change_nothing(org: OfflineBot)
     answer = await _say(org, ALICE, "/active @cal october november")
     assert not answer.startswith("✓")
     assert _marks(org) == {}
+
+
+@pytest.mark.parametrize(
+    ("period", "four", "thirteen"),
+    [
+        ("", "4 weeks 26 Oct – 22 Nov", "13 weeks 24 Aug – 22 Nov"),
+        ("month", "4 weeks 26 Oct – 22 Nov", "13 weeks 24 Aug – 22 Nov"),
+        ("2026-W45", "4 weeks 12 Oct – 8 Nov", "13 weeks 10 Aug – 8 Nov"),
+        ("2026-11-01..2026-11-11", "4 weeks 12 Oct – 8 Nov", "13 weeks 10 Aug – 8 Nov"),
+    ],
+)
+async def test_measures_are_as_at_the_periods_end_complete_weeks_only(
+    org: OfflineBot, period: str, four: str, thirteen: str
+) -> None:
+    answer = await _say(org, ALICE, f"/measures {period}".strip())
+    assert four in answer and thirteen in answer
+
+
+def test_group_menus_offer_none_of_the_new_private_commands() -> None:
+    from handlers.menu import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS
+
+    group = _names(GROUP_COMMANDS + GROUP_ADMIN_COMMANDS)
+    assert not {"measures", "scrutiny", "residents", "active", "diary"} & group
