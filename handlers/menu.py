@@ -35,8 +35,8 @@ PRIVATE_COMMANDS = [
 MANAGER_COMMANDS = [
     BotCommand("totals", "Totals: /totals [team|all|@user] [period]"),
     BotCommand("team", "Members of a team"),
-    BotCommand("residents", "Record a team area's residents"),
     BotCommand("active", "Mark a member active this month"),
+    BotCommand("residents", "Record a team area's residents"),
     BotCommand("newteam", "Create a team"),
     BotCommand("invite", "Invite link: /invite <team> <role>"),
     BotCommand("revoke", "Withdraw an invite"),
@@ -60,10 +60,20 @@ GROUP_ADMIN_COMMANDS = [
 ]
 
 
+#: Added for organisers (who are not managers): marking members active for the check-in.
+ORGANISER_COMMANDS = [
+    BotCommand("active", "Mark a member active this month"),
+]
+
+
 async def register_menus(
-    bot: Bot, admin_ids: frozenset[int], manager_ids: frozenset[int] = frozenset()
+    bot: Bot,
+    admin_ids: frozenset[int],
+    manager_ids: frozenset[int] = frozenset(),
+    organiser_ids: frozenset[int] = frozenset(),
 ) -> None:
-    """Set the command menu for private chats, groups, and each admin's and manager's chat."""
+    """Set the command menu for private chats, groups, and each admin's, manager's and
+    organiser's chat."""
     await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     await bot.set_my_commands(
@@ -71,6 +81,8 @@ async def register_menus(
     )
     for user_id in sorted(admin_ids | manager_ids):
         await set_manager_menu(bot, user_id)
+    for user_id in sorted(organiser_ids - admin_ids - manager_ids):
+        await set_organiser_menu(bot, user_id)
 
 
 async def set_manager_menu(bot: Bot, user_id: int) -> None:
@@ -81,3 +93,13 @@ async def set_manager_menu(bot: Bot, user_id: int) -> None:
         )
     except TelegramError as exc:  # they have not opened a chat with the bot yet
         log.warning("Could not set the managers' menu for %s: %s", user_id, exc)
+
+
+async def set_organiser_menu(bot: Bot, user_id: int) -> None:
+    """Give one organiser ``/active`` in their private chat's menu, after the members' commands."""
+    try:
+        await bot.set_my_commands(
+            PRIVATE_COMMANDS + ORGANISER_COMMANDS, scope=BotCommandScopeChat(user_id)
+        )
+    except TelegramError as exc:  # they have not opened a chat with the bot yet
+        log.warning("Could not set the organisers' menu for %s: %s", user_id, exc)

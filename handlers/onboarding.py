@@ -8,7 +8,7 @@ from handlers import texts as help_texts
 from handlers.common import load, moment, run_as_actor
 from handlers.groups import place_of, tell_privately
 from handlers.keyboards import one_tap_keyboard
-from handlers.menu import set_manager_menu
+from handlers.menu import set_manager_menu, set_organiser_menu
 from handlers.replies import reply
 from handlers.texts import onboarding as texts
 from organiser_bot.context import BotContext
@@ -41,6 +41,12 @@ async def cmd_start(update: Update, context: BotContext) -> None:
     actor = await load(update, context)
     if joined.role is Role.MANAGER:
         await set_manager_menu(context.bot, user.id)
+    elif (
+        joined.role is Role.ORGANISER
+        and not actor.is_admin
+        and not any(tr.role is Role.MANAGER for tr in actor.teams)
+    ):
+        await set_organiser_menu(context.bot, user.id)
     await reply(
         update,
         context,

@@ -16,6 +16,7 @@ from handlers import register_handlers, status
 from handlers.common import stored_replies_written
 from handlers.menu import register_menus
 from organiser_bot.context import CONTEXT_TYPES, BotData, utc_now
+from organiser_bot.domain.roles import Role
 from organiser_bot.intake import Intake, IntakeApplication, IntakeBot
 from organiser_bot.settings import Settings
 from storage import migrate, people
@@ -69,7 +70,8 @@ def build_application(
         for kind in await db.run(people.custom_kinds):
             data.kinds.add(kind)
         managers = await db.run(people.manager_user_ids)
-        await register_menus(app.bot, settings.admin_telegram_ids, managers)
+        organisers = await db.run(people.role_holder_ids, Role.ORGANISER)
+        await register_menus(app.bot, settings.admin_telegram_ids, managers, organisers)
         if schedule_jobs:
             from handlers import jobs
 

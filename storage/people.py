@@ -259,14 +259,20 @@ def list_teams(conn: Connection) -> list[Team]:
     return fetch_all(conn, _TEAMS_BY_NAME)
 
 
-def manager_user_ids(conn: Connection) -> frozenset[int]:
-    """Telegram user ids of everyone who manages a team (memberships that have ended aside)."""
+def role_holder_ids(conn: Connection, role: Role) -> frozenset[int]:
+    """Telegram user ids of everyone who holds ``role`` in a team (memberships that have ended
+    aside)."""
     rows = conn.execute(
         select(_person.c.telegram_user_id)
         .join(_membership, _membership.c.person_id == _person.c.id)
-        .where(_membership.c.role == Role.MANAGER, _membership.c.left_on.is_(None))
+        .where(_membership.c.role == role, _membership.c.left_on.is_(None))
     ).scalars()
     return frozenset(int(r) for r in rows)
+
+
+def manager_user_ids(conn: Connection) -> frozenset[int]:
+    """Telegram user ids of everyone who manages a team (memberships that have ended aside)."""
+    return role_holder_ids(conn, Role.MANAGER)
 
 
 def create_team(conn: Connection, *, name: str, slug: str, now: datetime) -> int:

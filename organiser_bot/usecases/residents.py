@@ -429,16 +429,31 @@ def answer_checkin(
 # /active
 
 
+def _month_phrases(words: list[str]) -> list[str]:
+    """``words`` with ``last month`` and ``this month`` (as the check-in says them) made one
+    word each: ``lastmonth``, ``thismonth``."""
+    out: list[str] = []
+    for word in words:
+        if word.casefold() == "month" and out and out[-1].casefold() in ("last", "this"):
+            out[-1] = f"{out[-1]}month"
+        else:
+            out.append(word)
+    return out
+
+
 def _mark_words(words: list[str], today: date) -> tuple[date, bool]:
+    """The month (default this one) and whether active (default yes) of ``/active @user``'s
+    other words. A second month, or a word that is neither, is refused: nothing is guessed."""
     month, active = month_of(today), True
+    named_already = False
     for word in words:
         lower = word.casefold()
         if lower in NOT_ACTIVE_WORDS:
             active = False
         elif lower in ACTIVE_WORDS:
             active = True
-        elif (named := parse_month(word, today)) is not None:
-            month = named
+        elif not named_already and (named := parse_month(word, today)) is not None:
+            month, named_already = named, True
         else:
             raise ActiveUsage(word)
     return month, active
@@ -478,6 +493,7 @@ def mark_active(
     ):
         raise NotPermitted(Action.MARK_ACTIVE)
     today = moment.today
+    args = _month_phrases(args)
     if args and args[0].startswith("@"):
         month, active = _mark_words(args[1:], today)
         return _mark(conn, actor, args[0], month, active, moment)

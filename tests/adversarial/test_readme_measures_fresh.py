@@ -17,6 +17,7 @@ from handlers.residents import TelegramCheckinAsker
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.residents import send_checkins
+from storage import people
 from storage.engine import Database
 from storage.models import MonthlyCheckin, Scrutiny, TeamResidents
 from storage.query import table_of
@@ -190,16 +191,12 @@ async def test_managers_menu_adds_residents_and_active(org: OfflineBot) -> None:
     assert {"residents", "active"} <= _names(MANAGER_COMMANDS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README (Managers and admins table): '/active @user [month] [no] (organisers too)', "
-    "and organisers may use it (Who can do what: /active own team), but no command menu offers "
-    "/active to an organiser: only managers and admins get a per-chat menu (handlers/menu.py "
-    "set_manager_menu); PRIVATE_COMMANDS lacks it",
-)
 async def test_organisers_menu_offers_active(org: OfflineBot) -> None:
     since = len(org.request.calls)
-    await register_menus(org.app.bot, frozenset({ADMIN_ID}), frozenset({MIA}))
+    # As the bot does at start: the organisers read from the database.
+    organisers = _db(org).call(people.role_holder_ids, Role.ORGANISER)
+    assert ALICE in organisers
+    await register_menus(org.app.bot, frozenset({ADMIN_ID}), frozenset({MIA}), organisers)
     menus = {
         c.params["scope"].get("chat_id", c.params["scope"]["type"]): {
             m["command"] for m in c.params["commands"]
@@ -1025,26 +1022,11 @@ def _marks(bot: OfflineBot) -> dict[date, bool]:
         return {month: active for month, active in rows}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README (/active): 'The month defaults to this one; lastmonth, 2026-10 and october "
-    "also work.' '/active @cal last month no' (the check-in's own wording, 'last month') is read "
-    "as two month words, 'last' (October) then 'month' (this month), the later silently winning: "
-    "November is marked not active. Expected October marked, or a refusal that changes nothing; "
-    "got November marked (organiser_bot/usecases/residents.py _mark_words: each month word "
-    "overwrites the one before)",
-)
 async def test_active_last_month_in_two_words_does_not_mark_this_month(org: OfflineBot) -> None:
     answer = await _say(org, ALICE, "/active @cal last month no")
     assert date(2026, 11, 1) not in _marks(org), answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README (/active @user [month] [no]): one month. '/active @cal october november' names "
-    "two months and is accepted, the last silently winning (November marked); expected a refusal "
-    "that changes nothing (organiser_bot/usecases/residents.py _mark_words)",
-)
 async def test_active_two_months_are_refused_and_change_nothing(org: OfflineBot) -> None:
     answer = await _say(org, ALICE, "/active @cal october november")
     assert not answer.startswith("✓")

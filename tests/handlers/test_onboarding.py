@@ -111,6 +111,25 @@ async def test_a_new_manager_gets_the_managers_menu(offline_bot: OfflineBot) -> 
     assert "totals" in {c["command"] for c in menu.params["commands"]}
 
 
+async def test_a_new_organiser_gets_active_in_their_menu_and_a_councillor_none(
+    offline_bot: OfflineBot,
+) -> None:
+    await offline_bot.say(ADMIN_ID, "/newteam North Ward")
+    for user_id, role in ((4002, "organiser"), (4003, "councillor")):
+        code = await _invite(offline_bot, "north-ward", role)
+        since = len(offline_bot.request.calls)
+        await offline_bot.say(user_id, f"/start {code}")
+        menus = [
+            {c["command"] for c in call.params["commands"]}
+            for call in offline_bot.request.calls_to("setMyCommands", since)
+            if call.params["scope"] == {"type": "chat", "chat_id": user_id}
+        ]
+        if role == "organiser":
+            assert len(menus) == 1 and "active" in menus[0] and "totals" not in menus[0]
+        else:
+            assert menus == []
+
+
 async def test_admin_adds_a_kind_that_members_can_log_at_once(offline_bot: OfflineBot) -> None:
     await offline_bot.say(ADMIN_ID, "/newteam North Ward")
     code = await _invite(offline_bot, "north-ward", "organiser")
