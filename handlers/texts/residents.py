@@ -10,10 +10,9 @@ from datetime import date
 
 from handlers.texts import refusal_text
 from handlers.texts.onboarding import echoed
-from organiser_bot.domain.checkin import month_of, previous_month
 from organiser_bot.domain.digest import message_length
 from organiser_bot.domain.names import isolated
-from organiser_bot.domain.periods import MONTH_NAMES
+from organiser_bot.domain.periods import MONTH_NAMES, month_of, previous_month
 from organiser_bot.usecases.residents import (
     ActiveList,
     ActiveMarked,

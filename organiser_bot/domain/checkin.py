@@ -19,11 +19,15 @@ Pure rules, no database and no Telegram:
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, timedelta
 
-from organiser_bot.domain.periods import MONTH_NAMES
+from organiser_bot.domain.periods import (
+    MONTH_NAMES,
+    month_end,
+    month_of,
+    previous_month,
+)
 
 #: How many days into the next month a month's check-in may still be answered.
 ANSWER_DAYS_AFTER = 7
@@ -46,30 +50,6 @@ _ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 _SEPARATORS = ",_ \u00a0\u2009\u202f"
 _GROUPED = re.compile(rf"[0-9]{{1,3}}(?:[{_SEPARATORS}][0-9]{{3}})+")
 _PLAIN = re.compile(r"[0-9]+")
-
-
-def month_of(day: date) -> date:
-    """The month ``day`` falls in, as its first day."""
-    return day.replace(day=1)
-
-
-def month_end(month: date) -> date:
-    """The last day of the month ``month`` falls in."""
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def next_month(month: date) -> date:
-    """The first day of the month after the one ``month`` falls in.
-
-    Raises:
-        OverflowError: ``month`` is in December 9999, the last month a date can hold.
-    """
-    return month_end(month) + timedelta(days=1)
-
-
-def previous_month(month: date) -> date:
-    """The first day of the month before the one ``month`` falls in."""
-    return month_of(month.replace(day=1) - timedelta(days=1))
 
 
 def asked_on(month: date) -> date:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from organiser_bot.domain.periods import month_of, previous_month
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import AbsenceRow, Tenure
 
@@ -209,29 +210,13 @@ def last_complete_sunday(*, today: date, end: date) -> date:
     return day - timedelta(days=(day.weekday() + 1) % 7)
 
 
-def month_start(day: date) -> date:
-    """The first day of ``day``'s month."""
-    return day.replace(day=1)
-
-
-def month_end(first: date) -> date:
-    """The last day of the month starting ``first``."""
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - _DAY
-
-
-def previous_month(first: date) -> date:
-    """The first day of the month before the one starting ``first``."""
-    return month_start(first - _DAY)
-
-
 def windows(*, today: date, end: date) -> Windows:
     """The measures' spans as at the period ending the day before ``end`` (or today, if
     sooner): four and 13 complete weeks back from :func:`last_complete_sunday`, the 13 before,
     and the month of the as-at day with the two before it."""
     sunday = last_complete_sunday(today=today, end=end)
     as_at = min(today, end - _DAY)
-    third = month_start(as_at)
+    third = month_of(as_at)
     second = previous_month(third)
     first = previous_month(second)
     return Windows(
@@ -239,7 +224,7 @@ def windows(*, today: date, end: date) -> Windows:
         weeks13=(sunday - ROLLING_WEEKS * _WEEK + _DAY, sunday),
         previous13=(sunday - 2 * ROLLING_WEEKS * _WEEK + _DAY, sunday - ROLLING_WEEKS * _WEEK),
         months=(first, second, third),
-        current_month=month_start(today),
+        current_month=month_of(today),
     )
 
 

@@ -14,6 +14,7 @@ instant of the day, even in zones whose DST changes happen at midnight.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -330,7 +331,7 @@ def _parse_period_key(key: str, raw: str, today: date) -> Period:
         return Period(monday, this_monday, f"last week ({iso_week_label(monday)})")
     if key in ("month", "thismonth"):
         first = today.replace(day=1)
-        return Period(first, _next_month(first), _month_label(first))
+        return Period(first, next_month(first), _month_label(first))
     if key == "lastmonth":
         first = (today.replace(day=1) - _ONE_DAY).replace(day=1)
         return Period(first, today.replace(day=1), f"last month ({_month_label(first)})")
@@ -389,10 +390,28 @@ def _check_year(year: int) -> None:
         raise PeriodError(f"{year:04d} doesn't look like the right year.")
 
 
-def _next_month(first: date) -> date:
-    if first.month == 12:
-        return date(first.year + 1, 1, 1)
-    return date(first.year, first.month + 1, 1)
+def month_of(day: date) -> date:
+    """The month ``day`` falls in, as its first day."""
+    return day.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    """The last day of the month ``month`` falls in."""
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def next_month(month: date) -> date:
+    """The first day of the month after the one ``month`` falls in.
+
+    Raises:
+        OverflowError: ``month`` is in December 9999, the last month a date can hold.
+    """
+    return month_end(month) + timedelta(days=1)
+
+
+def previous_month(month: date) -> date:
+    """The first day of the month before the one ``month`` falls in."""
+    return month_of(month.replace(day=1) - timedelta(days=1))
 
 
 def _month_label(first: date) -> str:

@@ -32,13 +32,12 @@ from organiser_bot.domain.measures import (
     by_role,
     days_present,
     member_spans,
-    month_end,
     pooled,
     windows,
 )
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import distinct_names
-from organiser_bot.domain.periods import PeriodError, parse_period
+from organiser_bot.domain.periods import PeriodError, month_end, parse_period
 from organiser_bot.domain.permissions import permits
 from organiser_bot.domain.refusals import Action, NoManagedTeam, UnknownTeam
 from organiser_bot.domain.roles import Role

@@ -40,15 +40,16 @@ from organiser_bot.domain.checkin import (
     closes_on,
     due_month,
     is_open,
-    month_end,
-    month_of,
     names_a_month,
     parse_month,
     parse_residents,
 )
-from organiser_bot.domain.measures import member_spans
+from organiser_bot.domain.measures import (
+    member_spans,
+)
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import distinct_names
+from organiser_bot.domain.periods import month_end, month_of
 from organiser_bot.domain.permissions import permits, permits_every_team
 from organiser_bot.domain.refusals import Action, NotPermitted, Refusal
 from organiser_bot.usecases.digest_run import DeliveryFailed

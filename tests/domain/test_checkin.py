@@ -16,15 +16,17 @@ from organiser_bot.domain.checkin import (
     closes_on,
     due_month,
     is_open,
-    month_end,
-    month_of,
     names_a_month,
-    next_month,
     parse_month,
     parse_residents,
+)
+from organiser_bot.domain.periods import (
+    MONTH_NAMES,
+    month_end,
+    month_of,
+    next_month,
     previous_month,
 )
-from organiser_bot.domain.periods import MONTH_NAMES
 
 days = st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31))
 months = days.map(month_of)

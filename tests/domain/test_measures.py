@@ -19,11 +19,11 @@ from organiser_bot.domain.measures import (
     days_present,
     last_complete_sunday,
     member_spans,
-    month_end,
     pooled,
     present_throughout,
     windows,
 )
+from organiser_bot.domain.periods import month_end
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import AbsenceRow, Tenure
 

@@ -17,10 +17,14 @@ from handlers.common import split_text
 from handlers.residents import TelegramCheckinAsker, checkin_data, parse_checkin_data
 from handlers.texts.entries import BUTTON_EXPIRED
 from handlers.texts.residents import NAMES_LINE_WIDTH, active_list, checkin_question, month_name
-from organiser_bot.domain.checkin import ANSWER_DAYS_AFTER, asked_on, month_of
+from organiser_bot.domain.checkin import (
+    ANSWER_DAYS_AFTER,
+    asked_on,
+)
 from organiser_bot.domain.digest import message_length
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.names import isolated
+from organiser_bot.domain.periods import month_of
 from organiser_bot.domain.roles import Role
 from organiser_bot.usecases.residents import ActiveList, CheckinTap, send_checkins
 from storage import people
