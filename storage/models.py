@@ -475,3 +475,27 @@ class MonthlyCheckin(SQLModel, table=True):
     active: bool | None = Field(default=None)
     answered_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     marked_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class TeamMeasuresCache(SQLModel, table=True):
+    """A team's figures in ``/measures`` summaries, kept for the windows they were read over
+    until a write they were read from changes them (:mod:`storage.measures_cache`).
+
+    One row per team, made with the team (a trigger on ``team``). Triggers made by migration
+    0010 add 1 to ``revision`` on every write that can change the figures: a running total
+    (``weekly_total``, ``team_weekly_total``) of a week on or before ``covered_to``, and any
+    write to the team's memberships, its residents figures, or its members' absences and
+    monthly check-ins. ``figures`` (JSON) hold while ``figures_revision`` equals ``revision``
+    and ``windows`` names the windows asked for.
+    """
+
+    __tablename__ = "team_measures_cache"
+
+    team_id: int = Field(
+        foreign_key="team.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    revision: int = Field(default=0)
+    covered_to: date | None = Field(default=None)  # the last week's Monday the figures read
+    windows: str | None = Field(default=None, max_length=64)
+    figures_revision: int | None = Field(default=None)
+    figures: str | None = Field(default=None, sa_type=Text)

@@ -170,6 +170,36 @@ class TeamSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleFigures:
+    """One role's part of a team's line: the resident contacts and days present over the four
+    weeks of the team's members holding it, and whether anyone is listed in it (only a role
+    someone is listed in is pooled into :attr:`MeasuresSummary.by_role`)."""
+
+    role: Role
+    rate: Rate
+    listed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TeamFigures:
+    """What a team's :class:`TeamSummary` is made from: its figures over a :class:`Windows`,
+    without its name or anything that depends on the day they are shown.
+
+    Attributes:
+        roles: A :class:`RoleFigures` per role of :data:`RATE_ROLES` with contacts, days
+            present or someone listed, in that order.
+        rolling13: Each kind with an entry in either 13-week span, by key.
+        residents: The residents figure in force at the as-at month's end; None if none.
+        active: Members active in the as-at month.
+    """
+
+    roles: tuple[RoleFigures, ...]
+    rolling13: tuple[KindChange, ...]
+    residents: int | None
+    active: int
+
+
+@dataclass(frozen=True, slots=True)
 class MeasuresSummary:
     """The measures of several teams: a line per team and, over every team shown, each
     role's rate pooled (a person in two teams counts in each, as in each team's figures).

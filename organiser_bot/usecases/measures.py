@@ -11,7 +11,7 @@ four weeks. The look is recorded in the scrutiny ledger in the same transaction 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,6 +26,8 @@ from organiser_bot.domain.measures import (
     MonthActive,
     PersonRate,
     Rate,
+    RoleFigures,
+    TeamFigures,
     TeamMeasures,
     TeamSummary,
     Windows,
@@ -47,6 +49,7 @@ from organiser_bot.usecases.guards import permitted_teams, require_manager, seen
 from organiser_bot.usecases.reports import BadPeriod, NoTeamOrPeriod, starts_period
 from organiser_bot.usecases.scrutiny import Look, record_looks
 from storage import measures as store
+from storage import measures_cache as cache
 from storage import targets as target_store
 
 
@@ -158,6 +161,34 @@ def summary(
     """The measures of ``teams`` (two or more) over ``spans``, a line per team: each figure the
     very one :func:`team_measures` gives, without per-person work.
 
+    Each team's figures are those kept for ``spans`` (:mod:`storage.measures_cache`) while no
+    write they were read from has changed; the others are read by :func:`team_figures`, for
+    those teams only, and kept.
+    """
+    ids = [t.id for t in teams]
+    kept = cache.read(conn, ids if len(ids) <= _LISTED_TEAMS else None)
+    key = cache.windows_key(spans)
+    figures: dict[int, TeamFigures] = {}
+    stale = []
+    for team_id in ids:
+        text = cache.holding(kept.get(team_id), key)
+        if text is None:
+            stale.append(team_id)
+        else:
+            figures[team_id] = cache.loads(text)
+    if stale:
+        revisions = cache.claim(conn, stale, spans)
+        fresh = team_figures(conn, stale, spans)
+        cache.keep(conn, spans, fresh, revisions)
+        figures.update(fresh)
+    return summarise(teams, spans, figures, kind_order=kind_order)
+
+
+def team_figures(
+    conn: Connection, team_ids: Sequence[int], spans: Windows
+) -> dict[int, TeamFigures]:
+    """The figures of each of ``team_ids`` over ``spans`` (:class:`TeamFigures`), read now.
+
     Days present are counted in SQL for the members present throughout the four weeks
     (:func:`~organiser_bot.domain.measures.present_throughout`: 28 each) and by
     :func:`~organiser_bot.domain.measures.days_present` for the others only; contacts are
@@ -166,7 +197,7 @@ def summary(
     not present throughout, an eighth in the rare case of someone whose four weeks all fell in
     a gap of their membership).
     """
-    ids = [t.id for t in teams] if len(teams) <= _LISTED_TEAMS else None
+    ids = list(team_ids) if len(team_ids) <= _LISTED_TEAMS else None
     first4, last4 = spans.weeks4
     window = (last4 - first4).days + 1
     throughout = store.present_throughout(
@@ -226,40 +257,58 @@ def summary(
             active[counted.team_id] += counted.count
     residents = store.residents_in_force(conn, team_ids=ids, month_ends=[end])
 
-    # The kinds of the teams shown only: ``rolling`` holds every team's when read for all.
-    kinds_shown = tuple(
-        sorted(
-            {k for team in teams for k in rolling.get(team.id, ())}, key=_kind_sorter(kind_order)
+    out = {}
+    for team_id in team_ids:
+        roles = []
+        for role in RATE_ROLES:
+            key = (team_id, role)
+            n, d = contacts.get(key, 0), days.get(key, 0)
+            if n or d or key in listed:
+                roles.append(RoleFigures(role, Rate(n, d), key in listed))
+        kinds = rolling.get(team_id, {})
+        figure = residents.get(team_id)
+        out[team_id] = TeamFigures(
+            roles=tuple(roles),
+            rolling13=tuple(KindChange(k, *kinds[k]) for k in sorted(kinds)),
+            residents=figure[0] if figure is not None else None,
+            active=active.get(team_id, 0),
         )
+    return out
+
+
+def summarise(
+    teams: Sequence[store.TeamRow],
+    spans: Windows,
+    figures: Mapping[int, TeamFigures],
+    *,
+    kind_order: Iterable[str] = (),
+) -> MeasuresSummary:
+    """The :class:`MeasuresSummary` of ``teams`` over ``spans`` from each team's ``figures``:
+    a line per team in the order given, each role pooled over the teams where someone is
+    listed in it, and the kinds of the teams shown in ``kind_order``."""
+    sort_key = _kind_sorter(kind_order)
+    kinds_shown = tuple(
+        sorted({k.kind for team in teams for k in figures[team.id].rolling13}, key=sort_key)
     )
+    month = spans.months[-1]
     so_far = month == spans.current_month
     roles: dict[Role, list[int]] = {}
     lines = []
     for team in teams:
-        team_contacts = team_days = 0
-        for role in RATE_ROLES:
-            key = (team.id, role)
-            n, d = contacts.get(key, 0), days.get(key, 0)
-            team_contacts += n
-            team_days += d
-            if key in listed:
-                pooled_role = roles.setdefault(role, [0, 0])
-                pooled_role[0] += n
-                pooled_role[1] += d
-        kinds = rolling.get(team.id, {})
-        figure = residents.get(team.id)
+        f = figures[team.id]
+        for part in f.roles:
+            if part.listed:
+                pooled_role = roles.setdefault(part.role, [0, 0])
+                pooled_role[0] += part.rate.contacts
+                pooled_role[1] += part.rate.days_present
+        by_kind = {k.kind: k for k in f.rolling13}
         lines.append(
             TeamSummary(
                 team.id,
                 team.name,
-                Rate(team_contacts, team_days),
-                tuple(KindChange(k, *kinds[k]) for k in kinds_shown if k in kinds),
-                MonthActive(
-                    month,
-                    figure[0] if figure is not None else None,
-                    active.get(team.id, 0),
-                    so_far,
-                ),
+                pooled(part.rate for part in f.roles),
+                tuple(by_kind[k] for k in kinds_shown if k in by_kind),
+                MonthActive(month, f.residents, f.active, so_far),
             )
         )
     by_role = tuple((role, Rate(*roles[role])) for role in RATE_ROLES if role in roles)

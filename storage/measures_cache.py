@@ -1,0 +1,171 @@
+"""Each team's ``/measures`` summary figures (:class:`~organiser_bot.domain.measures.TeamFigures`),
+kept in ``team_measures_cache`` until a write they were read from changes them.
+
+The figures of a team are read over complete weeks, so most writes cannot change them: a
+quick log goes to the current week. Triggers (migration 0010) add 1 to the team's
+``revision`` on each write that can: a running total of a week on or before ``covered_to``,
+and any write to the team's memberships or residents figures or to its members' absences and
+check-ins. Kept figures hold while their ``figures_revision`` equals ``revision`` and their
+``windows`` are those asked for (:func:`windows_key`).
+
+A team whose figures do not hold is first claimed (:func:`claim`): its ``covered_to`` is set
+and its revision read, in the reader's transaction, before the figures are read. On
+PostgreSQL the claim takes the row's lock, and every write to a running total updates the
+team's row: a write in flight either commits before the claim (and the reads see it) or waits
+for the reader's commit and then adds 1. SQLite has one writer at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from organiser_bot.domain.measures import KindChange, Rate, RoleFigures, TeamFigures, Windows
+from organiser_bot.domain.roles import Role
+from storage.models import TeamMeasuresCache
+from storage.query import table_of
+
+_cache = table_of(TeamMeasuresCache)
+
+#: The version of the figures' layout and of how they are read: a change to either makes the
+#: kept figures of every team not hold.
+FIGURES_VERSION = 1
+
+_ROLES = {role.value: role for role in Role}
+
+
+def windows_key(spans: Windows) -> str:
+    """The text naming ``spans`` in ``team_measures_cache.windows``: the figures' version, the
+    last complete week's Sunday (every span of weeks follows from it) and the as-at month."""
+    return f"{FIGURES_VERSION}:{spans.weeks4[1].isoformat()}:{spans.months[-1].isoformat()}"
+
+
+def covered_to(spans: Windows) -> date:
+    """The last week's Monday the figures over ``spans`` read from the running totals."""
+    return date.fromordinal(spans.weeks4[1].toordinal() - 6)
+
+
+class Kept(NamedTuple):
+    """A team's row: its revision, and the windows, revision and figures (JSON) kept."""
+
+    revision: int
+    windows: str | None
+    figures_revision: int | None
+    figures: str | None
+
+
+_READ_ALL = select(
+    _cache.c.team_id,
+    _cache.c.revision,
+    _cache.c.windows,
+    _cache.c.figures_revision,
+    _cache.c.figures,
+)
+_READ = _READ_ALL.where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+
+
+def read(conn: Connection, team_ids: Sequence[int] | None) -> dict[int, Kept]:
+    """The rows of ``team_ids`` (every team's, for None): team id -> :class:`Kept`."""
+    rows = (
+        conn.execute(_READ_ALL).all()
+        if team_ids is None
+        else conn.execute(_READ, {"team_ids": list(team_ids)}).all()
+    )
+    return {team_id: Kept(*kept) for team_id, *kept in rows}
+
+
+def holding(kept: Kept | None, key: str) -> str | None:
+    """The figures (JSON) of ``kept`` if they hold for the windows named ``key``, else None."""
+    if kept is None or kept.windows != key or kept.figures_revision != kept.revision:
+        return None
+    return kept.figures
+
+
+_LOCK = (
+    select(_cache.c.team_id)
+    .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+    .order_by(_cache.c.team_id)
+    .with_for_update()
+)
+_CLAIM = (
+    update(_cache)
+    .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+    .values(covered_to=bindparam("covered_to"), figures=None, figures_revision=None)
+    .returning(_cache.c.team_id, _cache.c.revision)
+)
+
+
+def claim(conn: Connection, team_ids: Sequence[int], spans: Windows) -> dict[int, int]:
+    """Claim the rows of ``team_ids`` before their figures over ``spans`` are read: set
+    ``covered_to`` (so a later write to a week the figures read adds 1 to ``revision``), drop
+    the figures kept, and return team id -> revision, which :func:`keep` stores with the
+    figures. On PostgreSQL the rows are locked, in order of team id, until the commit.
+
+    A team without a row (none is made until the team is) is left out.
+    """
+    ids = sorted(team_ids)
+    if conn.dialect.name == "postgresql":
+        conn.execute(_LOCK, {"team_ids": ids})
+    rows = conn.execute(_CLAIM, {"team_ids": ids, "covered_to": covered_to(spans)}).all()
+    return {team_id: revision for team_id, revision in rows}
+
+
+_KEEP = (
+    update(_cache)
+    .where(_cache.c.team_id == bindparam("id"))
+    .values(
+        windows=bindparam("windows"),
+        figures_revision=bindparam("figures_revision"),
+        figures=bindparam("figures"),
+    )
+)
+
+
+def keep(
+    conn: Connection,
+    spans: Windows,
+    figures: Mapping[int, TeamFigures],
+    revisions: Mapping[int, int],
+) -> None:
+    """Keep each team's ``figures`` over ``spans``, read after :func:`claim` gave
+    ``revisions``: they hold until a write adds 1 to the team's revision."""
+    key = windows_key(spans)
+    rows = [
+        {"id": team_id, "windows": key, "figures_revision": revisions[team_id], "figures": dumps(f)}
+        for team_id, f in figures.items()
+        if team_id in revisions
+    ]
+    if rows:
+        conn.execute(_KEEP, rows)
+
+
+def dumps(figures: TeamFigures) -> str:
+    """``figures`` as compact JSON: ``{"r": [[role, contacts, days, listed]...], "k": [[kind,
+    total, previous]...], "n": residents or null, "a": active}``."""
+    doc: dict[str, Any] = {
+        "r": [
+            [r.role.value, r.rate.contacts, r.rate.days_present, r.listed] for r in figures.roles
+        ],
+        "k": [[k.kind, k.total, k.previous] for k in figures.rolling13],
+        "n": figures.residents,
+        "a": figures.active,
+    }
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def loads(text: str) -> TeamFigures:
+    """The :class:`TeamFigures` written by :func:`dumps`."""
+    doc = json.loads(text)
+    return TeamFigures(
+        roles=tuple(
+            RoleFigures(_ROLES[role], Rate(contacts, days), listed)
+            for role, contacts, days, listed in doc["r"]
+        ),
+        rolling13=tuple(KindChange(kind, total, previous) for kind, total, previous in doc["k"]),
+        residents=doc["n"],
+        active=doc["a"],
+    )
