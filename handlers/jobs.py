@@ -18,6 +18,11 @@ does the sending.
   due whether they were active in the month whose check-in is open (the month's last day
   through the 7th of the next: :mod:`handlers.residents`); each ask is claimed before it is
   sent, so a restart never asks twice.
+* The ``keep-measures`` job runs daily at the same hour and reads and keeps every team's
+  ``/measures all`` figures for the day's windows where a new week or month, or a write to a
+  week they cover, left them not kept
+  (:func:`organiser_bot.usecases.measures.keep_summary_figures`), so the day's first look
+  answers as fast as the next.
 * The ``heartbeat`` job runs every minute and records that the bot is running, with its last
   poll (:mod:`handlers.status`); ``/status`` works out uptime from it.
 * **At scale.** PTB's ``AIORateLimiter`` (configured in ``app.py``) keeps to ~30 messages a second
@@ -38,7 +43,7 @@ from handlers.status import HEARTBEAT_JOB, heartbeat_job, tell_digest_failures
 from organiser_bot.context import BotContext
 from organiser_bot.domain.uptime import BEAT
 from organiser_bot.settings import Settings
-from organiser_bot.usecases import actors, digest_run, retention
+from organiser_bot.usecases import actors, digest_run, measures, retention
 from organiser_bot.usecases.digest_run import CATCH_UP_INTERVAL, NUDGE_WINDOW
 
 PRUNE_JOB = "forget-old-updates"
@@ -49,6 +54,7 @@ DIGEST_JOB = "weekly-digest"
 CATCH_UP_JOB = "digest-catch-up"
 NUDGE_JOB = "midweek-nudge"
 CHECKIN_JOB = "monthly-checkin"
+MEASURES_JOB = "keep-measures"
 #: When the monthly check-in is sent, local time: late morning, not at a quiet hour.
 CHECKIN_AT = time(11, 0)
 
@@ -84,6 +90,7 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         RETENTION_JOB,
         HEARTBEAT_JOB,
         CHECKIN_JOB,
+        MEASURES_JOB,
     ):
         for job in jq.get_jobs_by_name(name):
             job.schedule_removal()
@@ -92,6 +99,7 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     jq.run_daily(forget_old_updates_job, time=PRUNE_AT.replace(tzinfo=tz), name=PRUNE_JOB)
     jq.run_daily(erase_old_notes_job, time=PRUNE_AT.replace(tzinfo=tz), name=RETENTION_JOB)
     jq.run_daily(checkin_job, time=CHECKIN_AT.replace(tzinfo=tz), name=CHECKIN_JOB)
+    jq.run_daily(keep_measures_job, time=PRUNE_AT.replace(tzinfo=tz), name=MEASURES_JOB)
     if (digest_at := settings.digest_at) is not None:
         jq.run_daily(
             run_digest_job,
@@ -157,6 +165,11 @@ async def forget_old_updates_job(context: BotContext) -> None:
     data = context.bot_data
     now = data.now()
     await data.db.run(actors.forget_old_updates, now=now)
+
+
+async def keep_measures_job(context: BotContext) -> None:
+    """JobQueue callback: keep every team's ``/measures all`` figures for today's windows."""
+    await context.bot_data.db.run(measures.keep_summary_figures, moment=moment(context))
 
 
 async def erase_old_notes_job(context: BotContext) -> None:

@@ -145,6 +145,27 @@ def measures(
     return shown
 
 
+def keep_summary_figures(conn: Connection, *, moment: Moment) -> int:
+    """The daily ``keep-measures`` job's part: read and keep every live team's summary figures
+    for the windows ``/measures all`` without a period reads today, where they are not kept
+    already, so the first look of a week or a month finds them kept. Records no look.
+
+    Returns:
+        How many teams' figures were read anew (0 when all were kept, or with fewer than two
+        live teams, whose measures are never a summary).
+    """
+    teams = store.live_teams(conn)
+    if len(teams) < 2:
+        return 0
+    spans = windows(today=moment.today, end=parse_period(None, today=moment.today).end)
+    key = cache.windows_key(spans)
+    kept = cache.read(conn, None)
+    stale = sum(cache.holding(kept.get(t.id), key) is None for t in teams)
+    if stale:
+        summary(conn, teams, spans)
+    return stale
+
+
 def _kind_sorter(kind_order: Iterable[str]) -> Callable[[str], tuple[int, str]]:
     """Kinds in ``kind_order`` first, then any others by key."""
     order = {kind: i for i, kind in enumerate(kind_order)}
