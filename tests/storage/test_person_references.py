@@ -43,6 +43,7 @@ NO_PERSON = {
     "heartbeat": "when the bot ran, stopped and last polled",
     "status_chat": "the group told of starts, stops and failures (who chose it: the audit)",
     "team_weekly_total": "a team's running totals per kind and week, summed over its members",
+    "team_measures_cache": "a team's /measures all line: its figures per role and kind, summed",
 }
 
 ZOFIA = 7_654_321  # her Telegram user id: no other number in the test is this one
