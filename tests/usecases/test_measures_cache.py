@@ -10,6 +10,7 @@ are interleaved with summaries over several periods.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import shutil
 import uuid
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, text, update
 from sqlalchemy.engine import make_url
 
 from organiser_bot.domain.access import Actor, Identity
@@ -100,10 +101,15 @@ PEOPLE = (
         GUS,
         "Gus Hale",
         "gus",
-        (("Calder", Role.COUNCILLOR, START, None), ("Aire", Role.COUNCILLOR, date(2026, 8, 3), None)),
+        (
+            ("Calder", Role.COUNCILLOR, START, None),
+            ("Aire", Role.COUNCILLOR, date(2026, 8, 3), None),
+        ),
     ),
     # Joins inside the earlier 13 weeks, leaves inside the later ones.
-    Member(HAL, "Hal Shaw", "hal", (("Calder", Role.CASEWORKER, date(2026, 6, 1), date(2026, 10, 7)),)),
+    Member(
+        HAL, "Hal Shaw", "hal", (("Calder", Role.CASEWORKER, date(2026, 6, 1), date(2026, 10, 7)),)
+    ),
     Member(IVY, "Ivy Cole", "ivy", (("Calder", Role.MANAGER, START, None),)),
     Member(JO, "Jo Reid", "jo", (("Don", Role.COUNCILLOR, START, None),)),
     Member(KAI, "Kai Bell", "kai", (("Don", Role.ORGANISER, START, None),)),
@@ -205,7 +211,12 @@ def invite_and_join(conn: Connection, uid: int, slug: str, role: Role, moment: M
 def quick_log(conn: Connection, world: World, uid: int, text: str, moment: Moment) -> Message:
     key = world.new_key(uid)
     done = logbook.log_text(
-        conn, _actor(conn, uid), text, chat_id=key[0], message_id=key[1], sent_at=moment.now,
+        conn,
+        _actor(conn, uid),
+        text,
+        chat_id=key[0],
+        message_id=key[1],
+        sent_at=moment.now,
         moment=moment,
     )
     assert isinstance(done, logbook.Logged), done
@@ -348,8 +359,8 @@ def shown(conn: Connection, *period: str) -> MeasuresSummary:
 def uncached(conn: Connection, *period: str) -> MeasuresSummary:
     """The summary read from the tables now, without the kept figures: every live team (the
     admin sees them all), figures by :func:`team_figures`."""
-    text = " ".join(period) or None
-    spans = windows(today=TODAY, end=parse_period(text, today=TODAY).end)
+    words = " ".join(period) or None
+    spans = windows(today=TODAY, end=parse_period(words, today=TODAY).end)
     teams = store.live_teams(conn)
     figures = team_figures(conn, [t.id for t in teams], spans)
     return summarise(teams, spans, figures, kind_order=KINDS.keys())
@@ -456,3 +467,352 @@ def test_the_history_is_one_the_figures_can_tell_apart(db: Database, world: Worl
     assert (aire.month.active, calder.month.active, don.month.active) == (2, 2, 0)
     assert {Role.ORGANISER, Role.COUNCILLOR, Role.CASEWORKER} == {r for r, _ in summary.by_role}
     assert world.in_span(*WEEKS4) and world.in_span(*PREVIOUS13)
+
+
+# --- One write between two /measures all ---------------------------------------------------------
+
+
+def _now(minutes: int = 0) -> Moment:
+    return _moment(NOW + timedelta(minutes=minutes))
+
+
+def _latest(world: World, first: date, last: date, uid: int | None = None) -> Message:
+    """The latest message about a day of ``[first, last]`` (by ``uid``, when given)."""
+    found = world.in_span(first, last, uid)
+    assert found, (first, last, uid)
+    return found[-1]
+
+
+def _recount(text: str, more: int) -> str:
+    """``text`` with ``more`` added to each line's count (the word's second word)."""
+    out = []
+    for line in text.splitlines():
+        word, count, *rest = line.split()
+        out.append(" ".join([word, str(int(count) + more), *rest]))
+    return "\n".join(out)
+
+
+def _retag(world: World, conn: Connection) -> None:
+    """Gus moves a message he logged for Aire in the 13 weeks to Calder."""
+    message = next(m for m in reversed(world.in_span(*WEEKS13, GUS)) if m.text.endswith("#aire"))
+    edit(conn, message, message.text.replace("#aire", "#calder"), _now(1))
+
+
+@dataclass(frozen=True)
+class Write:
+    """One kind of write: what it does, and whether an uncached read differs after it."""
+
+    name: str
+    run: Callable[[Connection, World], Any]
+    changes: bool
+
+
+WRITES = (
+    Write("a quick log today", lambda c, w: quick_log(c, w, BEN, "doors 3", _now()), False),
+    Write(
+        "a log of yesterday: the last complete week",
+        lambda c, w: quick_log(c, w, BEN, "doors 4 yesterday", _now()),
+        True,
+    ),
+    Write(
+        "a log backdated into the last 4 weeks",
+        lambda c, w: quick_log(c, w, CAT, "doors 5 2026-11-10", _now()),
+        True,
+    ),
+    # A quick log reaches 8 weeks back (to 5 October): the 13 weeks' first weeks and those
+    # before are reached by editing (or undoing) an older message.
+    Write(
+        "a log backdated into the 13 weeks",
+        lambda c, w: quick_log(c, w, FAY, "121 2 2026-10-06", _now()),
+        True,
+    ),
+    Write(
+        "an edit adding a line to a message of the 13 before",
+        lambda c, w: edit(c, (m := _latest(w, *PREVIOUS13, JO)), m.text + "\ncase 2", _now(1)),
+        True,
+    ),
+    Write(
+        "an edit of a message before every span",
+        lambda c, w: edit(
+            c, (m := _latest(w, START, PREVIOUS13[0] - DAY)), _recount(m.text, 3), _now(1)
+        ),
+        False,
+    ),
+    Write(
+        "undo of an entry in the last 4 weeks",
+        lambda c, w: undo(c, _latest(w, *WEEKS4), _now()),
+        True,
+    ),
+    Write(
+        "undo of an entry in the 13 before",
+        lambda c, w: undo(c, _latest(w, *PREVIOUS13), _now()),
+        True,
+    ),
+    Write(
+        "an edit of the count of an entry in the last 4 weeks",
+        lambda c, w: edit(c, (m := _latest(w, *WEEKS4)), _recount(m.text, 7), _now(1)),
+        True,
+    ),
+    Write("an edit moving an entry to another team", lambda c, w: _retag(w, c), True),
+    Write(
+        "someone new joins",
+        lambda c, w: invite_and_join(c, 40, "don", Role.COUNCILLOR, _now()),
+        False,
+    ),
+    Write(
+        "a member active this month joins another team",
+        lambda c, w: invite_and_join(c, CAT, "don", Role.COUNCILLOR, _now()),
+        True,
+    ),
+    Write("a removal", lambda c, w: remove(c, BEN, "aire", _now()), False),
+    Write(
+        "a rejoin in the same role",
+        lambda c, w: invite_and_join(c, ELI, "aire", Role.ORGANISER, _now()),
+        False,
+    ),
+    Write(
+        "a rejoin in another role",
+        lambda c, w: invite_and_join(c, ELI, "aire", Role.COUNCILLOR, _now()),
+        True,
+    ),
+    Write(
+        "an absence added",
+        lambda c, w: away(c, BEN, ["2026-11-16", "2026-11-18"], _now()),
+        True,
+    ),
+    Write("an absence withdrawn", lambda c, w: away(c, CAT, ["cancel"], _now()), True),
+    Write("a check-in answered yes", lambda c, w: tap(c, BEN, NOV, True, _now()), True),
+    Write("a check-in answer changed to no", lambda c, w: tap(c, CAT, NOV, False, _now()), True),
+    Write("an organiser's mark", lambda c, w: mark(c, KAI, ["@jo"], _now()), True),
+    Write(
+        "an organiser's mark of not active, of someone in two teams",
+        lambda c, w: mark(c, FAY, ["@gus", "no"], _now()),
+        True,
+    ),
+    Write("a residents figure set", lambda c, w: set_residents(c, "don", 3000, _now()), True),
+    # Forgetting someone leaves every team figure they counted in as it was.
+    Write("/forgetme of a member with history", lambda c, w: forget(c, JO, _now()), False),
+    Write("/forgetme of a member in two teams", lambda c, w: forget(c, GUS, _now()), False),
+    Write("a team renamed", lambda c, w: rename_team(c, "don", "Avon"), True),
+    Write("a team archived", lambda c, w: archive_team(c, "calder"), True),
+    Write("a team created", lambda c, w: create_team(c, "Esk", _now()), True),
+)
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w.name for w in WRITES])
+def test_after_a_write_the_summary_is_what_an_uncached_read_gives(
+    db: Database, world: World, write: Write
+) -> None:
+    first = db.call(shown)
+    before = db.call(uncached)
+    assert first == before
+    db.call(write.run, world)
+    after = db.call(uncached)
+    assert (after != before) == write.changes, "the write should change the figures (or not)"
+    again = db.call(shown)
+    assert again == after
+    # Everything shown is kept now, for these windows.
+    key = cache.windows_key(windows(today=TODAY, end=TODAY + DAY))
+    kept = db.call(kept_rows)
+    assert {t.team_id for t in again.teams} <= set(kept)
+    assert all(cache.holding(kept[t.team_id], key) is not None for t in again.teams)
+    # And read again with nothing written: the same.
+    assert db.call(shown) == after
+
+
+def test_a_log_in_the_current_week_leaves_the_kept_figures_in_place(
+    db: Database, world: World
+) -> None:
+    aire = db.call(team_id, "aire")
+    first = db.call(shown)
+    kept = db.call(kept_rows)
+    for words in ("doors 3", "121 2\ncase 1", "doors 2 2026-11-30 #calder"):
+        sender = GUS if "#" in words else BEN
+        db.call(lambda c: quick_log(c, world, sender, words, _now()))  # noqa: B023
+    # An entry today, undone and edited: still the current week.
+    db.call(lambda c: undo(c, world.messages[-2], _now(1)))
+    db.call(lambda c: edit(c, world.messages[-3], "doors 9", _now(2)))
+    assert db.call(kept_rows) == kept  # no revision moved, nothing dropped
+    assert kept[aire].figures_revision == kept[aire].revision
+    assert db.call(shown) == first == db.call(uncached)
+    assert db.call(kept_rows) == kept  # read from what was kept, not read again
+
+
+def test_another_period_and_back(db: Database, world: World) -> None:
+    """``/measures all lastmonth`` after ``/measures all`` keeps other windows; going back, and
+    writes made meanwhile to weeks either read, each summary is what an uncached read gives."""
+    assert db.call(shown) == db.call(uncached)
+    db.call(lambda c: quick_log(c, world, CAT, "doors 6 2026-10-14", _now()))
+    october = db.call(shown, "lastmonth")
+    assert october == db.call(uncached, "lastmonth")
+    assert october.weeks4 == (date(2026, 9, 28), date(2026, 10, 25))
+    kept = db.call(kept_rows)
+    aire = db.call(team_id, "aire")
+    # A week after those October's figures read: they hold.
+    db.call(lambda c: quick_log(c, world, CAT, "doors 7 2026-11-10", _now(1)))
+    assert db.call(kept_rows)[aire] == kept[aire]
+    for period in [(), ("lastmonth",), ("2026-W45",), (), ("2026-10-01..2026-10-28",)]:
+        assert db.call(shown, *period) == db.call(uncached, *period), period
+    db.call(lambda c: undo(c, world.messages[-2], _now(2)))  # the 14 October entry
+    for period in [("lastmonth",), ()]:
+        assert db.call(shown, *period) == db.call(uncached, *period), period
+    assert db.call(shown, "lastmonth") != october
+
+
+# --- Random sequences of writes and summaries ----------------------------------------------------
+
+UIDS = (BEN, CAT, DEV, ELI, FAY, GUS, HAL, JO, KAI, 40, 41)
+MARKERS = (ADMIN, BEN, FAY, KAI)
+PERIODS = ((), ("lastmonth",), ("2026-W45",), ("2026-10-01..2026-10-28",))
+_uid = st.sampled_from(UIDS)
+_team_no = st.integers(0, 5)
+
+#: One step: a write (as a tuple of its name and arguments), or ``/measures all [period]``.
+STEPS = st.one_of(
+    st.tuples(
+        st.just("log"),
+        _uid,
+        st.integers(0, 56),  # days back: today (the current week) to the oldest a log reaches
+        st.sampled_from(("121", "doors", "case", "contacts")),
+        st.integers(1, 9),
+        _team_no,
+    ),
+    st.tuples(st.just("undo"), st.integers(0, 10_000)),
+    st.tuples(st.just("edit"), st.integers(0, 10_000), st.integers(1, 9)),
+    st.tuples(st.just("join"), _uid, _team_no, st.sampled_from(list(Role))),
+    st.tuples(st.just("remove"), _uid, _team_no),
+    st.tuples(st.just("away"), _uid, st.integers(-50, 5), st.integers(0, 10)),
+    st.tuples(st.just("cancel"), _uid),
+    st.tuples(st.just("tap"), _uid, st.booleans()),
+    st.tuples(
+        st.just("mark"),
+        st.sampled_from(MARKERS),
+        _uid,
+        st.sampled_from(("thismonth", "2026-10")),
+        st.booleans(),
+    ),
+    st.tuples(st.just("residents"), _team_no, st.integers(1, 20_000)),
+    st.tuples(st.just("forget"), _uid),
+    st.tuples(st.just("rename"), _team_no, st.sampled_from(("Avon", "Brue", "Zeta"))),
+    st.tuples(st.just("archive"), _team_no),
+    st.tuples(st.just("create"), st.sampled_from(("Esk", "Frome", "Avon"))),
+    st.tuples(st.just("measures"), st.sampled_from(PERIODS)),
+)
+
+
+def _username(uid: int) -> str:
+    person = BY_UID.get(uid)
+    return person.username if person else f"user{uid}"
+
+
+def _team_slugs(conn: Connection) -> list[str]:
+    """The live teams' short names, in the order they were created."""
+    return [t.slug for t in sorted(store.live_teams(conn))]
+
+
+def _step(conn: Connection, world: World, step: tuple[Any, ...], minute: int) -> None:
+    """Make the write ``step`` names, as the bot would, at ``minute`` past now. A refusal is
+    answered and changes nothing: the sequence goes on."""
+    moment = _now(minute)
+    name, *args = step
+    slugs = _team_slugs(conn)
+    if name == "log":
+        uid, back, word, count, team_no = args
+        actor = _actor(conn, uid)
+        tag = f" #{actor.teams[team_no % len(actor.teams)].slug}" if len(actor.teams) > 1 else ""
+        day = TODAY - timedelta(days=back)
+        key = world.new_key(uid)
+        logbook.log_text(
+            conn,
+            actor,
+            f"{word} {count} {day.isoformat()}{tag}",
+            chat_id=key[0],
+            message_id=key[1],
+            sent_at=moment.now,
+            moment=moment,
+        )
+        world.messages.append(Message(uid, key, moment.now, day, f"{word} {count}{tag}"))
+    elif name == "undo":
+        message = world.messages[args[0] % len(world.messages)]
+        undo(conn, message, moment)
+    elif name == "edit":
+        index, count = args
+        message = world.messages[index % len(world.messages)]
+        recounted = "\n".join(
+            " ".join([line.split()[0], str(count), *line.split()[2:]])
+            for line in message.text.splitlines()
+        )
+        logbook.edit_text(
+            conn,
+            _actor(conn, message.uid),
+            recounted,
+            chat_id=message.key[0],
+            message_id=message.key[1],
+            sent_at=message.sent_at,
+            moment=moment,
+            edited_at=moment.now,
+        )
+    elif name == "join":
+        uid, team_no, role = args
+        invite_and_join(conn, uid, slugs[team_no % len(slugs)], role, moment)
+    elif name == "remove":
+        uid, team_no = args
+        words = [slugs[team_no % len(slugs)], f"@{_username(uid)}", "confirm"]
+        members.remove_member(conn, _actor(conn), words, moment=moment)
+    elif name == "away":
+        uid, start, length = args
+        first = TODAY + timedelta(days=start)
+        away(conn, uid, [first.isoformat(), (first + timedelta(days=length)).isoformat()], moment)
+    elif name == "cancel":
+        away(conn, args[0], ["cancel"], moment)
+    elif name == "tap":
+        uid, active = args
+        residents.answer_checkin(
+            conn, _actor(conn, uid), residents.CheckinTap(NOV, active), moment=moment
+        )
+    elif name == "mark":
+        marker, uid, month, active = args
+        words = [f"@{_username(uid)}", month, "yes" if active else "no"]
+        residents.mark_active(conn, _actor(conn, marker), words, moment=moment)
+    elif name == "residents":
+        team_no, figure = args
+        set_residents(conn, slugs[team_no % len(slugs)], figure, moment)
+    elif name == "forget":
+        privacy.forget_me(conn, _actor(conn, args[0]), ["confirm"], moment=moment)
+    elif name == "rename":
+        team_no, new_name = args
+        rename_team(conn, slugs[team_no % len(slugs)], f"{new_name} {minute}")
+    elif name == "archive":
+        if len(store.live_teams(conn)) > 2:  # /measures all shows two teams at least
+            archive_team(conn, slugs[args[0] % len(slugs)])
+    elif name == "create":
+        create_team(conn, args[0], moment)
+    else:  # pragma: no cover
+        raise AssertionError(step)
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(STEPS, min_size=1, max_size=14))
+def test_any_writes_between_summaries_leave_each_summary_as_an_uncached_read(
+    db: Database, world: World, steps: list[tuple[Any, ...]]
+) -> None:
+    """Random writes interleaved with ``/measures all`` over several periods: every summary is
+    what an uncached read gives at that point. Each sequence runs in one transaction on the
+    lived database (whose figures are kept for now), rolled back after it, so every sequence
+    starts from the same kept figures."""
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            mine = world.copy()
+            for minute, step in enumerate([*steps, ("measures", ())]):
+                if step[0] == "measures":
+                    period = step[1]
+                    assert shown(conn, *period) == uncached(conn, *period), (minute, steps)
+                    continue
+                # A refusal is answered, and the next step goes on.
+                with contextlib.suppress(Refusal):
+                    _step(conn, mine, step, minute)
+        finally:
+            transaction.rollback()
