@@ -157,6 +157,7 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
     """
     insert_entry = _INSERT_ENTRY[conn.dialect.name]
     inserted: list[int] = []
+    added: list[NewEntry] = []
     for e in entries:
         new_id = conn.execute(
             insert_entry,
@@ -177,15 +178,27 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
         ).scalar()
         if new_id is not None:
             inserted.append(int(new_id))
-            _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, e.count)
+            added.append(e)
+    for e in sorted(added, key=_totals_order):
+        _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, e.count)
     return inserted
+
+
+def _totals_order(row: NewEntry | Activity) -> tuple[int, str, date, int]:
+    """The order a transaction adds to running totals in: by team, kind, day and person, so
+    two transactions writing the same totals (or two teams' rows of ``team_measures_cache``,
+    which PostgreSQL's triggers update) take their locks in the same order and never wait on
+    each other in a cycle."""
+    return (row.team_id, row.kind, row.occurred_on, row.person_id)
 
 
 def soft_delete(conn: Connection, rows: Iterable[Activity], *, now: datetime) -> list[Activity]:
     """Mark live entries deleted and take them out of the totals; returns those deleted (as they
-    were read, still live)."""
-    done: list[Activity] = []
-    for row in rows:
+    were read, still live), in the order given. Totals are taken out in
+    :func:`_totals_order`."""
+    given = list(rows)
+    done: set[int] = set()
+    for row in sorted(given, key=_totals_order):
         if row.deleted:
             continue
         result = conn.execute(
@@ -195,14 +208,20 @@ def soft_delete(conn: Connection, rows: Iterable[Activity], *, now: datetime) ->
         )
         if result.rowcount == 1:
             _bump(conn, row.person_id, row.team_id, row.kind, row.occurred_on, -row.count)
-            done.append(row)
-    return done
+            done.add(row.id)
+    return [row for row in given if row.id in done]
 
 
 def replace(conn: Connection, row: Activity, new: NewEntry, *, now: datetime) -> None:
-    """Overwrite an entry (live or deleted) with corrected values, keeping totals in step."""
+    """Overwrite an entry (live or deleted) with corrected values, keeping totals in step
+    (the old values taken out and the new added, in :func:`_totals_order`)."""
+    bumps: list[tuple[tuple[int, str, date, int], NewEntry | Activity, int]] = [
+        (_totals_order(new), new, new.count)
+    ]
     if not row.deleted:
-        _bump(conn, row.person_id, row.team_id, row.kind, row.occurred_on, -row.count)
+        bumps.append((_totals_order(row), row, -row.count))
+    for _, e, delta in sorted(bumps, key=lambda b: b[0]):
+        _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, delta)
     conn.execute(
         update(_activity)
         .where(_activity.c.id == row.id)
@@ -218,7 +237,6 @@ def replace(conn: Connection, row: Activity, new: NewEntry, *, now: datetime) ->
             deleted_at=None,
         )
     )
-    _bump(conn, new.person_id, new.team_id, new.kind, new.occurred_on, new.count)
 
 
 def last_live_source(conn: Connection, person_id: int) -> tuple[int, int] | None:

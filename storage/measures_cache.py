@@ -2,7 +2,7 @@
 kept in ``team_measures_cache`` until a write they were read from changes them.
 
 The figures of a team are read over complete weeks, so most writes cannot change them: a
-quick log goes to the current week. Triggers (migration 0010) add 1 to the team's
+quick log goes to the current week. Triggers (migration 0010) raise the team's
 ``revision`` on each write that can: a running total of a week on or before ``covered_to``,
 and any write to the team's memberships or residents figures or to its members' absences and
 check-ins. Kept figures hold while their ``figures_revision`` equals ``revision`` and their
@@ -10,9 +10,12 @@ check-ins. Kept figures hold while their ``figures_revision`` equals ``revision`
 
 A team whose figures do not hold is first claimed (:func:`claim`): its ``covered_to`` is set
 and its revision read, in the reader's transaction, before the figures are read. On
-PostgreSQL the claim takes the row's lock, and every write to a running total updates the
-team's row: a write in flight either commits before the claim (and the reads see it) or waits
-for the reader's commit and then adds 1. SQLite has one writer at a time.
+PostgreSQL every write to a running total updates the team's row, so it holds the row's lock
+until it commits. The claim takes the locks it can without waiting (``SKIP LOCKED``): a team
+whose row a write in flight holds is read (as committed before that write) but its figures are
+not kept, so a later look reads it again; a write that comes after the claim waits for the
+reader's commit and then raises the revision. The claim never waits, so it never deadlocks
+with a write. SQLite has one writer at a time.
 """
 
 from __future__ import annotations
@@ -89,8 +92,7 @@ def holding(kept: Kept | None, key: str) -> str | None:
 _LOCK = (
     select(_cache.c.team_id)
     .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
-    .order_by(_cache.c.team_id)
-    .with_for_update()
+    .with_for_update(skip_locked=True)
 )
 _CLAIM = (
     update(_cache)
@@ -102,15 +104,19 @@ _CLAIM = (
 
 def claim(conn: Connection, team_ids: Sequence[int], spans: Windows) -> dict[int, int]:
     """Claim the rows of ``team_ids`` before their figures over ``spans`` are read: set
-    ``covered_to`` (so a later write to a week the figures read adds 1 to ``revision``), drop
+    ``covered_to`` (so a later write to a week the figures read raises ``revision``), drop
     the figures kept, and return team id -> revision, which :func:`keep` stores with the
-    figures. On PostgreSQL the rows are locked, in order of team id, until the commit.
+    figures. On PostgreSQL the rows are locked until the commit, without waiting: a row a
+    write in flight holds is not claimed.
 
-    A team without a row (none is made until the team is) is left out.
+    A team left out (its row held by a write in flight, or no row: none is made until the
+    team is) is read but its figures are not kept.
     """
     ids = sorted(team_ids)
     if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK, {"team_ids": ids})
+        ids = sorted(conn.execute(_LOCK, {"team_ids": ids}).scalars())
+        if not ids:
+            return {}
     rows = conn.execute(_CLAIM, {"team_ids": ids, "covered_to": covered_to(spans)}).all()
     return {team_id: revision for team_id, revision in rows}
 
@@ -133,7 +139,7 @@ def keep(
     revisions: Mapping[int, int],
 ) -> None:
     """Keep each team's ``figures`` over ``spans``, read after :func:`claim` gave
-    ``revisions``: they hold until a write adds 1 to the team's revision."""
+    ``revisions``: they hold until a write raises the team's revision."""
     key = windows_key(spans)
     rows = [
         {"id": team_id, "windows": key, "figures_revision": revisions[team_id], "figures": dumps(f)}

@@ -482,7 +482,7 @@ class TeamMeasuresCache(SQLModel, table=True):
     until a write they were read from changes them (:mod:`storage.measures_cache`).
 
     One row per team, made with the team (a trigger on ``team``). Triggers made by migration
-    0010 add 1 to ``revision`` on every write that can change the figures: a running total
+    0010 raise ``revision`` on every write that can change the figures: a running total
     (``weekly_total``, ``team_weekly_total``) of a week on or before ``covered_to``, and any
     write to the team's memberships, its residents figures, or its members' absences and
     monthly check-ins. ``figures`` (JSON) hold while ``figures_revision`` equals ``revision``

@@ -742,13 +742,6 @@ def _blocked_by(db: Database, pid: int) -> bool:
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a quick log's running totals lock the teams' team_measures_cache rows in the order "
-    "of its lines (the triggers update the row even for the current week), while a summary's "
-    "claim locks them in order of team id: a log whose first line is for the team of higher id "
-    "and a /measures all at once deadlock, and PostgreSQL aborts one of them",
-)
 def test_a_log_for_two_teams_and_a_summary_at_once_both_finish(db: Database) -> None:
     with db.begin() as conn:
         low = people.create_team(conn, name="Aire", slug="aire", now=NOW)

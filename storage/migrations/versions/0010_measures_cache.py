@@ -6,14 +6,15 @@ Create Date: 2026-11-29 21:00:00.000000
 
 The triggers keep ``team_measures_cache.revision`` in step with the writes the figures are
 read from (see ``storage.measures_cache``). SQLite runs one writer at a time, so its triggers
-add 1 only where a cached row can be affected. PostgreSQL's update the team's row on every
-write to a running total, adding 0 when the week is after ``covered_to``: the update takes
-the row's lock, so a write in flight while ``/measures`` claims a team's row is either seen
-by its reads or waits for its commit and adds 1 after it.
+raise the revision only where kept figures can change. PostgreSQL's update the team's row on
+every write to a running total, adding 0 when the week is after ``covered_to``, so the write
+holds the row's lock until it commits: ``/measures`` does not keep the figures of a team whose
+row a write in flight holds, and a write after it claims a team's row waits for its commit and
+raises the revision after it.
 
 A batch migration that moves and copies a table on SQLite drops its triggers: a later
 migration doing so to one of the tables named here must make them again
-(``tests/storage/test_migrations.py`` checks that every one exists at head).
+(``tests/storage/test_measures_cache_triggers.py`` checks that every one exists at head).
 """
 
 from collections.abc import Sequence
