@@ -18,11 +18,11 @@ does the sending.
   due whether they were active in the month whose check-in is open (the month's last day
   through the 7th of the next: :mod:`handlers.residents`); each ask is claimed before it is
   sent, so a restart never asks twice.
-* The ``keep-measures`` job runs daily at the same hour and reads and keeps every team's
-  ``/measures all`` figures for the day's windows where a new week or month, or a write to a
-  week they cover, left them not kept
-  (:func:`organiser_bot.usecases.measures.keep_summary_figures`), so the day's first look
-  answers as fast as the next.
+* The ``keep-measures`` job runs every :data:`KEEP_MEASURES_EVERY` and reads and keeps every
+  team's ``/measures all`` figures for the day's windows where a new week or month, or a write
+  to a week they cover, left them not kept
+  (:func:`organiser_bot.usecases.measures.keep_summary_figures`), so a look rarely has a team
+  to read; with nothing to read it costs one small read.
 * The ``heartbeat`` job runs every minute and records that the bot is running, with its last
   poll (:mod:`handlers.status`); ``/status`` works out uptime from it.
 * **At scale.** PTB's ``AIORateLimiter`` (configured in ``app.py``) keeps to ~30 messages a second
@@ -55,6 +55,9 @@ CATCH_UP_JOB = "digest-catch-up"
 NUDGE_JOB = "midweek-nudge"
 CHECKIN_JOB = "monthly-checkin"
 MEASURES_JOB = "keep-measures"
+#: How often the kept ``/measures all`` figures are brought up to date, and the first time.
+KEEP_MEASURES_EVERY = timedelta(minutes=10)
+KEEP_MEASURES_FIRST = timedelta(seconds=30)
 #: When the monthly check-in is sent, local time: late morning, not at a quiet hour.
 CHECKIN_AT = time(11, 0)
 
@@ -99,7 +102,13 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     jq.run_daily(forget_old_updates_job, time=PRUNE_AT.replace(tzinfo=tz), name=PRUNE_JOB)
     jq.run_daily(erase_old_notes_job, time=PRUNE_AT.replace(tzinfo=tz), name=RETENTION_JOB)
     jq.run_daily(checkin_job, time=CHECKIN_AT.replace(tzinfo=tz), name=CHECKIN_JOB)
-    jq.run_daily(keep_measures_job, time=PRUNE_AT.replace(tzinfo=tz), name=MEASURES_JOB)
+    jq.run_repeating(
+        keep_measures_job,
+        interval=KEEP_MEASURES_EVERY,
+        first=KEEP_MEASURES_FIRST,
+        name=MEASURES_JOB,
+        job_kwargs={"coalesce": True},
+    )
     if (digest_at := settings.digest_at) is not None:
         jq.run_daily(
             run_digest_job,
@@ -168,7 +177,8 @@ async def forget_old_updates_job(context: BotContext) -> None:
 
 
 async def keep_measures_job(context: BotContext) -> None:
-    """JobQueue callback: keep every team's ``/measures all`` figures for today's windows."""
+    """JobQueue callback: keep every team's ``/measures all`` figures for today's windows
+    where they are not kept."""
     await context.bot_data.db.run(measures.keep_summary_figures, moment=moment(context))
 
 

@@ -146,9 +146,10 @@ def measures(
 
 
 def keep_summary_figures(conn: Connection, *, moment: Moment) -> int:
-    """The daily ``keep-measures`` job's part: read and keep every live team's summary figures
-    for the windows ``/measures all`` without a period reads today, where they are not kept
-    already, so the first look of a week or a month finds them kept. Records no look.
+    """The ``keep-measures`` job's part: read and keep every live team's summary figures for
+    the windows ``/measures all`` without a period reads today, where they are not kept
+    already (a new week or month, or a write to a week they cover), so a look finds them
+    kept. Records no look.
 
     Returns:
         How many teams' figures were read anew (0 when all were kept, or with fewer than two
