@@ -5,7 +5,9 @@ Every measure is read with one statement over all the teams shown (never one per
 in SQL from the running totals; the days-present arithmetic is the domain's. One team is shown
 in full (per person to its managers and admins); several as a line per team
 (:func:`summary`), which makes nothing per member but for the few not present throughout the
-four weeks. The look is recorded in the scrutiny ledger in the same transaction as the read.
+four weeks, and shows each team's figures as kept (:mod:`storage.measures_cache`) until a write
+they were read from changes them. The look is recorded in the scrutiny ledger in the same
+transaction as the read.
 """
 
 from __future__ import annotations
