@@ -15,8 +15,10 @@ period. Then, on PostgreSQL, a member's check-in marked while they join another 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -430,6 +432,26 @@ def _open(db: Database) -> Iterator[Connection]:
         conn.close()
 
 
+def _backend(conn: Connection) -> int:
+    """The PostgreSQL backend process of ``conn``."""
+    return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _wait_blocked(db: Database, pid: int) -> None:
+    """Wait until backend ``pid`` waits on a lock; fails after 10 s."""
+    deadline = time.monotonic() + 10
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watch:
+        while time.monotonic() < deadline:
+            waiting = watch.execute(
+                text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": pid},
+            ).scalar_one()
+            if waiting == "Lock":
+                return
+            time.sleep(0.002)  # a pause between looks at the condition, not a wait for it
+    pytest.fail(f"backend {pid} never waited on a lock")
+
+
 def _active_in(shown: MeasuresSummary, team_id: int) -> int:
     [line] = [t for t in shown.teams if t.team_id == team_id]
     return line.month.active
@@ -437,16 +459,6 @@ def _active_in(shown: MeasuresSummary, team_id: int) -> int:
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("first", ["mark", "join"])
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "PostgreSQL: the trigger on monthly_checkin (and absence) raises the revision of the"
-        " teams the person is a member of as its own statement sees them; a membership of"
-        " another team committed after that statement, and a /measures all between that"
-        " commit and the check-in's, keeps the other team's figures without the check-in,"
-        " and nothing raises that team's revision afterwards: they are shown stale"
-    ),
-)
 def test_a_mark_while_the_member_joins_another_team_leaves_nothing_stale(
     db: Database, first: str
 ) -> None:
@@ -490,18 +502,20 @@ def test_a_mark_while_the_member_joins_another_team_leaves_nothing_stale(
     def join(conn: Connection) -> None:
         onboarding.join(conn, _actor(conn, PAT, "Pat"), code, moment=moment)
 
-    with _open(db) as marker, _open(db) as joiner:
-        if first == "mark":
-            mark(marker)
-            join(joiner)
-        else:
-            join(joiner)
-            mark(marker)
-        joiner.commit()
+    # The second write waits for the first's commit (a lock on Pat): it runs in a thread, and
+    # a summary is read while it waits, without waiting itself.
+    with _open(db) as marker, _open(db) as joiner, ThreadPoolExecutor(1) as pool:
+        ahead, behind = (marker, joiner) if first == "mark" else (joiner, marker)
+        (mark if first == "mark" else join)(ahead)
+        waiter = _backend(behind)
+        second = pool.submit(join if first == "mark" else mark, behind)
+        _wait_blocked(db, waiter)
         with _open(db) as reader:
             between = _summary_all(reader)
             reader.commit()
-        marker.commit()
+        ahead.commit()
+        second.result(timeout=10)
+        behind.commit()
     assert _active_in(between, north) == 0  # the mark was not committed yet
     with db.begin() as conn:
         fresh = _uncached(conn)

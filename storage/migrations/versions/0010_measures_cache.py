@@ -10,7 +10,10 @@ raise the revision only where kept figures can change. PostgreSQL's update the t
 every write to a running total, adding 0 when the week is after ``covered_to``, so the write
 holds the row's lock until it commits: ``/measures`` does not keep the figures of a team whose
 row a write in flight holds, and a write after it claims a team's row waits for its commit and
-raises the revision after it.
+raises the revision after it. A write to an absence or a check-in raises the revision of its
+person's teams, read from ``membership`` after taking a share lock on the person; a write to a
+membership first takes a lock on the person that conflicts with it, so a membership made while
+such a write is in flight is either read by it or raises its team's revision after it.
 
 A batch migration that moves and copies a table on SQLite drops its triggers: a later
 migration doing so to one of the tables named here must make them again
@@ -93,8 +96,22 @@ _PG_FUNCTIONS = (
         """,
     ),
     (
+        "team_measures_cache_members",
+        ("membership",),
+        """
+        IF TG_OP <> 'INSERT' THEN
+            PERFORM 1 FROM person WHERE id = OLD.person_id FOR NO KEY UPDATE;
+            UPDATE team_measures_cache SET revision = revision + 1 WHERE team_id = OLD.team_id;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            PERFORM 1 FROM person WHERE id = NEW.person_id FOR NO KEY UPDATE;
+            UPDATE team_measures_cache SET revision = revision + 1 WHERE team_id = NEW.team_id;
+        END IF;
+        """,
+    ),
+    (
         "team_measures_cache_teams",
-        _TEAMS,
+        ("team_residents",),
         """
         IF TG_OP <> 'INSERT' THEN
             UPDATE team_measures_cache SET revision = revision + 1 WHERE team_id = OLD.team_id;
@@ -109,10 +126,12 @@ _PG_FUNCTIONS = (
         _PEOPLE,
         """
         IF TG_OP <> 'INSERT' THEN
+            PERFORM 1 FROM person WHERE id = OLD.person_id FOR SHARE;
             UPDATE team_measures_cache SET revision = revision + 1
             WHERE team_id IN (SELECT team_id FROM membership WHERE person_id = OLD.person_id);
         END IF;
         IF TG_OP <> 'DELETE' THEN
+            PERFORM 1 FROM person WHERE id = NEW.person_id FOR SHARE;
             UPDATE team_measures_cache SET revision = revision + 1
             WHERE team_id IN (SELECT team_id FROM membership WHERE person_id = NEW.person_id);
         END IF;
