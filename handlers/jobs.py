@@ -56,7 +56,7 @@ NUDGE_JOB = "midweek-nudge"
 CHECKIN_JOB = "monthly-checkin"
 MEASURES_JOB = "keep-measures"
 #: How often the kept ``/measures all`` figures are brought up to date, and the first time.
-KEEP_MEASURES_EVERY = timedelta(minutes=10)
+KEEP_MEASURES_EVERY = timedelta(minutes=1)
 KEEP_MEASURES_FIRST = timedelta(seconds=30)
 #: When the monthly check-in is sent, local time: late morning, not at a quiet hour.
 CHECKIN_AT = time(11, 0)

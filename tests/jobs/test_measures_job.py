@@ -1,4 +1,4 @@
-"""The ``keep-measures`` job: scheduled with the bot's other jobs every ten minutes, it reads
+"""The ``keep-measures`` job: scheduled with the bot's other jobs every minute, it reads
 and keeps every live team's ``/measures all`` figures for the day's windows where they are not
 kept, so a look reads them kept; the figures are those a fresh read gives, and no look is
 recorded."""
