@@ -31,6 +31,7 @@ from sqlmodel import select as select_model
 
 from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import AbsenceRow, TargetRow, Tenure, person_scope, role_scope
+from storage import measures_cache
 from storage.models import (
     Activity,
     DailyTotal,
@@ -179,16 +180,17 @@ def record(conn: Connection, entries: Sequence[NewEntry], *, now: datetime) -> l
         if new_id is not None:
             inserted.append(int(new_id))
             added.append(e)
+    measures_cache.hold(conn, (e.team_id for e in added))
     for e in sorted(added, key=_totals_order):
         _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, e.count)
     return inserted
 
 
 def _totals_order(row: NewEntry | Activity) -> tuple[int, str, date, int]:
-    """The order a transaction adds to running totals in: by team, kind, day and person, so
-    two transactions writing the same totals (or two teams' rows of ``team_measures_cache``,
-    which PostgreSQL's triggers update) take their locks in the same order and never wait on
-    each other in a cycle."""
+    """The order a transaction adds to running totals in: by team, kind, day and person, each
+    team's ``team_measures_cache`` row locked first (:func:`storage.measures_cache.hold`), so
+    two transactions writing the same totals take their locks in the same order and never
+    wait on each other in a cycle."""
     return (row.team_id, row.kind, row.occurred_on, row.person_id)
 
 
@@ -198,6 +200,7 @@ def soft_delete(conn: Connection, rows: Iterable[Activity], *, now: datetime) ->
     :func:`_totals_order`."""
     given = list(rows)
     done: set[int] = set()
+    measures_cache.hold(conn, (row.team_id for row in given if not row.deleted))
     for row in sorted(given, key=_totals_order):
         if row.deleted:
             continue
@@ -220,6 +223,7 @@ def replace(conn: Connection, row: Activity, new: NewEntry, *, now: datetime) ->
     ]
     if not row.deleted:
         bumps.append((_totals_order(row), row, -row.count))
+    measures_cache.hold(conn, (e.team_id for _, e, _ in bumps))
     for _, e, delta in sorted(bumps, key=lambda b: b[0]):
         _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, delta)
     conn.execute(

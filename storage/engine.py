@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,12 +17,25 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: PostgreSQL's SQLSTATEs for a transaction it rolled back so that another could go on
+#: (``deadlock_detected``, ``serialization_failure``): run again, the transaction succeeds.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+#: How many times such a transaction is run again before its error is raised.
+RETRIES = 3
+
+log = logging.getLogger(__name__)
+
+
+def _to_retry(exc: DBAPIError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -77,10 +91,27 @@ class Database:
     ) -> T:
         """Run ``fn(conn, *args, **kwargs)`` in one transaction, synchronously.
 
+        A transaction PostgreSQL rolled back for another's sake (a deadlock, a serialization
+        failure: :data:`RETRY_SQLSTATES`) is run again, up to :data:`RETRIES` times, so an
+        entry is never lost to one; ``fn`` does nothing outside the transaction.
+
         Typed with ``ParamSpec``: a misspelt or missing argument is a type error at the call site.
+
+        Raises:
+            DBAPIError: the database's error, when it is not one to retry or retries ran out.
         """
-        with self.engine.begin() as conn:
-            return fn(conn, *args, **kwargs)
+        for attempt in range(RETRIES + 1):
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn, *args, **kwargs)
+            except DBAPIError as exc:
+                if attempt == RETRIES or not _to_retry(exc):
+                    raise
+                log.warning(
+                    "transaction rolled back by the database (%s); running it again",
+                    getattr(exc.orig, "sqlstate", None),
+                )
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def run(
         self, fn: Callable[Concatenate[Connection, P], T], /, *args: P.args, **kwargs: P.kwargs

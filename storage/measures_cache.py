@@ -21,7 +21,7 @@ with a write. SQLite has one writer at a time.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -94,6 +94,27 @@ _LOCK = (
     .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
     .with_for_update(skip_locked=True)
 )
+_HOLD = (
+    select(_cache.c.team_id)
+    .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+    .order_by(_cache.c.team_id)
+    .with_for_update(key_share=True)
+)
+
+
+def hold(conn: Connection, team_ids: Iterable[int]) -> None:
+    """Before a transaction writes the running totals of ``team_ids``: on PostgreSQL, lock the
+    teams' rows, in order of team id (``FOR NO KEY UPDATE``, the lock the triggers' update
+    takes). Every row a write to a team's running totals locks is then locked after the
+    team's row, so two such writes wait on each other at the team's row, never in a cycle
+    (the triggers alone would lock it between one kind's totals and the next's). Nothing on
+    SQLite, which has one writer at a time."""
+    if conn.dialect.name == "postgresql":
+        ids = sorted(set(team_ids))
+        if ids:
+            conn.execute(_HOLD, {"team_ids": ids})
+
+
 _CLAIM = (
     update(_cache)
     .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))

@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +68,24 @@ def postgres_url() -> Iterator[str]:
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextmanager
+def postgres_database(url: str, prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """A PostgreSQL database of its own on ``url``'s server, empty or a copy of the database
+    ``template``, dropped afterwards (connections and all): its URL."""
+    base = make_url(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base.render_as_string(hide_password=False))
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

@@ -30,7 +30,7 @@ from organiser_bot.domain.roles import Role
 from organiser_bot.domain.targets import week_targets
 from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases.guards import permits_member, require_member
-from storage import activities, audit, corrections
+from storage import activities, audit, corrections, measures_cache
 from storage.activities import NewEntry
 from storage.models import Activity
 
@@ -635,6 +635,8 @@ def edit_text(
     )
     now = moment.now
     by_line = {r.source_line: r for r in rows}
+    # Every team the edit may write totals of, locked first, in one order (see hold).
+    measures_cache.hold(conn, [r.team_id for r in rows] + [e.team_id for e in resolved])
     # The rows whose weeks this edit changes, as they were and as they are now.
     touched: list[Activity | NewEntry] = []
     for new in resolved:

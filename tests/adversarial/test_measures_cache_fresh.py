@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,7 +25,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text, update
-from sqlalchemy.engine import make_url
 
 from handlers.texts import measures as texts
 from organiser_bot.domain.access import Identity
@@ -43,7 +41,7 @@ from storage import migrate, people
 from storage.engine import Database, make_engine
 from storage.models import TeamMeasuresCache
 from storage.query import table_of
-from tests.conftest import ADMIN_ID, OfflineBot
+from tests.conftest import ADMIN_ID, OfflineBot, postgres_database
 from tests.digest_factories import LONDON, log, make_member, make_team
 
 _cache = table_of(TeamMeasuresCache)
@@ -539,26 +537,23 @@ def at_0009(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    base = make_url(request.getfixturevalue("postgres_url"))
-    name = f"measures_0009_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(engine, "0009")
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(request.getfixturevalue("postgres_url"), "measures_0009") as url:
+        engine = make_engine(url)
+        try:
+            migrate.upgrade(engine, "0009")
+            yield engine
+        finally:
+            engine.dispose()
 
 
-def test_upgraded_from_0009_with_data_every_look_is_a_fresh_read(at_0009: Engine) -> None:
+def test_upgraded_from_0009_with_data_every_look_is_a_fresh_read(
+    at_0009: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Teams, members and entries written at 0009; upgraded to head; then /measures all, the
     job, backdated logs and an archived team's data, each summary the fresh read."""
     assert migrate.pending(at_0009)[0] == "0009"
+    # Written with today's code, less the lock on team_measures_cache rows that 0009 lacks.
+    monkeypatch.setattr(cache, "hold", lambda conn, team_ids: None)
     with at_0009.begin() as conn:
         teams = [make_team(conn, name) for name in ("North", "South", "East")]
         for i, team in enumerate(teams):
@@ -567,6 +562,7 @@ def test_upgraded_from_0009_with_data_every_look_is_a_fresh_read(at_0009: Engine
                 log(conn, person, team, "resident_contact", i + back, NOW.date() - timedelta(back))
         people.ensure_person(conn, Identity(ADMIN, "Admin", "admin"), now=NOW)
         first = make_member(conn, teams[0], 59, "R", Role.CASEWORKER)
+    monkeypatch.undo()
     migrate.upgrade(at_0009)
     db = Database(at_0009.url.render_as_string(hide_password=False), engine=at_0009)
     with db.begin() as conn:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,7 +22,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
@@ -49,6 +47,7 @@ from storage.models import (
     WeeklyTotal,
 )
 from storage.query import table_of
+from tests.conftest import postgres_database
 
 
 def _load_migration() -> ModuleType:
@@ -633,20 +632,13 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield engine
         engine.dispose()
         return
-    base = make_url(request.getfixturevalue("postgres_url"))
-    name = f"measures_migration_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(base.set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(request.getfixturevalue("postgres_url"), "measures_migration") as url:
+        engine = make_engine(url)
+        try:
+            migrate.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _downgrade(engine: Engine, revision: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import random
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, text, update
+from sqlalchemy import Connection, update
 from sqlalchemy.engine import make_url
 
 from organiser_bot.domain.access import Actor, Identity
@@ -42,6 +41,7 @@ from storage import migrate, people
 from storage.engine import Database, make_engine
 from storage.models import Team, TeamMeasuresCache
 from storage.query import table_of
+from tests.conftest import postgres_database
 
 LONDON = ZoneInfo("Europe/London")
 KINDS = KindRegistry()
@@ -406,21 +406,11 @@ def lived(
         shutil.copy(template, path)
         yield f"sqlite:///{path}", _build(f"sqlite:///{path}")
         return
-    base = make_url(request.getfixturevalue("postgres_url"))
-    name = f"measures_world_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
+    with postgres_database(request.getfixturevalue("postgres_url"), "measures_world") as url:
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()
         yield url, _build(url)
-    finally:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -434,19 +424,12 @@ def db(lived: tuple[str, World], tmp_path: Path) -> Iterator[Database]:
         yield database
         database.close()
         return
-    url = make_url(source)
-    name = f"measures_copy_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url.render_as_string(hide_password=False))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
-    database = Database(url.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield database
-    finally:
-        database.close()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(source, "measures_copy", template=make_url(source).database) as url:
+        database = Database(url)
+        try:
+            yield database
+        finally:
+            database.close()
 
 
 @pytest.fixture
