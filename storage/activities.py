@@ -218,13 +218,11 @@ def soft_delete(conn: Connection, rows: Iterable[Activity], *, now: datetime) ->
 def replace(conn: Connection, row: Activity, new: NewEntry, *, now: datetime) -> None:
     """Overwrite an entry (live or deleted) with corrected values, keeping totals in step
     (the old values taken out and the new added, in :func:`_totals_order`)."""
-    bumps: list[tuple[tuple[int, str, date, int], NewEntry | Activity, int]] = [
-        (_totals_order(new), new, new.count)
-    ]
+    bumps: list[tuple[NewEntry | Activity, int]] = [(new, new.count)]
     if not row.deleted:
-        bumps.append((_totals_order(row), row, -row.count))
-    measures_cache.hold(conn, (e.team_id for _, e, _ in bumps))
-    for _, e, delta in sorted(bumps, key=lambda b: b[0]):
+        bumps.append((row, -row.count))
+    measures_cache.hold(conn, (e.team_id for e, _ in bumps))
+    for e, delta in sorted(bumps, key=lambda b: _totals_order(b[0])):
         _bump(conn, e.person_id, e.team_id, e.kind, e.occurred_on, delta)
     conn.execute(
         update(_activity)

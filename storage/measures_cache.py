@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -40,6 +40,8 @@ _cache = table_of(TeamMeasuresCache)
 FIGURES_VERSION = 1
 
 _ROLES = {role.value: role for role in Role}
+#: The rows of the ``team_ids`` parameter's teams.
+_OF_TEAMS = _cache.c.team_id.in_(bindparam("team_ids", expanding=True))
 
 
 def windows_key(spans: Windows) -> str:
@@ -50,7 +52,7 @@ def windows_key(spans: Windows) -> str:
 
 def covered_to(spans: Windows) -> date:
     """The last week's Monday the figures over ``spans`` read from the running totals."""
-    return date.fromordinal(spans.weeks4[1].toordinal() - 6)
+    return spans.weeks4[1] - timedelta(days=6)
 
 
 class Kept(NamedTuple):
@@ -69,7 +71,7 @@ _READ_ALL = select(
     _cache.c.figures_revision,
     _cache.c.figures,
 )
-_READ = _READ_ALL.where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+_READ = _READ_ALL.where(_OF_TEAMS)
 
 
 def read(conn: Connection, team_ids: Sequence[int] | None) -> dict[int, Kept]:
@@ -89,14 +91,10 @@ def holding(kept: Kept | None, key: str) -> str | None:
     return kept.figures
 
 
-_LOCK = (
-    select(_cache.c.team_id)
-    .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
-    .with_for_update(skip_locked=True)
-)
+_LOCK = select(_cache.c.team_id).where(_OF_TEAMS).with_for_update(skip_locked=True)
 _HOLD = (
     select(_cache.c.team_id)
-    .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+    .where(_OF_TEAMS)
     .order_by(_cache.c.team_id)
     .with_for_update(key_share=True)
 )
@@ -117,7 +115,7 @@ def hold(conn: Connection, team_ids: Iterable[int]) -> None:
 
 _CLAIM = (
     update(_cache)
-    .where(_cache.c.team_id.in_(bindparam("team_ids", expanding=True)))
+    .where(_OF_TEAMS)
     .values(covered_to=bindparam("covered_to"), figures=None, figures_revision=None)
     .returning(_cache.c.team_id, _cache.c.revision)
 )

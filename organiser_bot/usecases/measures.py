@@ -161,12 +161,8 @@ def keep_summary_figures(conn: Connection, *, moment: Moment) -> int:
     if len(teams) < 2:
         return 0
     spans = windows(today=moment.today, end=parse_period(None, today=moment.today).end)
-    key = cache.windows_key(spans)
-    kept = cache.read(conn, None)
-    stale = sum(cache.holding(kept.get(t.id), key) is None for t in teams)
-    if stale:
-        summary(conn, teams, spans)
-    return stale
+    _, read = _kept_figures(conn, [t.id for t in teams], spans)
+    return read
 
 
 def _kind_sorter(kind_order: Iterable[str]) -> Callable[[str], tuple[int, str]]:
@@ -189,7 +185,16 @@ def summary(
     write they were read from has changed; the others are read by :func:`team_figures`, for
     those teams only, and kept.
     """
-    ids = [t.id for t in teams]
+    figures, _ = _kept_figures(conn, [t.id for t in teams], spans)
+    return summarise(teams, spans, figures, kind_order=kind_order)
+
+
+def _kept_figures(
+    conn: Connection, ids: Sequence[int], spans: Windows
+) -> tuple[dict[int, TeamFigures], int]:
+    """Each of ``ids``' figures over ``spans``: those kept where they hold, the others read by
+    :func:`team_figures` (after they are claimed) and kept. Returns the figures by team id and
+    how many teams were read anew."""
     kept = cache.read(conn, ids if len(ids) <= _LISTED_TEAMS else None)
     key = cache.windows_key(spans)
     figures: dict[int, TeamFigures] = {}
@@ -205,7 +210,7 @@ def summary(
         fresh = team_figures(conn, stale, spans)
         cache.keep(conn, spans, fresh, revisions)
         figures.update(fresh)
-    return summarise(teams, spans, figures, kind_order=kind_order)
+    return figures, len(stale)
 
 
 def team_figures(
