@@ -254,6 +254,16 @@ def find_team(conn: Connection, slug: str) -> Team | None:
     return next((t for t in teams if t.slug == matched), None)
 
 
+_ANY_TEAM_BY_SLUG = select_model(Team).where(col(Team.slug) == bindparam("slug"))
+
+
+def team_holding_slug(conn: Connection, slug: str) -> Team | None:
+    """The team, live or archived, whose short name is exactly ``slug`` (short names are unique
+    over every team), or None."""
+    found = fetch_all(conn, _ANY_TEAM_BY_SLUG, {"slug": slug})
+    return found[0] if found else None
+
+
 def list_teams(conn: Connection) -> list[Team]:
     """Every live team, by name."""
     return fetch_all(conn, _TEAMS_BY_NAME)

@@ -289,7 +289,9 @@ def create_team(conn: Connection, actor: Actor, name: str, *, moment: Moment) ->
     slug = slugify(name)
     if not slug or len(name) > MAX_TEAM_NAME:
         raise TeamNameInvalid()
-    if (existing := people.find_team(conn, slug)) is not None:
+    # A live team it finds, or an archived one holding the short name (never given twice).
+    existing = people.find_team(conn, slug) or people.team_holding_slug(conn, slug)
+    if existing is not None:
         raise TeamExists(existing.slug, _free_team_name(conn, name), existing.name)
     person_id = people.ensure_person(conn, actor.identity, now=now)
     team_id = people.create_team(conn, name=name, slug=slug, now=now)
@@ -319,7 +321,8 @@ def _free_team_name(conn: Connection, name: str) -> str | None:
     given a short name it did not ask for."""
     for n in range(2, 10):
         candidate = f"{name[: MAX_TEAM_NAME - 2].rstrip()} {n}"
-        if people.find_team(conn, slugify(candidate)) is None:
+        slug = slugify(candidate)
+        if people.find_team(conn, slug) is None and people.team_holding_slug(conn, slug) is None:
             return candidate
     return None
 

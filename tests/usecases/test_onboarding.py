@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, func, select, update
 
 from organiser_bot.domain.access import Actor, Identity
 from organiser_bot.domain.kinds import Kind, KindRegistry
 from organiser_bot.domain.moment import Moment
 from organiser_bot.domain.refusals import Action, NotPermitted
 from organiser_bot.domain.roles import Role
+from organiser_bot.domain.teams import slugify
 from organiser_bot.usecases import onboarding
 from organiser_bot.usecases.onboarding import (
     AlreadyInTeam,
@@ -121,6 +122,31 @@ def test_creating_a_team_is_refused_to_members_bad_names_and_taken_short_names(
         with pytest.raises(type(refusal)) as caught:
             create(user_id, name)
         assert vars(caught.value) == vars(refusal)
+    assert _count(db, table_of(Team)) == teams
+
+
+@pytest.mark.parametrize("name", ["Old Town", "old  TOWN"])
+def test_an_archived_teams_short_name_is_refused_as_taken_never_an_error(
+    db: Database, north: int, name: str
+) -> None:
+    """Archived teams keep their short names (an administrator archives in the database):
+    creating a team with one is refused like a live team's, and the suggestion is a name no
+    team, live or archived, holds."""
+    with db.begin() as conn:
+        for archived in ("Old Town", "Old Town 2"):
+            team = people.create_team(
+                conn, name=archived, slug=slugify(archived), now=_moment().now
+            )
+            conn.execute(
+                update(table_of(Team))
+                .where(table_of(Team).c.id == team)
+                .values(archived_at=_moment().now)
+            )
+    teams = _count(db, table_of(Team))
+    with pytest.raises(TeamExists) as caught:
+        _as(db, ADMIN, lambda c, a: onboarding.create_team(c, a, name, moment=_moment()))
+    suggestion = " ".join(name.split()) + " 3"  # spaces collapsed, as in the team's name
+    assert vars(caught.value) == vars(TeamExists("old-town", suggestion, "Old Town"))
     assert _count(db, table_of(Team)) == teams
 
 
